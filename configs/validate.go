@@ -1,0 +1,204 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// minAdminToken is the shortest accepted admin token, in characters.
+const minAdminToken = 16
+
+// regionRe is the shape of a region code.
+var regionRe = regexp.MustCompile(`^[a-z]{2,8}$`)
+
+// Validate checks every value and the relations between them. It returns nil
+// or an error with one line per problem, each naming the setting as the user
+// set it (environment variable, or file:line and key; the bare key for a
+// Config built in code) and, except for secrets, the offending value.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, shown, format string, args ...any) {
+		errs = append(errs, c.problem(key, shown, fmt.Sprintf(format, args...)))
+	}
+
+	if msg := checkListenAddr(c.HTTPAddr); msg != "" {
+		bad("http_addr", eq(c.HTTPAddr), "%s", msg)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", eq(c.DataDir), "must not be empty (it holds the SQLite database)")
+	}
+	if c.DatabaseURL != "" {
+		if msg := checkURL(c.DatabaseURL, []string{"postgres", "postgresql"}, true,
+			"postgres://user:password@host:5432/hybridcon?sslmode=disable"); msg != "" {
+			bad("database_url", shownURL(c.DatabaseURL), "%s", msg)
+		}
+	}
+	if c.RedisURL != "" {
+		msg := checkURL(c.RedisURL, []string{"redis", "rediss"}, false, "redis://host:6379/0")
+		if msg == "" {
+			if _, err := redis.ParseURL(c.RedisURL); err != nil {
+				msg = strings.TrimPrefix(err.Error(), "redis: ")
+			}
+		}
+		if msg != "" {
+			bad("redis_url", shownURL(c.RedisURL), "%s", msg)
+		}
+	}
+
+	if len(c.Regions) == 0 {
+		bad("regions", "", "must list at least one region")
+	}
+	seen := make(map[string]bool, len(c.Regions))
+	for _, r := range c.Regions {
+		switch {
+		case !regionRe.MatchString(r):
+			bad("regions", item(r), "a region is 2 to 8 lowercase letters, e.g. cn")
+		case seen[r]:
+			bad("regions", item(r), "listed twice")
+		}
+		seen[r] = true
+	}
+	if !seen[c.Region] {
+		bad("region", eq(c.Region), "unknown region (known: %s)", strings.Join(c.Regions, ", "))
+	}
+
+	switch {
+	case c.NodeID == "":
+		bad("node_id", eq(c.NodeID), "must not be empty")
+	case strings.IndexFunc(c.NodeID, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		bad("node_id", eq(c.NodeID), "must not contain whitespace or control characters")
+	}
+
+	if c.AdminToken != "" {
+		if n := utf8.RuneCountInString(c.AdminToken); n < minAdminToken {
+			bad("admin_token", "", "is %d characters; use at least %d, because short tokens are guessable",
+				n, minAdminToken)
+		} else if strings.IndexFunc(c.AdminToken, unicode.IsSpace) >= 0 {
+			bad("admin_token", "", "contains whitespace (a stray newline?)")
+		}
+	}
+
+	for _, o := range c.AllowedOrigins {
+		if msg := checkOrigin(o); msg != "" {
+			bad("allowed_origins", item(o), "%s", msg)
+		}
+	}
+
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", eq(c.LogLevel), "unknown level (known: debug, info, warn, error)")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log_format", eq(c.LogFormat), "unknown format (known: text, json)")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown_timeout", eq(c.ShutdownTimeout.String()), "must be greater than 0")
+	}
+	return errors.Join(errs...)
+}
+
+// problem builds the one-line error for a setting: where it was set, its
+// name as written there, the value as shown, and what is wrong, e.g.
+// `HYBRIDCON_REGION="xx": unknown region (known: cn, hu)` or
+// `hybridcon.yaml:7: region="xx": unknown region (known: cn, hu)`.
+// shown is "" (for secrets), eq(v) or item(v).
+func (c Config) problem(key, shown, msg string) error {
+	o := c.origins[key]
+	switch {
+	case o.env != "":
+		return fmt.Errorf("%s%s: %s", o.env, shown, msg)
+	case o.file != "":
+		return fmt.Errorf("%s: %s%s: %s", fileLine(o.file, o.line), key, shown, msg)
+	}
+	return fmt.Errorf("%s%s: %s", key, shown, msg)
+}
+
+// eq shows a whole value: `="v"`.
+func eq(v string) string { return "=" + strconv.Quote(v) }
+
+// item shows one item of a list: ` item "v"`.
+func item(v string) string { return " item " + strconv.Quote(v) }
+
+// shownURL shows a URL with its secrets masked (see redactURL), or nothing
+// if it is not a plain URL (a key=value DSN may hold a password anywhere).
+func shownURL(s string) string {
+	r, ok := redactURL(s)
+	if !ok {
+		return ""
+	}
+	return eq(r)
+}
+
+// checkListenAddr returns what is wrong with a listen address, or "".
+func checkListenAddr(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return `not host:port (e.g. ":8080" or "127.0.0.1:8080")`
+	}
+	if port == "" {
+		return "missing port"
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("port %q is not a number from 0 to 65535", port)
+	}
+	return ""
+}
+
+// checkURL returns what is wrong with a server URL, or "". The message
+// never repeats the URL, which may hold a password.
+func checkURL(s string, schemes []string, needHost bool, example string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole URL
+		}
+		return fmt.Sprintf("not a URL (%v); e.g. %s", err, example)
+	}
+	ok := false
+	for _, sc := range schemes {
+		ok = ok || u.Scheme == sc
+	}
+	if !ok {
+		return fmt.Sprintf("scheme must be %s; e.g. %s", strings.Join(schemes, " or "), example)
+	}
+	if needHost && u.Hostname() == "" {
+		return fmt.Sprintf("has no host; e.g. %s", example)
+	}
+	return ""
+}
+
+// checkOrigin returns what is wrong with an allowed origin, or "". An
+// origin is exactly what browsers send in the Origin header:
+// scheme://host[:port], lowercase, with nothing after it.
+func checkOrigin(s string) string {
+	const want = "want scheme://host[:port], e.g. https://live.example.org"
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return "not an http(s) origin; " + want
+	}
+	if u.User != nil {
+		return "an origin has no user name or password; " + want
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || strings.HasSuffix(s, "#") {
+		return "an origin has no path, not even a trailing /, and no query; " + want
+	}
+	canon := u.Scheme + "://" + strings.ToLower(u.Host)
+	if s != canon {
+		return fmt.Sprintf("write it as browsers send it: %q", canon)
+	}
+	return ""
+}
