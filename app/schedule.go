@@ -1,0 +1,246 @@
+package app
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Schedule fills the expected times of sessions (ExpectedStart,
+// ExpectedEnd) and of their slots (PlannedStart, PlannedEnd, ExpectedStart,
+// ExpectedEnd) in place, from the plan and from what has happened by now.
+// slots maps a session ID to that session's slots; slots of sessions not in
+// sessions are left alone. Nothing else is written.
+//
+// Rules:
+//
+//   - Stages are independent. Within a stage sessions are taken in
+//     PlannedStart order, ties by ID. A cursor per stage holds the latest
+//     expected end seen so far on it; after every session that is not
+//     cancelled the cursor becomes max(cursor, ExpectedEnd).
+//   - Slots are taken in Position order, ties by ID. Planned slot times
+//     run back to back from the session's PlannedStart, each lasting
+//     PlannedSeconds; skipped slots keep their planned times.
+//   - ended: the session keeps its actual times. Done slots keep their
+//     actual times and move a slot cursor (from ActualStart) to their
+//     ActualEnd; skipped and never-presented slots are zero-length at that
+//     cursor; a slot still marked presenting runs from its ActualStart to
+//     the session's end.
+//   - cancelled: expected = planned, for the session and its slots, and
+//     the stage cursor does not move (it takes no time).
+//   - live, paused: ExpectedStart = ActualStart. Slots, with a cursor
+//     starting at ActualStart: done → actual times, cursor = ActualEnd;
+//     skipped → zero-length at the cursor; presenting → from its
+//     ActualStart for PlannedSeconds plus the session's pauses since it went
+//     on stage (PausedAtTime(now) − PauseBaseSeconds, a running pause
+//     included), but never ending before now (an overrun ends "now"),
+//     cursor = its end; pending → from max(cursor, now) for PlannedSeconds,
+//     cursor = its end (a slot not yet on stage cannot start in the past).
+//     ExpectedEnd is the chain's end, at least now. A session without
+//     slots ends at max(ActualStart + planned length + paused time, now).
+//   - scheduled (and any unknown state): ExpectedStart = PlannedStart when
+//     FixedStart (a fixed session keeps its time even when the stage runs
+//     late), else max(PlannedStart, stage cursor, now): a session that has
+//     not started cannot start in the past, and an early finish never
+//     pulls it earlier. ExpectedEnd = ExpectedStart + planned length
+//     (PlannedEnd − PlannedStart). Its slots run back to back from
+//     ExpectedStart, skipped ones zero-length.
+//
+// Schedule is pure: it reads no clock and does no I/O, gives equal results
+// for equal inputs, and does not reorder the caller's slices.
+func Schedule(now time.Time, sessions []Session, slots map[int64][]Slot) {
+	order := make([]int, len(sessions))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		sa, sb := &sessions[a], &sessions[b]
+		return cmp.Or(
+			cmp.Compare(sa.Stage, sb.Stage),
+			sa.PlannedStart.Compare(sb.PlannedStart),
+			cmp.Compare(sa.ID, sb.ID),
+		)
+	})
+
+	cursors := make(map[string]time.Time)
+	for _, i := range order {
+		s := &sessions[i]
+		sl := slots[s.ID]
+		slotOrder := slotIndexes(sl)
+		planSlots(s.PlannedStart, sl, slotOrder)
+
+		cursor, seen := cursors[s.Stage]
+		switch s.State {
+		case StateCancelled:
+			scheduleCancelled(s, sl)
+			continue // takes no time: the stage cursor stays
+		case StateEnded:
+			scheduleEnded(s, sl, slotOrder)
+		case StateLive, StatePaused:
+			scheduleRunning(now, s, sl, slotOrder)
+		default:
+			start := s.PlannedStart
+			if !s.FixedStart {
+				if seen {
+					start = later(start, cursor)
+				}
+				start = later(start, now)
+			}
+			s.ExpectedStart = start
+			s.ExpectedEnd = start.Add(s.PlannedEnd.Sub(s.PlannedStart))
+			chainPending(start, sl, slotOrder)
+		}
+		if !seen || s.ExpectedEnd.After(cursor) {
+			cursors[s.Stage] = s.ExpectedEnd
+		}
+	}
+}
+
+// slotIndexes returns the indexes of sl in Position order, ties by ID.
+func slotIndexes(sl []Slot) []int {
+	idx := make([]int, len(sl))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		return cmp.Or(
+			cmp.Compare(sl[a].Position, sl[b].Position),
+			cmp.Compare(sl[a].ID, sl[b].ID),
+		)
+	})
+	return idx
+}
+
+// planSlots sets the planned times of the slots, back to back from start.
+func planSlots(start time.Time, sl []Slot, order []int) {
+	t := start
+	for _, i := range order {
+		sl[i].PlannedStart = t
+		t = t.Add(seconds(sl[i].PlannedSeconds))
+		sl[i].PlannedEnd = t
+	}
+}
+
+// scheduleCancelled gives a cancelled session and its slots their planned
+// times.
+func scheduleCancelled(s *Session, sl []Slot) {
+	s.ExpectedStart = s.PlannedStart
+	s.ExpectedEnd = s.PlannedEnd
+	for i := range sl {
+		sl[i].ExpectedStart = sl[i].PlannedStart
+		sl[i].ExpectedEnd = sl[i].PlannedEnd
+	}
+}
+
+// scheduleEnded gives an ended session its actual times and its slots what
+// happened to them. Missing actual times (which a consistent store never
+// has) fall back to the plan so the result is still ordered.
+func scheduleEnded(s *Session, sl []Slot, order []int) {
+	s.ExpectedStart = s.PlannedStart
+	if s.ActualStart != nil {
+		s.ExpectedStart = *s.ActualStart
+	}
+	s.ExpectedEnd = s.ExpectedStart.Add(s.PlannedEnd.Sub(s.PlannedStart))
+	if s.ActualEnd != nil {
+		s.ExpectedEnd = *s.ActualEnd
+	}
+	cursor := s.ExpectedStart
+	for _, i := range order {
+		x := &sl[i]
+		switch {
+		case x.State == SlotDone && x.ActualStart != nil && x.ActualEnd != nil:
+			x.ExpectedStart, x.ExpectedEnd = *x.ActualStart, *x.ActualEnd
+			cursor = x.ExpectedEnd
+		case x.State == SlotPresenting && x.ActualStart != nil:
+			x.ExpectedStart = *x.ActualStart
+			x.ExpectedEnd = later(x.ExpectedStart, s.ExpectedEnd)
+			cursor = x.ExpectedEnd
+		default:
+			x.ExpectedStart, x.ExpectedEnd = cursor, cursor
+		}
+	}
+}
+
+// scheduleRunning computes the expected times of a live or paused session
+// and its slots.
+func scheduleRunning(now time.Time, s *Session, sl []Slot, order []int) {
+	s.ExpectedStart = s.PlannedStart
+	if s.ActualStart != nil {
+		s.ExpectedStart = *s.ActualStart
+	}
+	paused := s.PausedAtTime(now)
+	if len(sl) == 0 {
+		end := s.ExpectedStart.Add(s.PlannedEnd.Sub(s.PlannedStart) + paused)
+		s.ExpectedEnd = later(end, now)
+		return
+	}
+	cursor := s.ExpectedStart
+	for _, i := range order {
+		x := &sl[i]
+		switch {
+		case x.State == SlotDone && x.ActualStart != nil && x.ActualEnd != nil:
+			x.ExpectedStart, x.ExpectedEnd = *x.ActualStart, *x.ActualEnd
+			cursor = x.ExpectedEnd
+		case x.State == SlotSkipped, x.State == SlotDone:
+			x.ExpectedStart, x.ExpectedEnd = cursor, cursor
+		case x.State == SlotPresenting && x.ActualStart != nil:
+			during := paused - seconds(x.PauseBaseSeconds)
+			if during < 0 {
+				during = 0
+			}
+			x.ExpectedStart = *x.ActualStart
+			x.ExpectedEnd = later(x.ExpectedStart.Add(seconds(x.PlannedSeconds)+during), now)
+			cursor = x.ExpectedEnd
+		default: // pending, or presenting without a start
+			x.ExpectedStart = later(cursor, now)
+			x.ExpectedEnd = x.ExpectedStart.Add(seconds(x.PlannedSeconds))
+			cursor = x.ExpectedEnd
+		}
+	}
+	s.ExpectedEnd = later(cursor, now)
+}
+
+// chainPending lays the slots of a session that has not started back to
+// back from start, skipped ones zero-length.
+func chainPending(start time.Time, sl []Slot, order []int) {
+	cursor := start
+	for _, i := range order {
+		x := &sl[i]
+		x.ExpectedStart = cursor
+		if x.State != SlotSkipped {
+			cursor = cursor.Add(seconds(x.PlannedSeconds))
+		}
+		x.ExpectedEnd = cursor
+	}
+}
+
+// ShiftedSessions returns the sessions of after whose ExpectedStart or
+// ExpectedEnd differ from those of the session with the same ID in before,
+// in the order of after, compared as instants (time.Time.Equal). A session
+// missing from before counts as shifted. The results are shallow copies of
+// after's elements.
+func ShiftedSessions(before, after []Session) []Session {
+	prev := make(map[int64]*Session, len(before))
+	for i := range before {
+		prev[before[i].ID] = &before[i]
+	}
+	var out []Session
+	for _, s := range after {
+		p, ok := prev[s.ID]
+		if !ok || !p.ExpectedStart.Equal(s.ExpectedStart) || !p.ExpectedEnd.Equal(s.ExpectedEnd) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// seconds converts whole seconds to a Duration.
+func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

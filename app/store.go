@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// Repo is what the use cases read and write. Implementations return
+// *Error values with ENotFound for unknown objects and EConflict for
+// unique violations. Methods are safe for concurrent use on a Store; the
+// Repo handed to a Tx callback must only be used inside that callback.
+type Repo interface {
+	// Events.
+	ListEvents(ctx context.Context) ([]Event, error)
+	EventBySlug(ctx context.Context, slug string) (*Event, error)
+	EventByID(ctx context.Context, id int64) (*Event, error)
+	CreateEvent(ctx context.Context, e *Event) error
+	UpdateEvent(ctx context.Context, e *Event) error
+	// EventPrivateKey returns the Ed25519 private key that signs tickets.
+	EventPrivateKey(ctx context.Context, eventID int64) ([]byte, error)
+
+	// Sessions and slots.
+	ListSessions(ctx context.Context, eventID int64) ([]Session, error)
+	SessionByID(ctx context.Context, id int64) (*Session, error)
+	CreateSession(ctx context.Context, s *Session) error
+	// UpdateSession writes every stored field of s when its stored version
+	// is s.Version, and increments s.Version; a mismatch is EConflict.
+	UpdateSession(ctx context.Context, s *Session) error
+	ListSlots(ctx context.Context, sessionID int64) ([]Slot, error)
+	ListEventSlots(ctx context.Context, eventID int64) ([]Slot, error)
+	ReplaceSlots(ctx context.Context, sessionID int64, slots []Slot) error
+	UpdateSlot(ctx context.Context, s *Slot) error
+
+	// Achievements.
+	ListAchievements(ctx context.Context, eventID int64) ([]Achievement, error)
+	AchievementByID(ctx context.Context, id int64) (*Achievement, error)
+	CreateAchievement(ctx context.Context, a *Achievement) error
+	UpdateAchievement(ctx context.Context, a *Achievement) error
+	DeleteAchievement(ctx context.Context, id int64) error
+
+	// Attendees and check-ins.
+	CreateAttendee(ctx context.Context, a *Attendee) error
+	AttendeeByID(ctx context.Context, id string) (*Attendee, error)
+	CountAttendees(ctx context.Context, eventID int64) (total, checkedIn int64, err error)
+
+	// Announcements.
+	CreateAnnouncement(ctx context.Context, a *Announcement) error
+	ListAnnouncements(ctx context.Context, eventID int64, limit int) ([]Announcement, error)
+
+	// Users and tokens.
+	CreateUser(ctx context.Context, u *User) error
+	UserByName(ctx context.Context, username string) (*User, error)
+	CountUsers(ctx context.Context) (int64, error)
+	CreateToken(ctx context.Context, t *Token) error
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	DeleteToken(ctx context.Context, hash string) error
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+
+	// Audit.
+	AddAudit(ctx context.Context, a *AuditEntry) error
+	ListAudit(ctx context.Context, eventID int64, beforeID int64, limit int) ([]AuditEntry, error)
+
+	// Live log. AppendLive takes the event's next seq and writes the
+	// envelope in the same transaction as the change it describes; it must
+	// be called inside Store.Tx. LiveSince returns durable envelopes with
+	// seq > since in order, at most limit.
+	AppendLive(ctx context.Context, eventID int64, typ string, data any) (Envelope, error)
+	LiveSince(ctx context.Context, eventID int64, since int64, limit int) ([]Envelope, error)
+	LastSeq(ctx context.Context, eventID int64) (seq int64, epoch string, err error)
+}
+
+// Store is a Repo with transactions.
+type Store interface {
+	Repo
+	// Tx runs fn in one transaction; an error from fn rolls it back.
+	Tx(ctx context.Context, fn func(Repo) error) error
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+}
+
+// Publisher fans live envelopes out to viewers. Publish is called after
+// the transaction that wrote the envelopes committed; it must not block
+// on slow viewers. A failed publish loses nothing: nodes catch up from the
+// log. Implementations are safe for concurrent use.
+type Publisher interface {
+	Publish(ctx context.Context, envs ...Envelope)
+	// PublishVolatile sends a seq-0 message (presence, attendance); the
+	// latest value per type wins.
+	PublishVolatile(ctx context.Context, slug, typ string, data any)
+}
+
+// NopPublisher publishes nothing. Useful for commands and tests that have
+// no viewers.
+type NopPublisher struct{}
+
+// Publish does nothing.
+func (NopPublisher) Publish(context.Context, ...Envelope) {}
+
+// PublishVolatile does nothing.
+func (NopPublisher) PublishVolatile(context.Context, string, string, any) {}
