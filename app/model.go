@@ -96,6 +96,10 @@ type Session struct {
 	// Version increases on every change; writers use it for optimistic
 	// concurrency.
 	Version int64 `json:"version"`
+	// AnnouncedStart and AnnouncedEnd are the expected times viewers were
+	// last told (schedule.shifted is sent when they drift).
+	AnnouncedStart *time.Time `json:"-"`
+	AnnouncedEnd   *time.Time `json:"-"`
 
 	// Filled by Schedule, not stored.
 	ExpectedStart time.Time `json:"expected_start"`

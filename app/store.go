@@ -22,6 +22,11 @@ type Repo interface {
 	// Sessions and slots.
 	ListSessions(ctx context.Context, eventID int64) ([]Session, error)
 	SessionByID(ctx context.Context, id int64) (*Session, error)
+	// SessionForUpdate reads a session and locks it until the transaction
+	// ends, so concurrent edits of one session run one after the other.
+	SessionForUpdate(ctx context.Context, id int64) (*Session, error)
+	// SetAnnounced records the expected times viewers were last told.
+	SetAnnounced(ctx context.Context, id int64, start, end time.Time) error
 	CreateSession(ctx context.Context, s *Session) error
 	// UpdateSession writes every stored field of s when its stored version
 	// is s.Version, and increments s.Version; a mismatch is EConflict.

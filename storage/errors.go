@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+
+	"gorm.io/gorm"
+
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// on says what a failed statement means to the caller: the *app.Error for
+// a missing row, a unique violation and a foreign key violation. A nil
+// field falls back to a generic error of the usual code.
+type on struct {
+	notFound *app.Error
+	dup      *app.Error
+	fk       *app.Error
+}
+
+// notFound returns the ENotFound error naming the missing object.
+func notFound(format string, args ...any) *app.Error {
+	return app.Errorf(app.ENotFound, format, args...)
+}
+
+// conflict returns an EConflict error.
+func conflict(format string, args ...any) *app.Error {
+	return app.Errorf(app.EConflict, format, args...)
+}
+
+// fail translates a database error at the border: record not found →
+// ENotFound, unique violation → EConflict, foreign key violation → o.fk
+// (EConflict by default), a lost or refused connection or a statement
+// past its context's deadline (a net.Error, as context.DeadlineExceeded
+// is) → EUnavailable, logged at warn since the message withholds the
+// cause; anything else is wrapped with op and becomes an internal error
+// for the API. No message built here contains SQL.
+func (s *Store) fail(ctx context.Context, err error, op string, o on) error {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		if o.notFound != nil {
+			return o.notFound
+		}
+		return notFound("not found")
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		if o.dup != nil {
+			return o.dup
+		}
+		return conflict("already exists")
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		if o.fk != nil {
+			return o.fk
+		}
+		return conflict("refers to a missing object or is still referred to")
+	case errors.As(err, &ne), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
+		s.c.log.WarnContext(ctx, "storage: database unavailable", "op", op, "err", err)
+		return &app.Error{Code: app.EUnavailable, Message: "database unavailable"}
+	}
+	return fmt.Errorf("storage: %s: %w", op, err)
+}
