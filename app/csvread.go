@@ -1,0 +1,160 @@
+package app
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// RowError is one problem of a CSV import, as shown to the organizer.
+// Row 1 is the header; data starts at row 2, as a spreadsheet numbers it.
+type RowError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Message string `json:"message"`
+}
+
+// ImportErrors is the Details of a failed import: every bad row.
+type ImportErrors struct {
+	Errors []RowError `json:"errors"`
+}
+
+// maxImportErrors bounds the errors reported for one file.
+const maxImportErrors = 500
+
+// csvTable is a parsed CSV file with named columns.
+type csvTable struct {
+	cols map[string]int
+	rows [][]string
+	line []int // the line each row starts on (for error reports)
+}
+
+// get returns the trimmed value of column name in row i ("" if absent).
+func (t *csvTable) get(i int, name string) string {
+	c, ok := t.cols[name]
+	if !ok || c >= len(t.rows[i]) {
+		return ""
+	}
+	return strings.TrimSpace(t.rows[i][c])
+}
+
+// readCSV parses a UTF-8 CSV file (with or without a byte-order mark)
+// whose first row names the columns. Header names are matched without
+// case and surrounding space. Unknown columns are an error, so that a
+// typo in a header does not silently drop a column; required columns
+// must be present. At most maxRows data rows.
+func readCSV(data []byte, known, required []string, maxRows int) (*csvTable, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil, &Error{Code: EInvalid, Message: "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
+			Details: ImportErrors{Errors: []RowError{{Row: firstInvalidLine(data), Message: "invalid UTF-8"}}}}
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, Errorf(EInvalid, "the file is empty; expected a header row with columns %s", strings.Join(required, ", "))
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	t := &csvTable{cols: map[string]int{}}
+	var errs []RowError
+	knownSet := map[string]bool{}
+	for _, k := range known {
+		knownSet[k] = true
+	}
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case name == "":
+			errs = append(errs, RowError{Row: 1, Column: fmt.Sprintf("#%d", i+1), Message: "empty column name"})
+		case !knownSet[name]:
+			errs = append(errs, RowError{Row: 1, Column: h, Message: "unknown column (known: " + strings.Join(known, ", ") + ")"})
+		default:
+			if _, dup := t.cols[name]; dup {
+				errs = append(errs, RowError{Row: 1, Column: h, Message: "column appears twice"})
+			}
+			t.cols[name] = i
+		}
+	}
+	for _, req := range required {
+		if _, ok := t.cols[req]; !ok {
+			errs = append(errs, RowError{Row: 1, Column: req, Message: "required column is missing"})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, &Error{Code: EInvalid, Message: "the header row has problems", Details: ImportErrors{Errors: errs}}
+	}
+	for {
+		line, _ := r.FieldPos(0)
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if len(t.rows) >= maxRows {
+			return nil, Errorf(EInvalid, "the file has more than %d rows; split it", maxRows)
+		}
+		if len(rec) > len(header) {
+			return nil, &Error{Code: EInvalid, Message: "a row has more fields than the header",
+				Details: ImportErrors{Errors: []RowError{{Row: line, Message: fmt.Sprintf("%d fields, header has %d", len(rec), len(header))}}}}
+		}
+		t.rows = append(t.rows, rec)
+		t.line = append(t.line, line)
+	}
+	if len(t.rows) == 0 {
+		return nil, Errorf(EInvalid, "the file has a header but no rows")
+	}
+	return t, nil
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &Error{Code: EInvalid, Message: "the file is not valid CSV",
+			Details: ImportErrors{Errors: []RowError{{Row: pe.StartLine, Message: pe.Err.Error()}}}}
+	}
+	return Errorf(EInvalid, "the file is not valid CSV")
+}
+
+func firstInvalidLine(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
+}
+
+// rowErrors collects per-row problems up to a bound.
+type rowErrors struct{ list []RowError }
+
+func (e *rowErrors) add(row int, col, format string, args ...any) {
+	if len(e.list) < maxImportErrors {
+		e.list = append(e.list, RowError{Row: row, Column: col, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+func (e *rowErrors) err(what string) error {
+	if len(e.list) == 0 {
+		return nil
+	}
+	return &Error{Code: EInvalid, Message: fmt.Sprintf("%s: %d problem(s); nothing was imported", what, len(e.list)),
+		Details: ImportErrors{Errors: e.list}}
+}

@@ -1,0 +1,196 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// MaxLogPage is the most envelopes one log read returns.
+const MaxLogPage = 1000
+
+// Attendance is the on-site count viewers see.
+type Attendance struct {
+	CheckedIn int64 `json:"checked_in"`
+	Expected  int64 `json:"expected"`
+}
+
+// StageNow is what is happening on one stage: the live (or paused)
+// session, else the next one, and its current and next slots.
+type StageNow struct {
+	Stage     string `json:"stage"`
+	SessionID int64  `json:"session_id"`
+	State     string `json:"state"`
+	Current   *Slot  `json:"current"`
+	Next      *Slot  `json:"next"`
+}
+
+// LiveState is the data of a snapshot envelope: everything a viewer page
+// needs to draw itself.
+type LiveState struct {
+	Event         Event          `json:"event"`
+	Sessions      []Session      `json:"sessions"`
+	Stages        []StageNow     `json:"stages"`
+	Showcases     []Showcase     `json:"showcases"`
+	Announcements []Announcement `json:"announcements"`
+	Attendance    Attendance     `json:"attendance"`
+	Presence      map[string]int `json:"presence"`
+}
+
+// snapshotAnnouncements is how many recent announcements a snapshot
+// carries (pinned ones are always included).
+const snapshotAnnouncements = 20
+
+// Snapshot builds the event's full live state as a snapshot envelope
+// whose Seq is the last log seq the state includes. The log position is
+// read before the state, so the state is at least as new as Seq; every
+// durable envelope carries whole objects, so applying one the state
+// already includes changes nothing.
+func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return Envelope{}, err
+	}
+	now := s.Now()
+	var st LiveState
+	var seq int64
+	var epoch string
+	err = s.store.Tx(ctx, func(r Repo) error {
+		ev, err := r.EventByID(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		seq, epoch = ev.LastSeq, ev.Epoch
+		st.Event = *ev
+		ag, err := loadAgenda(ctx, r, eventID, now)
+		if err != nil {
+			return err
+		}
+		achievements, err := r.ListAchievements(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		st.Sessions = ag.Sessions
+		st.Stages = stagesNow(ag)
+		st.Showcases = []Showcase{}
+		for _, se := range ag.Sessions {
+			if len(ag.Slots[se.ID]) > 0 {
+				st.Showcases = append(st.Showcases, *buildShowcase(ag, se.ID, achievements))
+			}
+		}
+		anns, err := r.ListAnnouncements(ctx, eventID, 200)
+		if err != nil {
+			return err
+		}
+		st.Announcements = recentAnnouncements(anns, snapshotAnnouncements)
+		total, in, err := r.CountAttendees(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		st.Attendance = Attendance{CheckedIn: in, Expected: total}
+		return nil
+	})
+	if err != nil {
+		return Envelope{}, err
+	}
+	st.Presence = map[string]int{}
+	if s.Presence != nil {
+		st.Presence = s.Presence(slug)
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return Envelope{}, err
+	}
+	return Envelope{Seq: seq, Epoch: epoch, Type: TypeSnapshot, At: now.Truncate(time.Millisecond), Event: slug, Data: data}, nil
+}
+
+// stagesNow picks, per stage, the live or paused session, else the next
+// scheduled one, in order of first appearance in the agenda.
+func stagesNow(ag *Agenda) []StageNow {
+	out := []StageNow{}
+	idx := map[string]int{}
+	for _, se := range ag.Sessions {
+		i, seen := idx[se.Stage]
+		if !seen {
+			idx[se.Stage] = len(out)
+			out = append(out, StageNow{Stage: se.Stage})
+			i = len(out) - 1
+		}
+		cur := &out[i]
+		active := se.State == StateLive || se.State == StatePaused
+		if active && cur.State != StateLive && cur.State != StatePaused ||
+			!active && se.State == StateScheduled && cur.SessionID == 0 {
+			cur.SessionID, cur.State = se.ID, se.State
+			cur.Current, cur.Next = CurrentAndNext(ag.Slots[se.ID])
+		}
+	}
+	return out
+}
+
+// recentAnnouncements keeps every pinned announcement and the n newest.
+func recentAnnouncements(newestFirst []Announcement, n int) []Announcement {
+	out := []Announcement{}
+	for i, a := range newestFirst {
+		if i < n || a.Pinned {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// LogPage is one page of an event's live log.
+type LogPage struct {
+	Envelopes []Envelope `json:"envelopes"`
+	LastSeq   int64      `json:"last_seq"`
+	Epoch     string     `json:"epoch"`
+	More      bool       `json:"more"`
+}
+
+// Log returns durable envelopes after since, oldest first, at most limit
+// (default and cap MaxLogPage).
+func (s *Service) Log(ctx context.Context, slug string, since int64, limit int) (*LogPage, error) {
+	if since < 0 {
+		return nil, Errorf(EBadRequest, "since must be a non-negative integer")
+	}
+	if limit <= 0 || limit > MaxLogPage {
+		limit = MaxLogPage
+	}
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	last, epoch, err := s.store.LastSeq(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	envs, err := s.store.LiveSince(ctx, eventID, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	if envs == nil {
+		envs = []Envelope{}
+	}
+	page := &LogPage{Envelopes: envs, LastSeq: last, Epoch: epoch}
+	if n := len(envs); n > 0 && envs[n-1].Seq < last {
+		page.More = true
+	}
+	return page, nil
+}
+
+// Since returns durable envelopes with seq > since (realtime.Source).
+func (s *Service) Since(ctx context.Context, slug string, since int64, limit int) ([]Envelope, error) {
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.LiveSince(ctx, eventID, since, limit)
+}
+
+// LastSeq returns the event's last durable seq and epoch (realtime.Source).
+func (s *Service) LastSeq(ctx context.Context, slug string) (int64, string, error) {
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return 0, "", err
+	}
+	return s.store.LastSeq(ctx, eventID)
+}

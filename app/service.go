@@ -1,0 +1,182 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Service holds the use cases. It is safe for concurrent use.
+type Service struct {
+	store Store
+	pub   Publisher
+	log   *slog.Logger
+	// Now is the clock; tests replace it. Never nil after NewService.
+	Now func() time.Time
+	// Presence, when set, returns online viewers by region for an event;
+	// the snapshot includes it. The realtime hub provides it.
+	Presence func(slug string) map[string]int
+
+	slugs sync.Map // slug → event id; slugs never change once created
+
+	touchMu sync.Mutex
+	touched map[int64]time.Time // token id → last recorded use
+}
+
+// NewService returns a Service over the store that publishes live
+// envelopes through pub (NopPublisher when nil).
+func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
+	if pub == nil {
+		pub = NopPublisher{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{
+		store:   store,
+		pub:     pub,
+		log:     log,
+		Now:     func() time.Time { return time.Now().UTC() },
+		touched: make(map[int64]time.Time),
+	}
+}
+
+// SetPublisher replaces the publisher; call it during wiring only, before
+// the service handles requests.
+func (s *Service) SetPublisher(p Publisher) { s.pub = p }
+
+// Store returns the underlying store (for commands and tests).
+func (s *Service) Store() Store { return s.store }
+
+// ListEvents returns every event.
+func (s *Service) ListEvents(ctx context.Context) ([]Event, error) {
+	return s.store.ListEvents(ctx)
+}
+
+// Event returns the event with the slug, or ENotFound.
+func (s *Service) Event(ctx context.Context, slug string) (*Event, error) {
+	if !ValidSlug(slug) {
+		return nil, Errorf(ENotFound, "event %q not found", slug)
+	}
+	return s.store.EventBySlug(ctx, slug)
+}
+
+// eventID resolves a slug to an id, caching it.
+func (s *Service) eventID(ctx context.Context, slug string) (int64, error) {
+	if id, ok := s.slugs.Load(slug); ok {
+		return id.(int64), nil
+	}
+	ev, err := s.Event(ctx, slug)
+	if err != nil {
+		return 0, err
+	}
+	// Clone: callers may pass strings backed by reused request buffers.
+	s.slugs.Store(strings.Clone(slug), ev.ID)
+	return ev.ID, nil
+}
+
+// Agenda is an event's sessions with expected times, and every showcase
+// session's slots (by session id), as Schedule computed them.
+type Agenda struct {
+	Sessions []Session
+	Slots    map[int64][]Slot
+}
+
+// loadAgenda reads the sessions and slots of an event and computes the
+// expected times as of now.
+func loadAgenda(ctx context.Context, r Repo, eventID int64, now time.Time) (*Agenda, error) {
+	sessions, err := r.ListSessions(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	slots, err := r.ListEventSlots(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	bySession := make(map[int64][]Slot)
+	for _, sl := range slots {
+		bySession[sl.SessionID] = append(bySession[sl.SessionID], sl)
+	}
+	for id := range bySession {
+		list := bySession[id]
+		sort.Slice(list, func(i, j int) bool { return list[i].Position < list[j].Position })
+	}
+	sort.SliceStable(sessions, func(i, j int) bool {
+		if !sessions[i].PlannedStart.Equal(sessions[j].PlannedStart) {
+			return sessions[i].PlannedStart.Before(sessions[j].PlannedStart)
+		}
+		return sessions[i].ID < sessions[j].ID
+	})
+	Schedule(now, sessions, bySession)
+	return &Agenda{Sessions: sessions, Slots: bySession}, nil
+}
+
+// Sessions returns the event's agenda with planned and expected times.
+func (s *Service) Sessions(ctx context.Context, slug string) ([]Session, error) {
+	id, err := s.eventID(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := loadAgenda(ctx, s.store, id, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return ag.Sessions, nil
+}
+
+// Achievements returns the event's showcase catalogue.
+func (s *Service) Achievements(ctx context.Context, slug string) ([]Achievement, error) {
+	id, err := s.eventID(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListAchievements(ctx, id)
+}
+
+// Showcase is a session's run-of-show.
+type Showcase struct {
+	Session Session `json:"session"`
+	Slots   []Slot  `json:"slots"`
+	Current *Slot   `json:"current"`
+	Next    *Slot   `json:"next"`
+}
+
+// Showcase returns a session's slots with planned and expected times and
+// their achievements.
+func (s *Service) Showcase(ctx context.Context, sessionID int64) (*Showcase, error) {
+	sess, err := s.store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := loadAgenda(ctx, s.store, sess.EventID, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	achievements, err := s.store.ListAchievements(ctx, sess.EventID)
+	if err != nil {
+		return nil, err
+	}
+	return buildShowcase(ag, sessionID, achievements), nil
+}
+
+func buildShowcase(ag *Agenda, sessionID int64, achievements []Achievement) *Showcase {
+	byID := make(map[int64]*Achievement, len(achievements))
+	for i := range achievements {
+		byID[achievements[i].ID] = &achievements[i]
+	}
+	out := &Showcase{Slots: []Slot{}}
+	for _, se := range ag.Sessions {
+		if se.ID == sessionID {
+			out.Session = se
+		}
+	}
+	for _, sl := range ag.Slots[sessionID] {
+		sl.Achievement = byID[sl.AchievementID]
+		out.Slots = append(out.Slots, sl)
+	}
+	out.Current, out.Next = CurrentAndNext(out.Slots)
+	return out
+}

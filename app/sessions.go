@@ -1,0 +1,208 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// sessionEdit is one organizer action on a session: it changes sess and
+// slots in place and reports which slots it changed (or that it replaced
+// the whole run-of-show itself). It runs inside the transaction, on the
+// session row locked against concurrent edits.
+type sessionEdit func(r Repo, sess *Session, slots []Slot) (editOutcome, error)
+
+// editOutcome says what a sessionEdit did to the slots.
+type editOutcome struct {
+	changed  []int // indexes of slots to write
+	replaced bool  // the edit wrote a new run-of-show itself
+}
+
+// ScheduleShift is the data of a schedule.shifted envelope.
+type ScheduleShift struct {
+	Sessions []Session `json:"sessions"`
+}
+
+// editSession runs one organizer action on a session in a transaction:
+// it locks the session, applies fn, writes the session and the changed
+// slots, appends session.updated, showcase.updated (when slots changed)
+// and schedule.shifted (when other sessions' expected times moved) to the
+// live log with an audit entry, and publishes after commit.
+func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64, action string, fn sessionEdit) (*Session, error) {
+	if err := p.RequireOrganizer(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var envs []Envelope
+	var out Session
+	err := s.store.Tx(ctx, func(r Repo) error {
+		sess, err := r.SessionForUpdate(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		before, err := loadAgenda(ctx, r, sess.EventID, now)
+		if err != nil {
+			return err
+		}
+		prior := *sess
+		slots := append([]Slot(nil), before.Slots[sessionID]...)
+		outcome, err := fn(r, sess, slots)
+		if err != nil {
+			return err
+		}
+		changed := outcome.changed
+		if err := r.UpdateSession(ctx, sess); err != nil {
+			return err
+		}
+		for _, i := range changed {
+			if err := r.UpdateSlot(ctx, &slots[i]); err != nil {
+				return err
+			}
+		}
+		after, err := loadAgenda(ctx, r, sess.EventID, now)
+		if err != nil {
+			return err
+		}
+		for _, se := range after.Sessions {
+			if se.ID == sessionID {
+				out = se
+			}
+		}
+		env, err := r.AppendLive(ctx, sess.EventID, TypeSessionUpdated, out)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, env)
+		if len(changed) > 0 || outcome.replaced {
+			achievements, err := r.ListAchievements(ctx, sess.EventID)
+			if err != nil {
+				return err
+			}
+			if env, err = r.AppendLive(ctx, sess.EventID, TypeShowcaseUpdated, buildShowcase(after, sessionID, achievements)); err != nil {
+				return err
+			}
+			envs = append(envs, env)
+		}
+		shiftEnv, err := announceShifts(ctx, r, sess.EventID, after.Sessions)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, shiftEnv...)
+		return r.AddAudit(ctx, &AuditEntry{EventID: &sess.EventID, Actor: p.Name, Action: "session." + action,
+			ObjectType: "session", ObjectID: itoa(sessionID), Before: mustJSON(sessionAudit(prior)), After: mustJSON(sessionAudit(out)), At: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.pub.Publish(ctx, envs...)
+	return &out, nil
+}
+
+// sessionAudit is what the audit trail keeps of a session.
+func sessionAudit(s Session) map[string]any {
+	return map[string]any{"state": s.State, "planned_start": s.PlannedStart, "planned_end": s.PlannedEnd,
+		"actual_start": s.ActualStart, "actual_end": s.ActualEnd, "paused_seconds": s.PausedSeconds, "title": s.Title,
+		"stage": s.Stage, "mode": s.Mode, "fixed_start": s.FixedStart}
+}
+
+func pausedSecondsAt(sess *Session, now time.Time) int64 {
+	return int64(sess.PausedAtTime(now) / time.Second)
+}
+
+// MoveSession applies a state machine action (start, pause, resume, end,
+// cancel). Starting a showcase session puts its first slot on stage;
+// ending one finishes the presenting slot.
+func (s *Service) MoveSession(ctx context.Context, p Principal, sessionID int64, action string) (*Session, error) {
+	now := s.Now()
+	return s.editSession(ctx, p, sessionID, action, func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+		if err := Transition(sess, action, now); err != nil {
+			return editOutcome{}, err
+		}
+		switch action {
+		case ActionStart:
+			return editOutcome{changed: StartShowcase(slots, pausedSecondsAt(sess, now), now)}, nil
+		case ActionEnd:
+			if cur := presentingIndex(slots); cur >= 0 {
+				slots[cur].State = SlotDone
+				slots[cur].ActualEnd = timePtr(now)
+				return editOutcome{changed: []int{cur}}, nil
+			}
+		}
+		return editOutcome{}, nil
+	})
+}
+
+// requireRunning refuses showcase moves on a session that is not live or
+// paused.
+func requireRunning(sess *Session, action string) error {
+	if sess.State != StateLive && sess.State != StatePaused {
+		return &Error{Code: EInvalidTransition, Message: fmt.Sprintf("cannot %s in a session that is %s", action, sess.State),
+			Details: map[string]string{"state": sess.State, "action": action}}
+	}
+	return nil
+}
+
+// AdvanceShowcase finishes the presenting slot, which must be
+// expectedSlotID, and puts the next one on stage. Of two organizers
+// pressing at once exactly one advances; the other gets EStaleSlot with
+// the slot presenting now.
+func (s *Service) AdvanceShowcase(ctx context.Context, p Principal, sessionID, expectedSlotID int64) (*Session, error) {
+	now := s.Now()
+	return s.editSession(ctx, p, sessionID, "advance", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+		if err := requireRunning(sess, "advance"); err != nil {
+			return editOutcome{}, err
+		}
+		changed, err := Advance(slots, expectedSlotID, pausedSecondsAt(sess, now), now)
+		return editOutcome{changed: changed}, err
+	})
+}
+
+// SkipSlot skips a pending or presenting slot.
+func (s *Service) SkipSlot(ctx context.Context, p Principal, sessionID, slotID int64) (*Session, error) {
+	now := s.Now()
+	return s.editSession(ctx, p, sessionID, "skip", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+		if sess.State == StateEnded || sess.State == StateCancelled {
+			return editOutcome{}, &Error{Code: EInvalidTransition, Message: fmt.Sprintf("cannot skip in a session that is %s", sess.State),
+				Details: map[string]string{"state": sess.State, "action": "skip"}}
+		}
+		changed, err := Skip(slots, slotID, pausedSecondsAt(sess, now), now)
+		return editOutcome{changed: changed}, err
+	})
+}
+
+// MaxDelayMinutes bounds one delay in either direction.
+const MaxDelayMinutes = 24 * 60
+
+// DelaySession moves a session's plan by minutes (negative brings it
+// forward). A scheduled session moves whole; a running one gets longer
+// (its planned end moves, and so does the presenting slot's length).
+// Later sessions that are not fixed-start follow through Schedule.
+func (s *Service) DelaySession(ctx context.Context, p Principal, sessionID int64, minutes int) (*Session, error) {
+	if minutes == 0 || minutes > MaxDelayMinutes || minutes < -MaxDelayMinutes {
+		return nil, Errorf(EInvalid, "minutes must be a non-zero whole number from -%d to %d", MaxDelayMinutes, MaxDelayMinutes)
+	}
+	d := time.Duration(minutes) * time.Minute
+	return s.editSession(ctx, p, sessionID, "delay", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+		switch sess.State {
+		case StateScheduled:
+			sess.PlannedStart, sess.PlannedEnd = sess.PlannedStart.Add(d), sess.PlannedEnd.Add(d)
+			return editOutcome{}, nil
+		case StateLive, StatePaused:
+			if !sess.PlannedEnd.Add(d).After(sess.PlannedStart) {
+				return editOutcome{}, Errorf(EInvalid, "a delay of %d minutes would end the session before it starts", minutes)
+			}
+			sess.PlannedEnd = sess.PlannedEnd.Add(d)
+			if cur := presentingIndex(slots); cur >= 0 {
+				secs := slots[cur].PlannedSeconds + int64(minutes)*60
+				if secs < 0 {
+					secs = 0
+				}
+				slots[cur].PlannedSeconds = secs
+				return editOutcome{changed: []int{cur}}, nil
+			}
+			return editOutcome{}, nil
+		}
+		return editOutcome{}, &Error{Code: EInvalidTransition, Message: fmt.Sprintf("cannot delay a session that is %s", sess.State),
+			Details: map[string]string{"state": sess.State, "action": "delay"}}
+	})
+}
