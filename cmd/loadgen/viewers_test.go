@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runViewersJSON runs the viewers mode against f with extra flags and
+// returns the exit code and the decoded report.
+func runViewersJSON(t *testing.T, f *fakeServer, extra ...string) (int, ViewersReport) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	args := append([]string{"viewers", "--url", f.srv.URL, "--event", "demo", "--token", fakeToken,
+		"--rate", "50", "--wait", "5s", "--duration", "15s", "--json"}, extra...)
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, &stdout, &stderr)
+	var rep ViewersReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("exit %d, output is not a report: %v\nstdout: %s\nstderr: %s", code, err, stdout.String(), stderr.String())
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Logf("stderr:\n%s", stderr.String())
+	}
+	return code, rep
+}
+
+// checkNoLeak fails if goroutines started during the test outlive it.
+func checkNoLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(3 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			buf := make([]byte, 1<<16)
+			t.Errorf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+		}
+	})
+}
+
+func TestViewersAnnounce(t *testing.T) {
+	checkNoLeak(t)
+	f := newFakeServer(t, nil)
+	code, rep := runViewersJSON(t, f, "--viewers", "50", "--broadcasts", "5")
+	if code != 0 {
+		t.Errorf("exit code %d, want 0; problems %q", code, rep.Problems)
+	}
+	if rep.Connect.Ready != 50 || rep.Connect.Failed != 0 {
+		t.Errorf("connect: %d ready, %d failed, want 50, 0 (%v)", rep.Connect.Ready, rep.Connect.Failed, rep.Connect.Errors)
+	}
+	b := rep.Broadcast
+	if b.Sent != 5 || b.Expected != 250 || b.Deliveries != 250 || b.Missing != 0 {
+		t.Errorf("sent %d, expected %d, deliveries %d, missing %d; want 5, 250, 250, 0", b.Sent, b.Expected, b.Deliveries, b.Missing)
+	}
+	if b.Duplicates != 0 || b.OutOfOrder != 0 || b.SeqGaps != 0 || b.Unmatched != 0 {
+		t.Errorf("duplicates %d, out of order %d, gaps %d, unmatched %d; want 0", b.Duplicates, b.OutOfOrder, b.SeqGaps, b.Unmatched)
+	}
+	if b.Latency.Count != 250 || b.Latency.Max <= 0 || b.Latency.P50 > b.Latency.P99 || b.Latency.P99 > b.Latency.Max {
+		t.Errorf("latency %+v: want 250 ordered samples", b.Latency)
+	}
+	if b.FanoutComplete.Count != 5 || b.API.Count != 5 {
+		t.Errorf("fan-out %d samples, API %d; want 5 each", b.FanoutComplete.Count, b.API.Count)
+	}
+	if rep.Connect.Time.Count != 50 {
+		t.Errorf("connect times: %d samples, want 50", rep.Connect.Time.Count)
+	}
+	if rep.Server != nil || rep.Storm != nil || len(rep.Nodes) != 0 {
+		t.Errorf("server/storm/nodes sections present without --pid/--reconnect-storm/several URLs")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.annID != 5 {
+		t.Errorf("the fake got %d announcements, want 5", f.annID)
+	}
+}
+
+func TestViewersDroppedFrame(t *testing.T) {
+	f := newFakeServer(t, func(f *fakeServer) {
+		f.drop = func(conn int, seq int64) bool { return conn == 0 && seq == 3 }
+	})
+	code, rep := runViewersJSON(t, f, "--viewers", "50", "--broadcasts", "5", "--wait", "1s")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1 for a missing delivery", code)
+	}
+	b := rep.Broadcast
+	if b.Missing != 1 || b.Deliveries != 249 || b.SeqGaps != 1 {
+		t.Errorf("missing %d, deliveries %d, seq gaps %d; want 1, 249, 1", b.Missing, b.Deliveries, b.SeqGaps)
+	}
+	if !slices.ContainsFunc(rep.Problems, func(p string) bool { return strings.Contains(p, "1 of 250 deliveries missing") }) {
+		t.Errorf("problems %q do not name the missing delivery", rep.Problems)
+	}
+}
+
+func TestViewersTwoNodesWithPid(t *testing.T) {
+	f1 := newFakeServer(t, nil)
+	pid := strconv.Itoa(os.Getpid())
+	// Both "nodes" are the same fake, so every viewer sees every broadcast.
+	code, rep := runViewersJSON(t, f1, "--url", f1.srv.URL+","+strings.Replace(f1.srv.URL, "127.0.0.1", "localhost", 1),
+		"--viewers", "20", "--broadcasts", "3", "--pid", pid+","+pid)
+	if code != 0 {
+		t.Fatalf("exit code %d, problems %q", code, rep.Problems)
+	}
+	if len(rep.Nodes) != 2 {
+		t.Fatalf("%d node sections, want 2", len(rep.Nodes))
+	}
+	for _, n := range rep.Nodes {
+		if n.Ready != 10 || n.Deliveries != 30 || n.Missing != 0 {
+			t.Errorf("node %s: %d ready, %d deliveries, %d missing; want 10, 30, 0", n.URL, n.Ready, n.Deliveries, n.Missing)
+		}
+	}
+	s := rep.Server
+	if s == nil {
+		t.Fatal("no server section with --pid")
+	}
+	if s.RSSBeforeKiB <= 0 || s.RSSAfterKiB <= 0 || len(s.Unreadable) != 0 || s.BroadcastCPUSeconds < 0 {
+		t.Errorf("server section %+v", s)
+	}
+	if rep.Generator.TotalCPUSeconds <= 0 {
+		t.Errorf("generator total CPU %v, want > 0", rep.Generator.TotalCPUSeconds)
+	}
+}
+
+func TestViewersAdvance(t *testing.T) {
+	f := newFakeServer(t, nil)
+	code, rep := runViewersJSON(t, f, "--viewers", "10", "--broadcasts", "3", "--kind", "advance")
+	if code != 0 {
+		t.Errorf("exit code %d, problems %q", code, rep.Problems)
+	}
+	if !slices.Equal(rep.Prepared, []string{"start session 9"}) {
+		t.Errorf("prepared %q, want the showcase session started", rep.Prepared)
+	}
+	if b := rep.Broadcast; b.Sent != 3 || b.Deliveries != 30 || b.Missing != 0 || b.Unmatched != 0 {
+		t.Errorf("sent %d, deliveries %d, missing %d, unmatched %d; want 3, 30, 0, 0", b.Sent, b.Deliveries, b.Missing, b.Unmatched)
+	}
+	f.mu.Lock()
+	cur := f.cur
+	f.mu.Unlock()
+	if cur != 3 {
+		t.Errorf("fake showcase at slot index %d, want 3", cur)
+	}
+
+	// Only one slot is left: the run sends one advance and says so.
+	code, rep = runViewersJSON(t, f, "--viewers", "10", "--broadcasts", "3", "--kind", "advance")
+	if code != 1 || rep.Broadcast.Sent != 1 || rep.Broadcast.Deliveries != 10 {
+		t.Errorf("exit %d, sent %d, deliveries %d; want 1, 1, 10", code, rep.Broadcast.Sent, rep.Broadcast.Deliveries)
+	}
+	// Now nothing presents: the run stops before connecting.
+	code, rep = runViewersJSON(t, f, "--viewers", "10", "--kind", "advance")
+	if code != 1 || rep.Connect.Ready != 0 || len(rep.Problems) != 1 {
+		t.Errorf("exit %d, ready %d, problems %q; want 1, 0 and one problem", code, rep.Connect.Ready, rep.Problems)
+	}
+}
+
+func TestViewersReconnectStorm(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		snapshotOnly bool
+		liveOnResume bool
+	}{{"Recover", false, false}, {"RecoverWithLiveTraffic", false, true}, {"Snapshot", true, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			checkNoLeak(t)
+			f := newFakeServer(t, func(f *fakeServer) { f.snapshotOnly, f.liveOnResume = tt.snapshotOnly, tt.liveOnResume })
+			code, rep := runViewersJSON(t, f, "--viewers", "20", "--broadcasts", "3", "--reconnect-storm", "--storm-missed", "2")
+			if code != 0 {
+				t.Errorf("exit code %d, problems %q", code, rep.Problems)
+			}
+			s := rep.Storm
+			if s == nil {
+				t.Fatal("no storm section")
+			}
+			if s.Viewers != 20 || s.Ready != 20 || s.MissedBroadcasts != 2 || s.TargetSeq != 5 || s.TargetEstimated {
+				t.Errorf("storm %+v: want 20 viewers ready, 2 missed, target 5 read from the log", s)
+			}
+			want := [4]int{20, 0, 0, 0} // recovered, snapshots, up to date, wrong
+			if tt.snapshotOnly {
+				want = [4]int{0, 20, 0, 0}
+			}
+			if got := [4]int{s.Recovered, s.Snapshots, s.UpToDate, s.Wrong}; got != want {
+				t.Errorf("recovered, snapshots, up to date, wrong = %v, want %v", got, want)
+			}
+			if !tt.snapshotOnly && s.RecoveredEnvelopes != 40 {
+				t.Errorf("recovered envelopes %d, want 40", s.RecoveredEnvelopes)
+			}
+		})
+	}
+}
+
+func TestViewersUpToDateStorm(t *testing.T) {
+	f := newFakeServer(t, nil)
+	code, rep := runViewersJSON(t, f, "--viewers", "5", "--broadcasts", "0", "--reconnect-storm", "--storm-missed", "0")
+	if code != 0 || rep.Storm == nil || rep.Storm.UpToDate != 5 {
+		t.Errorf("exit %d, storm %+v: want 5 viewers up to date", code, rep.Storm)
+	}
+}
+
+func TestViewersUnauthorized(t *testing.T) {
+	f := newFakeServer(t, nil)
+	code, rep := runViewersJSON(t, f, "--viewers", "3", "--broadcasts", "2", "--token", "wrong")
+	if code != 1 || rep.Broadcast.Failed != 2 || rep.Broadcast.Errors["HTTP 401 unauthorized"] != 2 {
+		t.Errorf("exit %d, failed %d, errors %v; want 1, 2, 2× HTTP 401 unauthorized", code, rep.Broadcast.Failed, rep.Broadcast.Errors)
+	}
+}
+
+func TestViewersConnectFailure(t *testing.T) {
+	f := newFakeServer(t, nil)
+	url := f.srv.URL
+	f.srv.Close() // nothing listens any more
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"viewers", "--url", url, "--viewers", "4", "--broadcasts", "1", "--token", "x", "--ready-timeout", "5s"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "0 ready, 4 failed") || !strings.Contains(stdout.String(), "connection refused") {
+		t.Errorf("exit %d, output:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestViewersHumanOutput(t *testing.T) {
+	f := newFakeServer(t, nil)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"viewers", "--url", f.srv.URL, "--event", "demo", "--token", fakeToken,
+		"--viewers", "4", "--broadcasts", "2", "--rate", "0", "--pid", strconv.Itoa(os.Getpid()), "--reconnect-storm"}, &stdout, &stderr)
+	out := stdout.String()
+	for _, want := range []string{"4 ready, 0 failed", "8 of 8 delivered: missing 0", "µs per delivery", "KiB per viewer",
+		"recovered 4 (12 envelopes)", "CPU until all ready: server", "result:     OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
