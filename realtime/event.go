@@ -1,0 +1,209 @@
+package realtime
+
+import (
+	"sync"
+	"time"
+)
+
+// eventState is one event on this node: what has been delivered, the
+// ring of recent frames, envelopes held back until the ones before them
+// arrive, the local viewers and the cached snapshot. Every field after mu
+// is guarded by mu; deliveries happen under mu, so a viewer registered
+// under mu sees each envelope exactly once, in seq order.
+type eventState struct {
+	h    *Hub
+	slug string
+
+	mu        sync.Mutex
+	dead      bool   // dropped from Hub.events; joiners must look again
+	epoch     string // the log's epoch as this node knows it
+	delivered int64  // D: every seq ≤ D has been delivered, nothing above
+	ring      ring
+	pending   map[int64]*frame // seq > D+1 waiting for the seqs before them
+	gapTimer  *time.Timer
+	gapArmed  bool
+
+	syncQueued, syncRunning, syncAgain bool // see Hub.schedule / Hub.worker
+
+	viewers   map[*viewer]struct{}
+	counts    map[string]int // local viewers by region
+	idleSince time.Time      // when the last viewer left (or creation)
+	presence  map[string]int // cluster totals by region; nil until computed
+
+	snap   *frame // cached snapshot frame
+	snapAt time.Time
+}
+
+func newEventState(h *Hub, slug, epoch string, delivered int64) *eventState {
+	return &eventState{
+		h:         h,
+		slug:      slug,
+		epoch:     epoch,
+		delivered: delivered,
+		ring:      newRing(h.cfg.RingSize, delivered),
+		pending:   make(map[int64]*frame),
+		viewers:   make(map[*viewer]struct{}),
+		counts:    make(map[string]int),
+		idleSince: time.Now(),
+	}
+}
+
+// offerLocked takes a durable frame from any source (local publish,
+// broker, log) and delivers whatever is now in order. Duplicates are
+// dropped; a frame of another epoch makes the event check the log, which
+// resets it if the epoch really changed.
+func (ev *eventState) offerLocked(f *frame) {
+	if f.epoch != ev.epoch {
+		ev.scheduleLocked()
+		return
+	}
+	if f.seq <= ev.delivered {
+		return
+	}
+	if _, ok := ev.pending[f.seq]; !ok {
+		if len(ev.pending) >= ev.h.cfg.MaxLogCatchUp {
+			// Far behind (the log is unreachable): stop buffering and let
+			// the catch-up fetch it later.
+			ev.scheduleLocked()
+			return
+		}
+		ev.pending[f.seq] = f
+	}
+	ev.drainLocked()
+}
+
+// drainLocked delivers held-back frames that are now next in order and
+// arms the gap timer if a gap remains.
+func (ev *eventState) drainLocked() {
+	for {
+		f, ok := ev.pending[ev.delivered+1]
+		if !ok {
+			break
+		}
+		delete(ev.pending, f.seq)
+		ev.deliverLocked(f)
+	}
+	if len(ev.pending) > 0 {
+		ev.armGapLocked(ev.h.cfg.HoldBack)
+	}
+}
+
+// deliverLocked makes f (seq D+1) delivered: into the ring and onto every
+// viewer's queue. Viewers whose queue overflows are closed and dropped.
+func (ev *eventState) deliverLocked(f *frame) {
+	ev.delivered = f.seq
+	ev.ring.push(f)
+	for v := range ev.viewers {
+		if !v.enqueue(f) {
+			ev.removeLocked(v)
+		}
+	}
+}
+
+// broadcastLocked puts a volatile frame on every viewer's queue.
+func (ev *eventState) broadcastLocked(f *frame) {
+	for v := range ev.viewers {
+		if !v.enqueue(f) {
+			ev.removeLocked(v)
+		}
+	}
+}
+
+// applySnapshotLocked resets the event to a snapshot (another epoch, or
+// too far behind to replay): D becomes its seq, the ring restarts there,
+// and every viewer drops what it had queued and gets the snapshot.
+func (ev *eventState) applySnapshotLocked(f *frame) {
+	ev.epoch = f.epoch
+	ev.delivered = f.seq
+	ev.ring.reset(f.seq)
+	for seq, p := range ev.pending {
+		if seq <= f.seq || p.epoch != f.epoch {
+			delete(ev.pending, seq)
+		}
+	}
+	ev.cacheSnapshotLocked(f)
+	for v := range ev.viewers {
+		if !v.reset(f) {
+			ev.removeLocked(v)
+		}
+	}
+	ev.drainLocked()
+}
+
+// cacheSnapshotLocked keeps f as the cached snapshot unless the cache
+// already holds a newer one of the same epoch.
+func (ev *eventState) cacheSnapshotLocked(f *frame) {
+	if ev.snap == nil || ev.snap.epoch != f.epoch || f.seq >= ev.snap.seq {
+		ev.snap, ev.snapAt = f, time.Now()
+	}
+}
+
+// snapshotUsableLocked reports whether the cached snapshot can start a
+// viewer now: same epoch, young enough, and either current or followed
+// by ring frames up to D.
+func (ev *eventState) snapshotUsableLocked() bool {
+	f := ev.snap
+	return f != nil && f.epoch == ev.epoch && time.Since(ev.snapAt) < ev.h.cfg.SnapshotMaxAge &&
+		(f.seq >= ev.delivered || ev.ring.covers(f.seq))
+}
+
+// addLocked registers v with its first frames. backlog is enqueued ahead
+// of any live delivery and outside the queue bound; after is the last
+// seq v already has, so live frames up to it are skipped.
+func (ev *eventState) addLocked(v *viewer, backlog []*frame, after int64) {
+	v.start(ev, backlog, after)
+	ev.viewers[v] = struct{}{}
+	ev.counts[v.region]++
+	ev.idleSince = time.Time{}
+}
+
+// removeLocked unregisters v; it is safe to call twice.
+func (ev *eventState) removeLocked(v *viewer) {
+	if _, ok := ev.viewers[v]; !ok {
+		return
+	}
+	delete(ev.viewers, v)
+	if ev.counts[v.region]--; ev.counts[v.region] <= 0 {
+		delete(ev.counts, v.region)
+	}
+	if len(ev.viewers) == 0 {
+		ev.idleSince = time.Now()
+	}
+}
+
+// armGapLocked makes the event sync with the log after d unless the gap
+// closes before (the timer then finds nothing pending).
+func (ev *eventState) armGapLocked(d time.Duration) {
+	if ev.gapArmed || ev.dead {
+		return
+	}
+	ev.gapArmed = true
+	if ev.gapTimer == nil {
+		ev.gapTimer = time.AfterFunc(d, ev.gapFired)
+		return
+	}
+	ev.gapTimer.Reset(d)
+}
+
+func (ev *eventState) gapFired() {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	ev.gapArmed = false
+	if len(ev.pending) > 0 {
+		ev.scheduleLocked()
+	}
+}
+
+// scheduleLocked queues the event for a sync with the log (catch-up, gap
+// fill, epoch check) unless one is already queued. If the work queue is
+// full the periodic catch-up will come back to it.
+func (ev *eventState) scheduleLocked() {
+	if ev.syncQueued || ev.dead {
+		return
+	}
+	select {
+	case ev.h.work <- ev:
+		ev.syncQueued = true
+	default:
+	}
+}

@@ -1,0 +1,135 @@
+package realtime
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/fasthttp/websocket"
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// frameKind tells the writers what a queued frame is.
+type frameKind uint8
+
+const (
+	kindDurable   frameKind = iota // a log envelope, seq ≥ 1
+	kindVolatile                   // seq 0, latest value wins
+	kindSnapshot                   // full state; seq is the last seq it includes
+	kindPing                       // websocket ping (no payload)
+	kindHeartbeat                  // SSE comment line (no payload)
+)
+
+// frame is one envelope encoded once and shared, read-only, by every
+// viewer queue it is put on.
+type frame struct {
+	seq   int64
+	epoch string
+	typ   string
+	kind  frameKind
+	json  []byte                     // the envelope as JSON, one line
+	pm    *websocket.PreparedMessage // the same bytes as a websocket text frame
+}
+
+// Markers queued instead of data; they carry no bytes.
+var (
+	pingFrame      = &frame{kind: kindPing}
+	heartbeatFrame = &frame{kind: kindHeartbeat}
+)
+
+// size is what the frame counts against a viewer's MaxQueueBytes.
+func (f *frame) size() int { return len(f.json) }
+
+// encodeEnvelope encodes env once into a frame of the given kind.
+func encodeEnvelope(env app.Envelope, kind frameKind) (*frame, error) {
+	if len(env.Data) == 0 {
+		env.Data = json.RawMessage("null")
+	}
+	b, err := json.Marshal(env)
+	if err != nil {
+		return nil, fmt.Errorf("realtime: encode %s envelope of %q: %w", env.Type, env.Event, err)
+	}
+	return newFrame(env.Seq, env.Epoch, env.Type, kind, b)
+}
+
+// newFrame wraps already-encoded envelope JSON. b must not be modified
+// afterwards.
+func newFrame(seq int64, epoch, typ string, kind frameKind, b []byte) (*frame, error) {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return nil, err
+	}
+	return &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: b, pm: pm}, nil
+}
+
+// envelopeHead is the part of an encoded envelope the hub routes on.
+type envelopeHead struct {
+	Seq   int64  `json:"seq"`
+	Epoch string `json:"epoch"`
+	Type  string `json:"type"`
+	Event string `json:"event"`
+}
+
+// decodeFrame builds a frame from envelope JSON received from the broker,
+// reusing b as the frame's bytes.
+func decodeFrame(b []byte, kind frameKind) (*frame, string, error) {
+	var h envelopeHead
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, "", fmt.Errorf("realtime: bad envelope from broker: %w", err)
+	}
+	if kind == kindDurable && h.Seq < 1 {
+		return nil, "", fmt.Errorf("realtime: durable envelope without seq from broker")
+	}
+	f, err := newFrame(h.Seq, h.Epoch, h.Type, kind, b)
+	return f, h.Event, err
+}
+
+// ring keeps the most recent durable frames of one event: seqs base+1 …
+// base+n, consecutive. When empty, base is the event's delivered seq.
+type ring struct {
+	buf   []*frame // circular once it has grown to capacity
+	start int      // index of the oldest frame
+	n     int
+	base  int64
+	limit int
+}
+
+func newRing(limit int, base int64) ring { return ring{limit: limit, base: base} }
+
+// last is the newest seq held (base when empty).
+func (r *ring) last() int64 { return r.base + int64(r.n) }
+
+// reset empties the ring at base.
+func (r *ring) reset(base int64) {
+	clear(r.buf)
+	r.buf, r.start, r.n, r.base = r.buf[:0], 0, 0, base
+}
+
+// push appends f, which must be seq last()+1, dropping the oldest frame
+// when full.
+func (r *ring) push(f *frame) {
+	if f.seq != r.last()+1 {
+		r.reset(f.seq - 1)
+	}
+	if r.n < r.limit { // still growing: start is 0 and len(buf) == n
+		r.buf = append(r.buf, f)
+		r.n++
+		return
+	}
+	r.buf[r.start] = f
+	r.start = (r.start + 1) % r.limit
+	r.base++
+}
+
+// covers reports whether the ring holds every frame after since up to
+// last(), i.e. since is within [base, last()].
+func (r *ring) covers(since int64) bool { return since >= r.base && since <= r.last() }
+
+// after returns the frames with seq > since; covers(since) must hold.
+func (r *ring) after(since int64) []*frame {
+	k := int(r.last() - since)
+	out := make([]*frame, 0, k)
+	for i := r.n - k; i < r.n; i++ {
+		out = append(out, r.buf[(r.start+i)%len(r.buf)])
+	}
+	return out
+}

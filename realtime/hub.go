@@ -1,0 +1,441 @@
+package realtime
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hybridcon/hybridcon/app"
+	"golang.org/x/sync/singleflight"
+)
+
+// Source is where the hub reads history and state; the app implements it
+// over the store. Methods must be safe for concurrent use.
+type Source interface {
+	// Since returns durable envelopes of the event with seq > since, in
+	// order, at most limit.
+	Since(ctx context.Context, slug string, since int64, limit int) ([]app.Envelope, error)
+	// LastSeq returns the event's last durable seq and log epoch
+	// (app.ENotFound for unknown slugs).
+	LastSeq(ctx context.Context, slug string) (seq int64, epoch string, err error)
+	// Snapshot builds the full current state as a "snapshot" envelope
+	// whose Seq is the last seq it includes.
+	Snapshot(ctx context.Context, slug string) (app.Envelope, error)
+}
+
+// Tuning constants that are not worth a configuration field.
+const (
+	logPage      = app.MaxLogPage // envelopes per Source.Since call
+	fetchTimeout = 10 * time.Second
+	joinTimeout  = 10 * time.Second
+	workers      = 4               // goroutines syncing events with the log
+	outboxSize   = 4096            // broker publishes waiting to be sent
+	idleEventTTL = 2 * time.Minute // an event without viewers is forgotten after this
+	pingBuckets  = 8               // viewers are pinged in 8 staggered groups
+)
+
+// Hub delivers live envelopes to this node's viewers in seq order and
+// exchanges them with the other nodes through a Broker. Create it with
+// NewHub, run Run in a goroutine for as long as the node serves, mount
+// WebsocketHandler and SSEHandler, and call Shutdown before cancelling
+// Run's context. All methods are safe for concurrent use.
+type Hub struct {
+	cfg HubConfig
+	b   Broker
+	src Source
+	log *slog.Logger
+
+	mu      sync.Mutex
+	events  map[string]*eventState
+	closing bool
+	conns   sync.WaitGroup // connection goroutines; Add only under mu while !closing
+	// closed mirrors closing for code that holds an event's lock (and so
+	// must not take mu): set before Shutdown sweeps the events.
+	closed atomic.Bool
+
+	sf      singleflight.Group
+	work    chan *eventState
+	outbox  chan outMsg
+	changed chan struct{}
+
+	volMu sync.Mutex
+	vol   map[volKey]*volEntry
+
+	writePool  sync.Pool // websocket write buffers (unused by prepared writes; avoids per-connection ones)
+	nextBucket atomic.Uint32
+	lastWarn   atomic.Int64 // unix nanos of the last rate-limited warning
+}
+
+var _ app.Publisher = (*Hub)(nil)
+
+type outMsg struct {
+	slug    string
+	payload []byte
+}
+
+// NewHub returns a hub over broker b and history source src. A nil log
+// means slog.Default(). cfg's zero fields take their defaults.
+func NewHub(cfg HubConfig, b Broker, src Source, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Hub{
+		cfg:     cfg.withDefaults(),
+		b:       b,
+		src:     src,
+		log:     log,
+		events:  make(map[string]*eventState),
+		work:    make(chan *eventState, 1024),
+		outbox:  make(chan outMsg, outboxSize),
+		changed: make(chan struct{}, 1),
+		vol:     make(map[volKey]*volEntry),
+	}
+}
+
+// Config returns the hub's configuration with defaults applied.
+func (h *Hub) Config() HubConfig { return h.cfg }
+
+// Run runs the hub's background work until ctx is done: the broker
+// subscription, publishing to the broker, syncing events with the log
+// (gap fills, periodic catch-up, epoch changes), volatile messages,
+// presence, and pings. Call it once. It returns when all of that stopped.
+func (h *Hub) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	spawn := func(f func(context.Context)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(ctx)
+		}()
+	}
+	spawn(func(ctx context.Context) {
+		if err := h.b.Listen(ctx, hubListener{h}); err != nil {
+			h.log.Error("broker listener stopped", "err", err)
+		}
+	})
+	spawn(h.publishLoop)
+	for range workers {
+		spawn(h.worker)
+	}
+	spawn(h.tickLoop)
+	spawn(h.presenceLoop)
+	wg.Wait()
+}
+
+// lookup returns the event's state if this node has it.
+func (h *Hub) lookup(slug string) *eventState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.events[slug]
+}
+
+// event returns the event's state, creating it from the Source on first
+// use (once, however many callers ask at the same time): last seq,
+// epoch, and the ring filled with the newest envelopes of the log.
+func (h *Hub) event(ctx context.Context, slug string) (*eventState, error) {
+	if ev := h.lookup(slug); ev != nil {
+		return ev, nil
+	}
+	v, err, _ := h.sf.Do("init:"+slug, func() (any, error) {
+		if ev := h.lookup(slug); ev != nil {
+			return ev, nil
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		defer cancel()
+		seq, epoch, err := h.src.LastSeq(ctx, slug)
+		if err != nil {
+			return nil, err
+		}
+		ev := newEventState(h, slug, epoch, seq)
+		h.fillRing(ctx, ev, seq)
+		h.mu.Lock()
+		h.events[slug] = ev
+		h.mu.Unlock()
+		h.signalChanged()
+		return ev, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*eventState), nil
+}
+
+// signalChanged tells the broker listener that the set of events changed.
+func (h *Hub) signalChanged() {
+	select {
+	case h.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Publish implements app.Publisher: each envelope is encoded once,
+// delivered at once to this node's viewers (in seq order, held back if
+// an earlier seq is still missing) and queued for the broker. It never
+// blocks on viewers or on the broker; what the broker loses, other nodes
+// fetch from the log. Envelopes without Event or Seq are logged and
+// dropped.
+func (h *Hub) Publish(_ context.Context, envs ...app.Envelope) {
+	for _, env := range envs {
+		if env.Event == "" || env.Seq < 1 {
+			h.log.Error("realtime: publish of an envelope without event or seq", "event", env.Event, "seq", env.Seq, "type", env.Type)
+			continue
+		}
+		f, err := encodeEnvelope(env, kindDurable)
+		if err != nil {
+			h.log.Error("realtime: publish", "err", err)
+			continue
+		}
+		if ev := h.lookup(env.Event); ev != nil {
+			ev.mu.Lock()
+			ev.offerLocked(f)
+			ev.mu.Unlock()
+		}
+		h.send(env.Event, encodePayload(payloadDurable, h.cfg.NodeID, f.json))
+	}
+}
+
+// send queues a payload for the broker, dropping it when the queue is full.
+func (h *Hub) send(slug string, payload []byte) {
+	select {
+	case h.outbox <- outMsg{slug: slug, payload: payload}:
+	default:
+		h.warn("realtime: broker queue full; message dropped (nodes catch up from the log)", "event", slug)
+	}
+}
+
+// publishLoop sends queued payloads to the broker in order.
+func (h *Hub) publishLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-h.outbox:
+			if err := h.b.Publish(ctx, m.slug, m.payload); err != nil && ctx.Err() == nil {
+				h.warn("realtime: broker publish failed; local viewers still served, other nodes catch up from the log", "event", m.slug, "err", err)
+			}
+		}
+	}
+}
+
+// warn logs at most one warning per 10 seconds.
+func (h *Hub) warn(msg string, args ...any) {
+	now := time.Now().UnixNano()
+	last := h.lastWarn.Load()
+	if now-last < int64(10*time.Second) || !h.lastWarn.CompareAndSwap(last, now) {
+		return
+	}
+	h.log.Warn(msg, args...)
+}
+
+// hubListener is the hub's side of Broker.Listen, kept off Hub's own
+// method set.
+type hubListener struct{ h *Hub }
+
+func (l hubListener) Slugs() []string {
+	l.h.mu.Lock()
+	defer l.h.mu.Unlock()
+	out := make([]string, 0, len(l.h.events))
+	for s := range l.h.events {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (l hubListener) Changed() <-chan struct{} { return l.h.changed }
+
+func (l hubListener) HandleSubscribed(slug string) {
+	if ev := l.h.lookup(slug); ev != nil {
+		ev.mu.Lock()
+		ev.scheduleLocked()
+		ev.mu.Unlock()
+	}
+}
+
+func (l hubListener) HandleMessage(slug string, payload []byte) {
+	h := l.h
+	kind, node, envJSON, err := decodePayload(payload)
+	if err != nil {
+		h.warn("realtime: bad broker payload", "event", slug, "err", err)
+		return
+	}
+	if node == h.cfg.NodeID {
+		return // delivered locally when published
+	}
+	if kind == payloadVolatile {
+		f, _, err := decodeFrame(envJSON, kindVolatile)
+		if err != nil {
+			h.warn("realtime: bad volatile message", "event", slug, "err", err)
+			return
+		}
+		h.relayVolatile(slug, f)
+		return
+	}
+	ev := h.lookup(slug)
+	if ev == nil {
+		return
+	}
+	f, _, err := decodeFrame(envJSON, kindDurable)
+	if err != nil {
+		h.warn("realtime: bad envelope", "event", slug, "err", err)
+		return
+	}
+	ev.mu.Lock()
+	ev.offerLocked(f)
+	ev.mu.Unlock()
+}
+
+// Snapshot returns the event's current snapshot envelope, encoded (for
+// GET /api/v1/events/{slug}/live). It is served from a per-event cache
+// that is rebuilt (once for all concurrent callers) when a newer seq was
+// delivered than it includes or it is older than SnapshotMaxAge. The
+// returned bytes are shared: do not modify them. Errors are the Source's
+// (app.ENotFound for an unknown slug).
+func (h *Hub) Snapshot(ctx context.Context, slug string) ([]byte, error) {
+	ev, err := h.event(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	ev.mu.Lock()
+	f := ev.snap
+	fresh := f != nil && f.epoch == ev.epoch && f.seq >= ev.delivered && time.Since(ev.snapAt) < h.cfg.SnapshotMaxAge
+	ev.mu.Unlock()
+	if !fresh {
+		if f, err = h.buildSnapshot(ctx, ev); err != nil {
+			return nil, err
+		}
+	}
+	return f.json, nil
+}
+
+// eventList returns the current event states.
+func (h *Hub) eventList() []*eventState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*eventState, 0, len(h.events))
+	for _, ev := range h.events {
+		out = append(out, ev)
+	}
+	return out
+}
+
+// tickLoop runs the periodic work that needs no I/O: scheduling catch-up
+// syncs, forgetting idle events, flushing volatile messages, and queuing
+// pings (in staggered buckets) and SSE heartbeats.
+func (h *Hub) tickLoop(ctx context.Context) {
+	catchUp := time.NewTicker(h.cfg.CatchUpInterval)
+	volatile := time.NewTicker(h.cfg.VolatileInterval)
+	ping := time.NewTicker(h.cfg.PingInterval / pingBuckets)
+	heartbeat := time.NewTicker(h.cfg.SSEHeartbeat)
+	defer catchUp.Stop()
+	defer volatile.Stop()
+	defer ping.Stop()
+	defer heartbeat.Stop()
+	var bucket uint8
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-catchUp.C:
+			h.catchUpAll()
+		case <-volatile.C:
+			h.flushVolatile()
+		case <-ping.C:
+			bucket = (bucket + 1) % pingBuckets
+			h.sweep(func(v *viewer) bool { return v.ws != nil && v.bucket == bucket })
+		case <-heartbeat.C:
+			h.sweep(func(v *viewer) bool { return v.ws == nil })
+		}
+	}
+}
+
+// catchUpAll schedules a sync of every event and forgets events that
+// have had no viewer for idleEventTTL.
+func (h *Hub) catchUpAll() {
+	now := time.Now()
+	dropped := false
+	h.mu.Lock()
+	for slug, ev := range h.events {
+		ev.mu.Lock()
+		if len(ev.viewers) == 0 && !ev.idleSince.IsZero() && now.Sub(ev.idleSince) > idleEventTTL {
+			ev.dead = true
+			if ev.gapTimer != nil {
+				ev.gapTimer.Stop()
+			}
+			delete(h.events, slug)
+			dropped = true
+		} else {
+			ev.scheduleLocked()
+		}
+		ev.mu.Unlock()
+	}
+	h.mu.Unlock()
+	if dropped {
+		h.signalChanged()
+	}
+}
+
+// sweep queues a ping or heartbeat marker on the viewers selected by pick.
+func (h *Hub) sweep(pick func(*viewer) bool) {
+	for _, ev := range h.eventList() {
+		ev.mu.Lock()
+		for v := range ev.viewers {
+			if pick(v) {
+				v.marker()
+			}
+		}
+		ev.mu.Unlock()
+	}
+}
+
+// track registers a connection goroutine unless the hub is shutting down.
+func (h *Hub) track() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.conns.Add(1)
+	return true
+}
+
+func (h *Hub) isClosing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closing
+}
+
+// Shutdown stops accepting viewers, closes every websocket with 1012
+// "service restart", ends every SSE stream, and waits until their
+// goroutines are gone or ctx is done (then it cuts the remaining
+// connections and returns). Call it before cancelling Run's context.
+func (h *Hub) Shutdown(ctx context.Context) {
+	h.mu.Lock()
+	h.closing = true
+	h.closed.Store(true)
+	h.mu.Unlock()
+	var all []*viewer
+	for _, ev := range h.eventList() {
+		ev.mu.Lock()
+		for v := range ev.viewers {
+			v.close(CloseServiceRestart, ReasonServiceRestart)
+			ev.removeLocked(v)
+			all = append(all, v)
+		}
+		ev.mu.Unlock()
+	}
+	done := make(chan struct{})
+	go func() {
+		h.conns.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, v := range all {
+			_ = v.nc.Close()
+		}
+		h.log.Warn("realtime: shutdown timed out; connections cut", "viewers", len(all))
+	}
+}

@@ -1,0 +1,324 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// connParams are a connection's query parameters, validated.
+type connParams struct {
+	slug     string
+	region   string
+	lang     string // validated, not used by the hub: envelopes carry every language
+	since    int64
+	hasSince bool // since and epoch both given: resume instead of snapshot
+	epoch    string
+}
+
+// maxSlug and maxEpoch bound what a client may send.
+const (
+	maxSlug  = 100
+	maxEpoch = 128
+)
+
+// validSlug accepts the characters slugs are made of, so a slug is safe
+// in a broker channel name.
+func validSlug(s string) bool {
+	if s == "" || len(s) > maxSlug {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// parseParams reads slug, since, epoch, region and lang. For SSE a
+// Last-Event-ID header takes the place of since. A since without epoch
+// cannot be trusted (seqs restart with a new epoch) and gets a snapshot.
+func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
+	p := connParams{slug: utils.CopyString(c.Params("slug"))}
+	if !validSlug(p.slug) {
+		return p, app.Errorf(app.ENotFound, "no event %q", p.slug)
+	}
+	since := c.Query("since")
+	if sse {
+		if id := c.Get("Last-Event-ID"); id != "" {
+			since = id
+		}
+	}
+	if since != "" {
+		n, err := strconv.ParseInt(since, 10, 64)
+		if err != nil || n < 0 {
+			return p, app.Errorf(app.EBadRequest, "since must be a non-negative integer")
+		}
+		p.since = n
+	}
+	p.epoch = utils.CopyString(c.Query("epoch"))
+	if len(p.epoch) > maxEpoch {
+		return p, app.Errorf(app.EBadRequest, "epoch is too long")
+	}
+	p.hasSince = since != "" && p.epoch != ""
+	p.region = c.Query("region")
+	if p.region == "" {
+		p.region = h.cfg.Region
+	}
+	if !slices.Contains(h.cfg.KnownRegions, p.region) {
+		return p, app.Errorf(app.EBadRequest, "unknown region %q; known: %s", p.region, strings.Join(h.cfg.KnownRegions, ", "))
+	}
+	p.region = utils.CopyString(p.region)
+	switch p.lang = c.Query("lang"); p.lang {
+	case "":
+		p.lang = "en"
+	case "zh", "en", "hu":
+		p.lang = utils.CopyString(p.lang)
+	default:
+		return p, app.Errorf(app.EBadRequest, "lang must be zh, en or hu")
+	}
+	return p, nil
+}
+
+// originAllowed applies HubConfig.AllowedOrigins to the request.
+func (h *Hub) originAllowed(c *fiber.Ctx) bool {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" {
+		return true // not a browser
+	}
+	if len(h.cfg.AllowedOrigins) == 0 {
+		u, err := url.Parse(origin)
+		return err == nil && strings.EqualFold(u.Host, string(c.Context().Host()))
+	}
+	for _, o := range h.cfg.AllowedOrigins {
+		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// publicErr passes app errors (not found, …) through and turns anything
+// else (the database did not answer) into 503 with a safe message.
+func (h *Hub) publicErr(slug string, err error) error {
+	var ae *app.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	h.log.Warn("realtime: cannot open live updates", "event", slug, "err", err)
+	return app.Errorf(app.EUnavailable, "live updates are unavailable right now; retry shortly")
+}
+
+// errShuttingDown refuses viewers once Shutdown began.
+var errShuttingDown = errors.New("realtime: shutting down")
+
+// join registers v for the event and queues its first frames: the
+// envelopes it missed (from the ring, else from the log) when since and
+// epoch can be served, otherwise a snapshot. Registration happens under
+// the event's lock together with computing the backlog, so nothing is
+// lost or duplicated between the backlog and live delivery.
+func (h *Hub) join(ctx context.Context, slug string, v *viewer, p connParams) error {
+	for range 3 {
+		ev, err := h.event(ctx, slug)
+		if err != nil {
+			return err
+		}
+		ok, err := h.tryJoin(ctx, ev, v, p)
+		if err != nil || ok {
+			return err
+		}
+	}
+	return fmt.Errorf("realtime: %s changed too fast to join", slug)
+}
+
+// tryJoin makes one attempt; ok false means "look up the event and try
+// again" (it was dropped or moved on while we fetched).
+func (h *Hub) tryJoin(ctx context.Context, ev *eventState, v *viewer, p connParams) (ok bool, err error) {
+	if p.hasSince {
+		ok, err := h.tryResume(ctx, ev, v, p)
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	f, err := h.snapshotForJoin(ctx, ev)
+	if err != nil {
+		return false, err
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.dead {
+		return false, nil
+	}
+	if h.closed.Load() {
+		return false, errShuttingDown
+	}
+	if f.epoch != ev.epoch {
+		// The log has a new epoch this node has not seen yet: adopt it.
+		ev.applySnapshotLocked(f)
+	}
+	switch {
+	case f.seq >= ev.delivered:
+		ev.addLocked(v, []*frame{f}, f.seq)
+		if f.seq > ev.delivered {
+			ev.scheduleLocked() // this node is behind the log
+		}
+	case ev.ring.covers(f.seq):
+		ev.addLocked(v, append([]*frame{f}, ev.ring.after(f.seq)...), f.seq)
+	default:
+		return false, nil // the ring moved past the snapshot; the next try rebuilds it
+	}
+	return true, nil
+}
+
+// tryResume serves a reconnect with since and epoch without a snapshot
+// when it can: ok false means "send a snapshot".
+func (h *Hub) tryResume(ctx context.Context, ev *eventState, v *viewer, p connParams) (ok bool, err error) {
+	ev.mu.Lock()
+	if ev.dead || p.epoch != ev.epoch {
+		ev.mu.Unlock()
+		return false, nil
+	}
+	if h.closed.Load() {
+		ev.mu.Unlock()
+		return false, errShuttingDown
+	}
+	d := ev.delivered
+	switch {
+	case ev.ring.covers(p.since):
+		backlog := ev.ring.after(p.since)
+		if h.fits(backlog) {
+			ev.addLocked(v, backlog, p.since)
+			ev.mu.Unlock()
+			return true, nil
+		}
+		ev.mu.Unlock()
+		return false, nil
+	case p.since > d:
+		// The client saw more than this node has delivered: believe it
+		// if the log agrees, and skip what it has.
+		ev.mu.Unlock()
+		last, epoch, err := h.src.LastSeq(ctx, ev.slug)
+		if err != nil {
+			return false, err
+		}
+		if epoch != p.epoch || p.since > last {
+			return false, nil
+		}
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		if ev.dead || ev.epoch != p.epoch || h.closed.Load() {
+			return false, nil
+		}
+		ev.addLocked(v, nil, p.since)
+		ev.scheduleLocked()
+		return true, nil
+	case d-p.since > int64(h.cfg.MaxLogCatchUp):
+		ev.mu.Unlock()
+		return false, nil
+	}
+	ev.mu.Unlock()
+
+	frames, err := h.fetchSince(ctx, ev, p.since, p.epoch)
+	if err != nil {
+		return false, err
+	}
+	last := p.since + int64(len(frames))
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.dead || ev.epoch != p.epoch || h.closed.Load() {
+		return false, nil
+	}
+	backlog := slices.Clip(frames) // shared with other joiners: never append in place
+	switch {
+	case last >= ev.delivered:
+		// Nothing newer in memory; if the log was ahead of this node,
+		// live frames up to last are skipped for v.
+		if last > ev.delivered {
+			ev.scheduleLocked()
+		}
+	case ev.ring.covers(last):
+		backlog = append(backlog, ev.ring.after(last)...)
+	default:
+		return false, nil
+	}
+	if !h.fits(backlog) {
+		return false, nil
+	}
+	ev.addLocked(v, backlog, last)
+	return true, nil
+}
+
+// fits reports whether a backlog is small enough to send instead of a
+// snapshot: half the queue bound, so live frames still fit behind it.
+func (h *Hub) fits(backlog []*frame) bool {
+	n := 0
+	for _, f := range backlog {
+		n += f.size()
+	}
+	return n <= h.cfg.MaxQueueBytes/2
+}
+
+// fetchSince reads the envelopes after since from the log up to where
+// the ring starts (or D), once for all viewers resuming from the same
+// point. The frames returned are consecutive from since+1.
+func (h *Hub) fetchSince(ctx context.Context, ev *eventState, since int64, epoch string) ([]*frame, error) {
+	key := "since:" + ev.slug + "\x00" + epoch + "\x00" + strconv.FormatInt(since, 10)
+	v, err, _ := h.sf.Do(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		defer cancel()
+		ev.mu.Lock()
+		target := max(ev.ring.base, since) // the ring has the rest (base is D when it is empty)
+		ev.mu.Unlock()
+		var frames []*frame
+		for cur := since; cur < target; {
+			envs, err := h.src.Since(ctx, ev.slug, cur, int(min(target-cur, logPage)))
+			if err != nil {
+				return nil, err
+			}
+			if len(envs) == 0 {
+				break
+			}
+			for _, env := range envs {
+				if env.Epoch == "" {
+					env.Epoch = epoch
+				}
+				if env.Seq != cur+1 || env.Epoch != epoch {
+					return frames, nil
+				}
+				f, err := encodeEnvelope(env, kindDurable)
+				if err != nil {
+					return nil, err
+				}
+				frames = append(frames, f)
+				cur = env.Seq
+			}
+		}
+		return frames, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]*frame), nil
+}
+
+// snapshotForJoin returns the cached snapshot if it can start a viewer
+// now, else builds a fresh one (once for all concurrent joiners).
+func (h *Hub) snapshotForJoin(ctx context.Context, ev *eventState) (*frame, error) {
+	ev.mu.Lock()
+	f, ok := ev.snap, ev.snapshotUsableLocked()
+	ev.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	return h.buildSnapshot(ctx, ev)
+}

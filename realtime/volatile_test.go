@@ -1,0 +1,163 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// expectNoFrame checks nothing at all arrives within d.
+func (c *client) expectNoFrame(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case env := <-c.envs:
+		t.Fatalf("unexpected %s seq %d: %s", env.Type, env.Seq, env.Data)
+	case <-time.After(d):
+	}
+}
+
+func TestVolatileCoalesced(t *testing.T) {
+	t.Parallel()
+	src := newFakeSource()
+	src.add(slug, "E1")
+	b := NewMemoryBroker()
+	cfg := testConfig("a")
+	cfg.VolatileInterval = time.Hour // flushed by hand below
+	cfg.PresenceInterval = time.Hour
+	a := startNode(t, cfg, b, src)
+	cfg.NodeID = "b"
+	bn := startNode(t, cfg, b, src)
+	ca := dial(t, a.wsURL(slug, ""), nil)
+	cb := dial(t, bn.wsURL(slug, ""), nil)
+	ca.next(t, 5*time.Second)
+	cb.next(t, 5*time.Second)
+
+	for i := range 10 {
+		a.hub.PublishVolatile(context.Background(), slug, app.TypeAttendance, app.Attendance{CheckedIn: int64(i + 1), Expected: 50})
+	}
+	a.hub.flushVolatile()
+	check := func(c *client) {
+		t.Helper()
+		env := c.next(t, 5*time.Second)
+		var got app.Attendance
+		if err := json.Unmarshal(env.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if env.Type != app.TypeAttendance || env.Seq != 0 || env.Epoch != "E1" || env.Event != slug || got.CheckedIn != 10 {
+			t.Fatalf("got %s seq %d epoch %q data %s, want attendance seq 0 epoch E1 with the last value", env.Type, env.Seq, env.Epoch, env.Data)
+		}
+		c.expectNoFrame(t, 200*time.Millisecond)
+	}
+	check(ca)
+
+	// The other node relays it to its viewers at its own next flush.
+	eventually(t, 5*time.Second, "node b received the volatile message", func() bool {
+		bn.hub.volMu.Lock()
+		defer bn.hub.volMu.Unlock()
+		return len(bn.hub.vol) == 1
+	})
+	bn.hub.flushVolatile()
+	check(cb)
+	// Nothing dirty: the next flush sends nothing.
+	a.hub.flushVolatile()
+	ca.expectNoFrame(t, 100*time.Millisecond)
+}
+
+func TestVolatileEveryInterval(t *testing.T) {
+	t.Parallel()
+	src := newFakeSource()
+	src.add(slug, "E1")
+	cfg := testConfig("a")
+	cfg.PresenceInterval = time.Hour
+	n := startNode(t, cfg, NewMemoryBroker(), src)
+	c := dial(t, n.wsURL(slug, ""), nil)
+	c.next(t, 5*time.Second)
+	start := time.Now()
+	for i := range 50 {
+		n.hub.PublishVolatile(context.Background(), slug, app.TypeAttendance, app.Attendance{CheckedIn: int64(i + 1)})
+	}
+	frames := 0
+	for {
+		env := c.next(t, 5*time.Second)
+		frames++
+		var got app.Attendance
+		_ = json.Unmarshal(env.Data, &got)
+		if got.CheckedIn == 50 {
+			break
+		}
+	}
+	if maxFrames := int(time.Since(start)/cfg.VolatileInterval) + 1; frames > maxFrames {
+		t.Fatalf("%d frames in %v, want at most one per %v", frames, time.Since(start), cfg.VolatileInterval)
+	}
+}
+
+func TestPresence(t *testing.T) {
+	t.Parallel()
+	t.Run("Memory", func(t *testing.T) {
+		t.Parallel()
+		b := NewMemoryBroker()
+		testPresence(t, b, b)
+	})
+	t.Run("Redis", func(t *testing.T) {
+		t.Parallel()
+		r := newTestRedis(t)
+		testPresence(t, r.broker(), r.broker())
+	})
+}
+
+func testPresence(t *testing.T, ba, bb Broker) {
+	src := newFakeSource()
+	src.add(slug, "E1")
+	a := startNode(t, testConfig("a"), ba, src)
+	cfgB := testConfig("b")
+	cfgB.Region = "hu"
+	bn := startNode(t, cfgB, bb, src)
+
+	viewer := dial(t, a.wsURL(slug, ""), nil)
+	viewer.next(t, 5*time.Second)
+	dial(t, a.wsURL(slug, ""), nil)
+	dial(t, a.wsURL(slug, "region=hu"), nil)
+	dial(t, bn.wsURL(slug, ""), nil) // b's own region: hu
+
+	waitPresence := func(what string, want map[string]int) {
+		t.Helper()
+		for _, n := range []*node{a, bn} {
+			if n == bn && bn.hub.isClosing() {
+				continue
+			}
+			eventually(t, 5*time.Second, what, func() bool { return maps.Equal(n.hub.Presence(slug), want) })
+		}
+	}
+	waitPresence("presence from both nodes", map[string]int{"cn": 2, "hu": 2})
+
+	// Viewers are told: a presence message with the totals.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		env := viewer.next(t, time.Until(deadline))
+		if env.Type != app.TypePresence {
+			continue
+		}
+		var p PresenceData
+		if err := json.Unmarshal(env.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		if env.Seq == 0 && p.Total == 4 && maps.Equal(p.Regions, map[string]int{"cn": 2, "hu": 2}) {
+			break
+		}
+	}
+
+	// A node that reports once and dies drops out after its TTL.
+	if err := ba.SetPresence(context.Background(), slug, "ghost", map[string]int{"hu": 5}, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	waitPresence("the ghost node counted", map[string]int{"cn": 2, "hu": 7})
+	waitPresence("the ghost node expired", map[string]int{"cn": 2, "hu": 2})
+
+	// Node b stops reporting: its viewer drops out of a's totals.
+	bn.stop()
+	waitPresence("node b expired", map[string]int{"cn": 2, "hu": 1})
+}

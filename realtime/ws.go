@@ -1,0 +1,152 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/gofiber/fiber/v2"
+	fws "github.com/gofiber/websocket/v2"
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// WebsocketHandler serves GET /ws/events/:slug?since=&epoch=&region=&lang=.
+//
+// Before upgrading it answers with an *app.Error (for the app's error
+// handler): 403 for a disallowed Origin (see HubConfig.AllowedOrigins),
+// 400 for a bad since, epoch, region or lang or a request that is not a
+// websocket handshake, 404 for an unknown event, 503 while shutting down
+// or when the log cannot be read.
+//
+// After the upgrade the server sends text frames, each one envelope; the
+// first frames are the envelopes missed since since (when since and epoch
+// are given and can be served) or a snapshot. The client may send text
+// frames of at most MaxClientFrame bytes; they are read and ignored
+// (e.g. {"type":"ping"} as an application keep-alive), and any frame
+// counts as activity for PongWait. A larger frame closes with 1009, a
+// binary frame with 1003. The server pings every PingInterval; a client
+// silent for PongWait is dropped. Close codes: 1008 "slow consumer",
+// 1012 "service restart", 1013 "try again later" (see the constants).
+//
+// The upgrade goes through gofiber/websocket; the checks above run first
+// so a refused request gets the API's JSON error instead of a bare 426.
+// The connection's goroutine lives as long as the connection.
+func (h *Hub) WebsocketHandler() fiber.Handler {
+	upgrade := fws.New(func(c *fws.Conn) {
+		p, _ := c.Locals(localParams).(connParams)
+		h.serveWS(c.Conn, p)
+	}, fws.Config{
+		HandshakeTimeout: 10 * time.Second,
+		// Origins are checked before the upgrade, with our own error shape.
+		Origins:         []string{"*"},
+		ReadBufferSize:  h.cfg.ReadBufferSize,
+		WriteBufferSize: 1024,
+		WriteBufferPool: &h.writePool,
+	})
+	return func(c *fiber.Ctx) error {
+		if !h.originAllowed(c) {
+			return app.Errorf(app.EForbidden, "origin %q may not open live updates", c.Get(fiber.HeaderOrigin))
+		}
+		p, err := h.parseParams(c, false)
+		if err != nil {
+			return err
+		}
+		if !fws.IsWebSocketUpgrade(c) {
+			return app.Errorf(app.EBadRequest, "this endpoint speaks websocket only; use the stream endpoint for Server-Sent Events")
+		}
+		if h.isClosing() {
+			return app.Errorf(app.EUnavailable, "the server is restarting; reconnect")
+		}
+		ctx, cancel := context.WithTimeout(c.UserContext(), joinTimeout)
+		_, err = h.event(ctx, p.slug)
+		cancel()
+		if err != nil {
+			return h.publicErr(p.slug, err)
+		}
+		c.Locals(localParams, p)
+		if err := upgrade(c); err != nil {
+			return app.Errorf(app.EBadRequest, "websocket handshake failed")
+		}
+		return nil
+	}
+}
+
+// localParams carries the parsed query from the checks to the upgraded
+// connection.
+const localParams = "hybridcon.ws.params"
+
+// rawConn returns the TCP connection under fasthttp's hijacked wrapper,
+// whose own Close does nothing while the handler runs.
+func rawConn(nc net.Conn) net.Conn {
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		return u.UnsafeConn()
+	}
+	return nc
+}
+
+// serveWS runs one websocket connection: join, then read until it ends.
+func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
+	v := &viewer{
+		h:      h,
+		region: p.region,
+		bucket: uint8(h.nextBucket.Add(1) % pingBuckets),
+		ws:     ws,
+		nc:     rawConn(ws.NetConn()),
+	}
+	if !h.track() {
+		closeNow(ws, CloseServiceRestart, ReasonServiceRestart)
+		return
+	}
+	defer h.conns.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
+	err := h.join(ctx, p.slug, v, p)
+	cancel()
+	switch {
+	case errors.Is(err, errShuttingDown):
+		closeNow(ws, CloseServiceRestart, ReasonServiceRestart)
+		return
+	case err != nil:
+		h.warn("realtime: cannot start a viewer", "event", p.slug, "err", err)
+		closeNow(ws, CloseTryAgainLater, ReasonTryAgainLater)
+		return
+	}
+	v.readLoop()
+	v.finish()
+}
+
+// closeNow sends a close frame from the connection goroutine before any
+// writer exists.
+func closeNow(ws *websocket.Conn, code int, reason string) {
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeGrace))
+}
+
+// readLoop reads (and ignores) client frames until the connection fails,
+// the client closes, or PongWait passes without a sign of life.
+func (v *viewer) readLoop() {
+	ws, wait := v.ws, v.h.cfg.PongWait
+	ws.SetReadLimit(int64(v.h.cfg.MaxClientFrame))
+	_ = ws.SetReadDeadline(time.Now().Add(wait))
+	alive := func() {
+		if !v.isClosing() {
+			_ = ws.SetReadDeadline(time.Now().Add(wait))
+		}
+	}
+	ws.SetPongHandler(func(string) error { alive(); return nil })
+	for {
+		mt, r, err := ws.NextReader()
+		if err != nil {
+			return // the library already answered a close or an oversize frame (1009)
+		}
+		if mt == websocket.BinaryMessage {
+			v.close(CloseUnsupportedData, "binary frames are not supported")
+			continue // wait for the client's close answer, bounded by closeGrace
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return
+		}
+		alive()
+	}
+}
