@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -152,7 +153,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 	if ErrorCode(err) == ENotFound {
 		// Spend the same time as a real check so timing does not reveal
 		// which user names exist.
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return "", nil, Errorf(EUnauthorized, "wrong user name or password")
 	}
 	if err != nil {
@@ -173,10 +174,16 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 	return secret, u, nil
 }
 
-var dummyHash, _ = HashPassword("not a real password")
+// dummyHash is hashed on first use, not at start-up (argon2 costs tens
+// of milliseconds).
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password")
+	return h
+})
 
 // Logout ends a login; an unknown token is not an error.
 func (s *Service) Logout(ctx context.Context, secret string) error {
+	s.auth.drop(HashToken(secret))
 	err := s.store.DeleteToken(ctx, HashToken(secret))
 	if ErrorCode(err) == ENotFound {
 		return nil
@@ -190,14 +197,18 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if secret == "" || len(secret) > 200 {
 		return Principal{}, Errorf(EUnauthorized, "invalid or expired token")
 	}
-	t, err := s.store.TokenByHash(ctx, HashToken(secret))
+	hash := HashToken(secret)
+	now := s.Now()
+	if p, ok := s.auth.get(hash, now); ok {
+		return p, nil
+	}
+	t, err := s.store.TokenByHash(ctx, hash)
 	if ErrorCode(err) == ENotFound {
 		return Principal{}, Errorf(EUnauthorized, "invalid or expired token")
 	}
 	if err != nil {
 		return Principal{}, err
 	}
-	now := s.Now()
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return Principal{}, Errorf(EUnauthorized, "invalid or expired token")
 	}
@@ -206,7 +217,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if name == "" {
 		name = "token-" + itoa(t.ID)
 	}
-	return Principal{Name: name, Role: t.Role, EventID: t.EventID, TokenID: t.ID, UserID: t.UserID}, nil
+	p := Principal{Name: name, Role: t.Role, EventID: t.EventID, TokenID: t.ID, UserID: t.UserID}
+	s.auth.put(hash, p, now, t.ExpiresAt)
+	return p, nil
 }
 
 func (s *Service) touch(ctx context.Context, id int64, now time.Time) {
@@ -221,4 +234,54 @@ func (s *Service) touch(ctx context.Context, id int64, now time.Time) {
 	if err := s.store.TouchToken(ctx, id, now); err != nil {
 		s.log.Warn("recording token use", "token", id, "err", err)
 	}
+}
+
+// authCacheTTL is how long a verified token is trusted without asking the
+// database again. A busy gate sends many scans a second with one token;
+// this keeps authentication off the check-in path's query budget. A
+// logout takes effect at once on the node that served it, and within the
+// TTL on the others.
+const authCacheTTL = 5 * time.Second
+
+// authCache remembers recently verified tokens by hash. It is bounded:
+// when full it is cleared, which costs one database read per token.
+type authCache struct {
+	mu sync.Mutex
+	m  map[string]authEntry
+}
+
+type authEntry struct {
+	p     Principal
+	until time.Time
+}
+
+const authCacheMax = 10000
+
+func (c *authCache) get(hash string, now time.Time) (Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || !now.Before(e.until) {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *authCache) put(hash string, p Principal, now time.Time, expires *time.Time) {
+	until := now.Add(authCacheTTL)
+	if expires != nil && expires.Before(until) {
+		until = *expires
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= authCacheMax {
+		c.m = make(map[string]authEntry)
+	}
+	c.m[hash] = authEntry{p: p, until: until}
+}
+
+func (c *authCache) drop(hash string) {
+	c.mu.Lock()
+	delete(c.m, hash)
+	c.mu.Unlock()
 }

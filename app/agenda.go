@@ -148,7 +148,7 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 			return err
 		}
 		envs = append(envs, env)
-		shiftEnv, err := announceShifts(ctx, r, eventID, after.Sessions)
+		shiftEnv, err := announceShifts(ctx, r, eventID, after)
 		if err != nil {
 			return err
 		}

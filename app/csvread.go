@@ -91,7 +91,6 @@ func readCSV(data []byte, known, required []string, maxRows int) (*csvTable, err
 		return nil, &Error{Code: EInvalid, Message: "the header row has problems", Details: ImportErrors{Errors: errs}}
 	}
 	for {
-		line, _ := r.FieldPos(0)
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -99,6 +98,7 @@ func readCSV(data []byte, known, required []string, maxRows int) (*csvTable, err
 		if err != nil {
 			return nil, csvError(err)
 		}
+		line, _ := r.FieldPos(0) // of the record Read just returned
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}

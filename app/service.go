@@ -24,6 +24,9 @@ type Service struct {
 
 	touchMu sync.Mutex
 	touched map[int64]time.Time // token id → last recorded use
+	auth    authCache           // recently verified tokens (account.go)
+
+	desk checkinDesk // check-in caches and attendance updates (checkin.go)
 }
 
 // NewService returns a Service over the store that publishes live

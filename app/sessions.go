@@ -18,9 +18,12 @@ type editOutcome struct {
 	replaced bool  // the edit wrote a new run-of-show itself
 }
 
-// ScheduleShift is the data of a schedule.shifted envelope.
+// ScheduleShift is the data of a schedule.shifted envelope: the sessions
+// whose expected times moved and, for those with a run-of-show, their
+// slots with the new expected times.
 type ScheduleShift struct {
-	Sessions []Session `json:"sessions"`
+	Sessions  []Session  `json:"sessions"`
+	Showcases []Showcase `json:"showcases"`
 }
 
 // editSession runs one organizer action on a session in a transaction:
@@ -45,7 +48,8 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 			return err
 		}
 		prior := *sess
-		slots := append([]Slot(nil), before.Slots[sessionID]...)
+		prior0Slots := before.Slots[sessionID]
+		slots := append([]Slot(nil), prior0Slots...)
 		outcome, err := fn(r, sess, slots)
 		if err != nil {
 			return err
@@ -73,7 +77,9 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 			return err
 		}
 		envs = append(envs, env)
-		if len(changed) > 0 || outcome.replaced {
+		// A session with a run-of-show sends it whole after every action:
+		// even a pause or a resume moves its slots' expected times.
+		if outcome.replaced || len(after.Slots[sessionID]) > 0 || len(prior0Slots) > 0 {
 			achievements, err := r.ListAchievements(ctx, sess.EventID)
 			if err != nil {
 				return err
@@ -83,7 +89,7 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 			}
 			envs = append(envs, env)
 		}
-		shiftEnv, err := announceShifts(ctx, r, sess.EventID, after.Sessions)
+		shiftEnv, err := announceShifts(ctx, r, sess.EventID, after)
 		if err != nil {
 			return err
 		}

@@ -16,9 +16,9 @@ const ShiftThreshold = time.Minute
 // envelope and their announced times are recorded; sessions never
 // announced are recorded silently. It runs inside the transaction of the
 // change, so the envelope and the record commit together.
-func announceShifts(ctx context.Context, r Repo, eventID int64, sessions []Session) ([]Envelope, error) {
+func announceShifts(ctx context.Context, r Repo, eventID int64, ag *Agenda) ([]Envelope, error) {
 	var shifted []Session
-	for _, se := range sessions {
+	for _, se := range ag.Sessions {
 		if se.ExpectedStart.IsZero() {
 			continue
 		}
@@ -36,7 +36,21 @@ func announceShifts(ctx context.Context, r Repo, eventID int64, sessions []Sessi
 	if len(shifted) == 0 {
 		return nil, nil
 	}
-	env, err := r.AppendLive(ctx, eventID, TypeScheduleShifted, ScheduleShift{Sessions: shifted})
+	shift := ScheduleShift{Sessions: shifted, Showcases: []Showcase{}}
+	var achievements []Achievement
+	for _, se := range shifted {
+		if len(ag.Slots[se.ID]) == 0 {
+			continue
+		}
+		if achievements == nil {
+			var err error
+			if achievements, err = r.ListAchievements(ctx, eventID); err != nil {
+				return nil, err
+			}
+		}
+		shift.Showcases = append(shift.Showcases, *buildShowcase(ag, se.ID, achievements))
+	}
+	env, err := r.AppendLive(ctx, eventID, TypeScheduleShifted, shift)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +96,7 @@ func (s *Service) refreshSchedule(ctx context.Context, eventID int64) error {
 		if !running {
 			return nil
 		}
-		envs, err = announceShifts(ctx, r, eventID, ag.Sessions)
+		envs, err = announceShifts(ctx, r, eventID, ag)
 		return err
 	})
 	if err != nil {

@@ -48,6 +48,46 @@ type Repo interface {
 	AttendeeByID(ctx context.Context, id string) (*Attendee, error)
 	CountAttendees(ctx context.Context, eventID int64) (total, checkedIn int64, err error)
 
+	// Check-in.
+	// AttendeeForUpdate reads an attendee and locks its row until the
+	// transaction ends, so concurrent scans of one ticket run one after
+	// the other; ENotFound when unknown.
+	AttendeeForUpdate(ctx context.Context, id string) (*Attendee, error)
+	// ScanLookup returns, in one query, the event's check-in with scanID
+	// (nil when none, or when scanID is "") and the attendee's check-in
+	// holding First (nil when none).
+	ScanLookup(ctx context.Context, eventID int64, scanID, attendeeID string) (byScan, first *CheckIn, err error)
+	// CheckInByScanID returns the event's check-in with scanID, or
+	// ENotFound.
+	CheckInByScanID(ctx context.Context, eventID int64, scanID string) (*CheckIn, error)
+	// AddCheckIn inserts c and fills c.ID. A scan id already used in the
+	// event, or a second First check-in of an attendee, is EConflict.
+	AddCheckIn(ctx context.Context, c *CheckIn) error
+	// ClearFirst takes the First mark off a check-in.
+	ClearFirst(ctx context.Context, checkInID int64) error
+	// ValidCheckIns returns the attendee's checked_in and
+	// already_checked_in scans with an id below beforeID (all when
+	// beforeID ≤ 0), in id order.
+	ValidCheckIns(ctx context.Context, attendeeID string, beforeID int64) ([]CheckIn, error)
+	// CheckInStats counts the event's attendance, scans and rejections.
+	CheckInStats(ctx context.Context, eventID int64) (*CheckInSummary, error)
+	// ListCheckedIn returns every attendee of the event holding a First
+	// check-in, with that check-in and their number of scans.
+	ListCheckedIn(ctx context.Context, eventID int64) ([]CheckedIn, error)
+	// ListAttendees returns a page of the event's attendees with their
+	// check-in state (Ticket left empty), ordered by name then id, and
+	// how many match the filter in all.
+	ListAttendees(ctx context.Context, f AttendeeFilter) ([]AttendeeView, int64, error)
+	// EventAttendees returns every attendee of the event, in id order.
+	EventAttendees(ctx context.Context, eventID int64) ([]Attendee, error)
+	// CreateAttendees inserts many attendees at once as CreateAttendee
+	// does one, generating ids.
+	CreateAttendees(ctx context.Context, as []Attendee) error
+	// UpdateAttendee writes every field of a but its id, event and
+	// creation time. Unknown id is ENotFound; an e-mail or external id
+	// used by another attendee of the event EConflict.
+	UpdateAttendee(ctx context.Context, a *Attendee) error
+
 	// Announcements.
 	CreateAnnouncement(ctx context.Context, a *Announcement) error
 	ListAnnouncements(ctx context.Context, eventID int64, limit int) ([]Announcement, error)

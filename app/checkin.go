@@ -1,0 +1,489 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Scans at the door. The rules are DESIGN.md "Tickets" → "Which scan
+// counts": every scan is stored, rejected ones too; among an attendee's
+// valid scans (checked_in and already_checked_in) the one with the
+// earliest scanned_at — ties broken by the smaller scan id, so the
+// outcome never depends on arrival order — holds First, which a partial
+// unique index makes unique per attendee; a repeated scan id returns the
+// stored answer and writes nothing.
+
+// Limits of a scan, checked before anything is written.
+const (
+	MaxGateRunes   = 64
+	MinScanIDLen   = 8
+	MaxScanIDLen   = 128
+	MaxScanFuture  = 5 * time.Minute    // scanned_at may run ahead of the server clock by this much
+	MaxScanAge     = 7 * 24 * time.Hour // and lag behind it by this much
+	MaxBatchScans  = 1000               // scans per offline upload
+	scanAttempts   = 3                  // tries of one scan when a unique index fires
+	attendanceWait = 5 * time.Second    // deadline of one attendance recount
+)
+
+// AttendanceEvery is the least time between two attendance recounts of
+// one event: scans in between are folded into the next recount.
+const AttendanceEvery = 250 * time.Millisecond
+
+// ScanInput is one scan as a gate sends it. ScannedAt is RFC 3339 (the
+// device clock); empty means now.
+type ScanInput struct {
+	Ticket    string `json:"ticket"`
+	Gate      string `json:"gate"`
+	ScanID    string `json:"scan_id"`
+	ScannedAt string `json:"scanned_at"`
+}
+
+// ScanAttendee is who a scan was about, as door staff see it.
+type ScanAttendee struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Organization string `json:"organization"`
+	Category     string `json:"category"`
+}
+
+// ScanAnswer is the answer to one scan. Result is ResultCheckedIn,
+// ResultAlreadyCheckedIn (FirstScannedAt and FirstGate then name the
+// attendee's first scan known before this one) or ResultRejected with a
+// Reason (ReasonInvalidTicket, ReasonWrongEvent, ReasonRevoked).
+type ScanAnswer struct {
+	Result         string        `json:"result"`
+	Reason         string        `json:"reason,omitempty"`
+	Attendee       *ScanAttendee `json:"attendee,omitempty"`
+	FirstScannedAt *time.Time    `json:"first_scanned_at,omitempty"`
+	FirstGate      string        `json:"first_gate,omitempty"`
+	ScanID         string        `json:"scan_id"`
+	ScannedAt      time.Time     `json:"scanned_at"`
+}
+
+// ScanProblem is one invalid field of a scan in a batch.
+type ScanProblem struct {
+	Index   int    `json:"index"`
+	ScanID  string `json:"scan_id,omitempty"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ScanProblems is the Details of a refused batch.
+type ScanProblems struct {
+	Errors []ScanProblem `json:"errors"`
+}
+
+// scan is a validated ScanInput.
+type scan struct {
+	ticket    string
+	gate      string
+	scanID    string
+	scannedAt time.Time
+	source    string
+}
+
+// validScanID reports whether id is 8–128 characters of A–Z a–z 0–9 _ . : -.
+func validScanID(id string) bool {
+	if len(id) < MinScanIDLen || len(id) > MaxScanIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validateScan checks in against the limits at now. It returns the
+// offending field and a sentence when in is invalid.
+func validateScan(in ScanInput, source string, now time.Time) (sc scan, field, msg string) {
+	sc = scan{ticket: strings.TrimSpace(in.Ticket), gate: strings.TrimSpace(in.Gate), scanID: in.ScanID, source: source}
+	switch {
+	case sc.ticket == "":
+		return sc, "ticket", "required: the text read from the QR code"
+	case len(sc.ticket) > 4*MaxTicketLen:
+		return sc, "ticket", fmt.Sprintf("longer than %d bytes", 4*MaxTicketLen)
+	case sc.gate == "" || !utf8.ValidString(sc.gate) || utf8.RuneCountInString(sc.gate) > MaxGateRunes:
+		return sc, "gate", fmt.Sprintf("must be 1–%d characters", MaxGateRunes)
+	case strings.IndexFunc(sc.gate, unicode.IsControl) >= 0:
+		return sc, "gate", "must not contain control characters"
+	case !validScanID(sc.scanID):
+		return sc, "scan_id", fmt.Sprintf("must be %d–%d characters of A–Z a–z 0–9 _ . : -", MinScanIDLen, MaxScanIDLen)
+	}
+	if strings.TrimSpace(in.ScannedAt) == "" {
+		sc.scannedAt = now
+	} else {
+		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(in.ScannedAt))
+		if err != nil {
+			return sc, "scanned_at", "must be an RFC 3339 time such as 2021-04-23T09:30:00+08:00"
+		}
+		sc.scannedAt = t
+	}
+	sc.scannedAt = sc.scannedAt.UTC().Truncate(time.Microsecond) // what the database keeps
+	switch {
+	case sc.scannedAt.After(now.Add(MaxScanFuture)):
+		return sc, "scanned_at", "is more than 5 minutes ahead of the server clock; check the device clock"
+	case sc.scannedAt.Before(now.Add(-MaxScanAge)):
+		return sc, "scanned_at", "is more than 7 days in the past"
+	}
+	return sc, "", ""
+}
+
+// scanBefore orders valid scans: earliest scanned_at first, then the
+// smaller scan id. The first of an attendee's valid scans in this order
+// holds First.
+func scanBefore(at time.Time, scanID string, other *CheckIn) bool {
+	if !at.Equal(other.ScannedAt) {
+		return at.Before(other.ScannedAt)
+	}
+	return scanID < other.ScanID
+}
+
+// decideScan applies "which scan counts" to a genuine, unrevoked scan
+// given the attendee's current first check-in (nil when none). It returns
+// the result to answer and whether the new scan takes First. A scan
+// earlier than the first always takes First (so the final state does not
+// depend on arrival order); an offline upload that does so answers
+// checked_in (the door let the guest in then), an online one
+// already_checked_in (the ticket was used before, whatever the device
+// clocks say).
+func decideScan(first *CheckIn, scannedAt time.Time, scanID, source string) (result string, takeFirst bool) {
+	switch {
+	case first == nil:
+		return ResultCheckedIn, true
+	case scanBefore(scannedAt, scanID, first):
+		if source == SourceOfflineSync {
+			return ResultCheckedIn, true
+		}
+		return ResultAlreadyCheckedIn, true
+	}
+	return ResultAlreadyCheckedIn, false
+}
+
+// earliest returns the first of valid scans in scanBefore order, or nil.
+func earliest(valid []CheckIn) *CheckIn {
+	var best *CheckIn
+	for i := range valid {
+		c := &valid[i]
+		if c.Result != ResultCheckedIn && c.Result != ResultAlreadyCheckedIn {
+			continue
+		}
+		if best == nil || scanBefore(c.ScannedAt, c.ScanID, best) {
+			best = c
+		}
+	}
+	return best
+}
+
+func scanAttendee(a *Attendee) *ScanAttendee {
+	return &ScanAttendee{ID: a.ID, Name: a.Name, Organization: a.Organization, Category: a.Category}
+}
+
+// checkInEvent resolves the slug for a caller who scans: anonymous is
+// EUnauthorized, an unknown slug ENotFound, a checker of another event
+// EForbidden.
+func (s *Service) checkInEvent(ctx context.Context, p Principal, slug string) (int64, error) {
+	if p.Anonymous() {
+		return 0, Errorf(EUnauthorized, "authentication required")
+	}
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.RequireCheckIn(eventID); err != nil {
+		return 0, err
+	}
+	return eventID, nil
+}
+
+// eventKey returns the event's ticket public key, cached: keys never
+// change.
+func (s *Service) eventKey(ctx context.Context, eventID int64) (ed25519.PublicKey, error) {
+	if k, ok := s.desk.keys.Load(eventID); ok {
+		return k.(ed25519.PublicKey), nil
+	}
+	ev, err := s.store.EventByID(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ParsePublicKey(ev.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	s.desk.keys.Store(eventID, k)
+	return k, nil
+}
+
+// CheckIn records one online scan at a gate of the event and answers it.
+// Callers: a checker of the event, an organizer or an admin. An invalid
+// field is EInvalid and writes nothing; a rejected ticket is an answer
+// (ResultRejected), not an error. Safe for concurrent use: scans of one
+// ticket at several gates at once yield exactly one checked_in.
+func (s *Service) CheckIn(ctx context.Context, p Principal, slug string, in ScanInput) (*ScanAnswer, error) {
+	eventID, err := s.checkInEvent(ctx, p, slug)
+	if err != nil {
+		return nil, err
+	}
+	sc, field, msg := validateScan(in, SourceOnline, s.Now())
+	if field != "" {
+		return nil, Errorf(EInvalid, "%s %s", field, msg)
+	}
+	return s.record(ctx, eventID, slug, sc)
+}
+
+// CheckInBatch records the queued scans of an offline kiosk (source
+// offline_sync) and answers each, in the order given. At most
+// MaxBatchScans scans (more is ETooLarge); if any scan is invalid the
+// batch is EInvalid with every problem (ScanProblems) and nothing is
+// written. Scans are applied earliest scanned_at first, each in its own
+// transaction, so a failure (say, the database going away) keeps the
+// scans recorded before it; uploading the batch again is safe, since
+// their scan ids return the stored answers.
+func (s *Service) CheckInBatch(ctx context.Context, p Principal, slug string, in []ScanInput) ([]ScanAnswer, error) {
+	eventID, err := s.checkInEvent(ctx, p, slug)
+	if err != nil {
+		return nil, err
+	}
+	if len(in) > MaxBatchScans {
+		return nil, Errorf(ETooLarge, "a batch holds at most %d scans, this one %d; upload in parts", MaxBatchScans, len(in))
+	}
+	now := s.Now()
+	scans := make([]scan, len(in))
+	var problems []ScanProblem
+	for i, x := range in {
+		sc, field, msg := validateScan(x, SourceOfflineSync, now)
+		if field != "" {
+			problems = append(problems, ScanProblem{Index: i, ScanID: truncateRunes(x.ScanID, MaxScanIDLen), Field: field, Message: msg})
+		}
+		scans[i] = sc
+	}
+	if len(problems) > 0 {
+		return nil, &Error{Code: EInvalid, Message: fmt.Sprintf("%d scan(s) of the batch are invalid; nothing was recorded", len(problems)),
+			Details: ScanProblems{Errors: problems}}
+	}
+	order := make([]int, len(scans))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := scans[order[a]], scans[order[b]]
+		if !x.scannedAt.Equal(y.scannedAt) {
+			return x.scannedAt.Before(y.scannedAt)
+		}
+		return x.scanID < y.scanID
+	})
+	out := make([]ScanAnswer, len(scans))
+	for _, i := range order {
+		ans, err := s.record(ctx, eventID, slug, scans[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = *ans
+	}
+	return out, nil
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// record verifies and stores one validated scan and answers it.
+func (s *Service) record(ctx context.Context, eventID int64, slug string, sc scan) (*ScanAnswer, error) {
+	key, err := s.eventKey(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	c := CheckIn{EventID: eventID, Gate: sc.gate, ScanID: sc.scanID, ScannedAt: sc.scannedAt, ReceivedAt: s.Now(), Source: sc.source}
+	t, perr := ParseTicket(sc.ticket)
+	switch {
+	case perr != nil:
+		return s.reject(ctx, &c, ReasonInvalidTicket)
+	case t.Event != slug:
+		return s.reject(ctx, &c, ReasonWrongEvent)
+	case !VerifyTicket(key, t):
+		return s.reject(ctx, &c, ReasonInvalidTicket)
+	}
+	for attempt := 1; ; attempt++ {
+		ans, counted, err := s.admit(ctx, c, t.Attendee)
+		if ErrorCode(err) == EConflict && attempt < scanAttempts {
+			// A concurrent request stored this scan id first (or, on a
+			// database without row locks, took First): answer as a replay,
+			// or decide again on the new state.
+			if stored, rerr := s.replay(ctx, s.store, eventID, sc.scanID); rerr == nil {
+				return stored, nil
+			} else if ErrorCode(rerr) != ENotFound {
+				return nil, rerr
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if counted {
+			s.attendanceChanged(slug)
+		}
+		return ans, nil
+	}
+}
+
+// reject stores a scan of a ticket that is not genuine (no attendee) and
+// answers it; a stored scan with the same id is answered instead.
+func (s *Service) reject(ctx context.Context, c *CheckIn, reason string) (*ScanAnswer, error) {
+	c.Result, c.Reason = ResultRejected, reason
+	err := s.store.AddCheckIn(ctx, c)
+	if ErrorCode(err) == EConflict {
+		return s.replay(ctx, s.store, c.EventID, c.ScanID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}, nil
+}
+
+// admit stores the scan of a genuine ticket of attendeeID in one
+// transaction holding the attendee's row lock, and answers it. counted
+// reports that the attendee has just checked in for the first time.
+func (s *Service) admit(ctx context.Context, c CheckIn, attendeeID string) (ans *ScanAnswer, counted bool, err error) {
+	err = s.store.Tx(ctx, func(r Repo) error {
+		ans, counted = nil, false
+		a, err := r.AttendeeForUpdate(ctx, attendeeID)
+		if ErrorCode(err) == ENotFound || err == nil && a.EventID != c.EventID {
+			// Signed by this event's key yet unknown: deleted, or a key leak.
+			c.Result, c.Reason = ResultRejected, ReasonInvalidTicket
+			if err := r.AddCheckIn(ctx, &c); err != nil {
+				return err
+			}
+			ans = &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		byScan, first, err := r.ScanLookup(ctx, c.EventID, c.ScanID, a.ID)
+		if err != nil {
+			return err
+		}
+		if byScan != nil {
+			ans, err = s.replayOf(ctx, r, byScan)
+			return err
+		}
+		c.AttendeeID = a.ID
+		ans = &ScanAnswer{Attendee: scanAttendee(a), ScanID: c.ScanID, ScannedAt: c.ScannedAt}
+		if a.Revoked {
+			c.Result, c.Reason = ResultRejected, ReasonRevoked
+			ans.Result, ans.Reason = c.Result, c.Reason
+			return r.AddCheckIn(ctx, &c)
+		}
+		c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
+		ans.Result = c.Result
+		if c.Result == ResultAlreadyCheckedIn {
+			at := first.ScannedAt
+			ans.FirstScannedAt, ans.FirstGate = &at, first.Gate
+		}
+		if c.First && first != nil {
+			if err := r.ClearFirst(ctx, first.ID); err != nil {
+				return err
+			}
+		}
+		counted = first == nil
+		return r.AddCheckIn(ctx, &c)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return ans, counted, nil
+}
+
+// replay answers a scan id already stored in the event, or ENotFound.
+func (s *Service) replay(ctx context.Context, r Repo, eventID int64, scanID string) (*ScanAnswer, error) {
+	c, err := r.CheckInByScanID(ctx, eventID, scanID)
+	if err != nil {
+		return nil, err
+	}
+	return s.replayOf(ctx, r, c)
+}
+
+// replayOf rebuilds the answer given when c was recorded: its result and
+// reason as stored, its attendee, and for already_checked_in the first of
+// the attendee's valid scans recorded before it (scans of one attendee
+// are recorded one at a time, in id order).
+func (s *Service) replayOf(ctx context.Context, r Repo, c *CheckIn) (*ScanAnswer, error) {
+	ans := &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
+	if c.AttendeeID == "" {
+		return ans, nil
+	}
+	a, err := r.AttendeeByID(ctx, c.AttendeeID)
+	if err != nil {
+		return nil, err
+	}
+	ans.Attendee = scanAttendee(a)
+	if c.Result == ResultAlreadyCheckedIn {
+		before, err := r.ValidCheckIns(ctx, c.AttendeeID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if f := earliest(before); f != nil {
+			at := f.ScannedAt
+			ans.FirstScannedAt, ans.FirstGate = &at, f.Gate
+		}
+	}
+	return ans, nil
+}
+
+// checkinDesk is the Service's check-in state: cached event keys and the
+// attendance coalescer. The zero value is ready; the coalescer starts on
+// first use.
+type checkinDesk struct {
+	keys       sync.Map // event id → ed25519.PublicKey
+	once       sync.Once
+	attendance *coalescer
+}
+
+func (s *Service) attendanceCoalescer() *coalescer {
+	s.desk.once.Do(func() {
+		s.desk.attendance = newCoalescer(AttendanceEvery, s.publishAttendance)
+	})
+	return s.desk.attendance
+}
+
+// attendanceChanged schedules an attendance update of the event.
+func (s *Service) attendanceChanged(slug string) {
+	s.attendanceCoalescer().Notify(slug)
+}
+
+// publishAttendance counts the event's attendance and publishes it as a
+// volatile attendance message.
+func (s *Service) publishAttendance(ctx context.Context, slug string) {
+	ctx, cancel := context.WithTimeout(ctx, attendanceWait)
+	defer cancel()
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		s.log.Warn("attendance: resolving event", "event", slug, "err", err)
+		return
+	}
+	total, in, err := s.store.CountAttendees(ctx, eventID)
+	if err != nil {
+		s.log.Warn("attendance: counting", "event", slug, "err", err)
+		return
+	}
+	s.pub.PublishVolatile(ctx, slug, TypeAttendance, Attendance{CheckedIn: in, Expected: total})
+}
+
+// StopAttendance stops attendance updates: pending ones are dropped, one
+// running is cancelled and waited for, later changes publish nothing.
+// Call it when the node shuts down.
+func (s *Service) StopAttendance() {
+	s.attendanceCoalescer().Stop()
+}

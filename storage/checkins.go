@@ -1,0 +1,237 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// Check-ins: every scan is a row of check_ins. The schema holds the rules
+// the check-in use case relies on: one row per scan id in an event
+// (check_ins_event_scan_key) and at most one First row per attendee (the
+// partial unique index check_ins_first_key). The column "first" is quoted
+// everywhere: FIRST is an SQL keyword.
+
+type checkInRow struct {
+	ID         int64   `gorm:"primaryKey"`
+	EventID    int64   `gorm:"column:event_id"`
+	AttendeeID *string `gorm:"column:attendee_id"`
+	Gate       string  `gorm:"column:gate"`
+	ScanID     string  `gorm:"column:scan_id"`
+	ScannedAt  time.Time
+	ReceivedAt time.Time
+	Result     string `gorm:"column:result"`
+	Reason     string `gorm:"column:reason"`
+	Source     string `gorm:"column:source"`
+	First      bool   `gorm:"column:first"`
+}
+
+func (checkInRow) TableName() string { return "check_ins" }
+
+func checkInToRow(c *app.CheckIn) checkInRow {
+	r := checkInRow{
+		ID: c.ID, EventID: c.EventID, Gate: c.Gate, ScanID: c.ScanID,
+		ScannedAt: utc(c.ScannedAt), ReceivedAt: utc(c.ReceivedAt),
+		Result: c.Result, Reason: c.Reason, Source: c.Source, First: c.First,
+	}
+	if c.AttendeeID != "" {
+		id := c.AttendeeID
+		r.AttendeeID = &id
+	}
+	return r
+}
+
+func (r *checkInRow) toApp() app.CheckIn {
+	c := app.CheckIn{
+		ID: r.ID, EventID: r.EventID, Gate: r.Gate, ScanID: r.ScanID,
+		ScannedAt: utc(r.ScannedAt), ReceivedAt: utc(r.ReceivedAt),
+		Result: r.Result, Reason: r.Reason, Source: r.Source, First: r.First,
+	}
+	if r.AttendeeID != nil {
+		c.AttendeeID = *r.AttendeeID
+	}
+	return c
+}
+
+// ScanLookup returns, in one query, the event's check-in with scanID (nil
+// when there is none or scanID is "") and the check-in of attendeeID that
+// holds First (nil when none). Both may be the same row.
+func (s *Store) ScanLookup(ctx context.Context, eventID int64, scanID, attendeeID string) (byScan, first *app.CheckIn, err error) {
+	var rows []checkInRow
+	q := s.db.WithContext(ctx)
+	if scanID != "" {
+		q = q.Where(`(event_id = ? AND scan_id = ?) OR (attendee_id = ? AND "first")`, eventID, scanID, attendeeID)
+	} else {
+		q = q.Where(`attendee_id = ? AND "first"`, attendeeID)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, nil, s.fail(ctx, err, "look up scan", on{})
+	}
+	for i := range rows {
+		c := rows[i].toApp()
+		if scanID != "" && c.EventID == eventID && c.ScanID == scanID {
+			byScan = &c
+		}
+		if c.First && c.AttendeeID == attendeeID {
+			first = &c
+		}
+	}
+	return byScan, first, nil
+}
+
+// CheckInByScanID returns the event's check-in with scanID, or ENotFound.
+func (s *Store) CheckInByScanID(ctx context.Context, eventID int64, scanID string) (*app.CheckIn, error) {
+	var r checkInRow
+	err := s.db.WithContext(ctx).Where("event_id = ? AND scan_id = ?", eventID, scanID).Take(&r).Error
+	if err != nil {
+		return nil, s.fail(ctx, err, "get check-in", on{notFound: notFound("scan %q not found", scanID)})
+	}
+	c := r.toApp()
+	return &c, nil
+}
+
+// AddCheckIn inserts c (AttendeeID "" is stored as NULL) and fills c.ID.
+// A scan id already used in the event, or a second First check-in of an
+// attendee, is EConflict; an unknown event or attendee ENotFound.
+func (s *Store) AddCheckIn(ctx context.Context, c *app.CheckIn) error {
+	r := checkInToRow(c)
+	r.ID = 0
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return s.fail(ctx, err, "add check-in", on{
+			dup: conflict("scan %q is already recorded, or the attendee already holds a first check-in", c.ScanID),
+			fk:  notFound("the check-in's event or attendee not found"),
+		})
+	}
+	c.ID = r.ID
+	return nil
+}
+
+// ClearFirst takes the First mark off the check-in with id (a no-op for
+// an unknown id).
+func (s *Store) ClearFirst(ctx context.Context, checkInID int64) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE check_ins SET "first" = ? WHERE id = ?`, false, checkInID).Error
+	if err != nil {
+		return s.fail(ctx, err, "clear first check-in", on{})
+	}
+	return nil
+}
+
+// ValidCheckIns returns the attendee's checked_in and already_checked_in
+// scans with an id below beforeID (all when beforeID ≤ 0), in id order.
+func (s *Store) ValidCheckIns(ctx context.Context, attendeeID string, beforeID int64) ([]app.CheckIn, error) {
+	q := s.db.WithContext(ctx).Where("attendee_id = ? AND result IN ?", attendeeID,
+		[]string{app.ResultCheckedIn, app.ResultAlreadyCheckedIn})
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	var rows []checkInRow
+	if err := q.Order("id").Find(&rows).Error; err != nil {
+		return nil, s.fail(ctx, err, "list valid check-ins", on{})
+	}
+	out := make([]app.CheckIn, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toApp()
+	}
+	return out, nil
+}
+
+// CheckInStats counts, in three queries, the event's attendance by
+// category (revoked attendees left out, as in CountAttendees), the gates
+// where those attendees first checked in, and every scan by result and
+// rejection reason.
+func (s *Store) CheckInStats(ctx context.Context, eventID int64) (*app.CheckInSummary, error) {
+	out := &app.CheckInSummary{
+		ByCategory: map[string]app.CategoryCount{}, ByGate: map[string]int64{},
+		Rejected: map[string]int64{}, Scans: map[string]int64{},
+	}
+	db := s.db.WithContext(ctx)
+	var cats []struct {
+		Category  string
+		Expected  int64
+		CheckedIn int64
+	}
+	err := db.Table("attendees AS a").
+		Select("a.category AS category, COUNT(*) AS expected, COUNT(c.id) AS checked_in").
+		Joins(`LEFT JOIN check_ins c ON c.attendee_id = a.id AND c."first"`).
+		Where("a.event_id = ? AND a.revoked = ?", eventID, false).
+		Group("a.category").Scan(&cats).Error
+	if err != nil {
+		return nil, s.fail(ctx, err, "count attendance by category", on{})
+	}
+	for _, c := range cats {
+		out.ByCategory[c.Category] = app.CategoryCount{Expected: c.Expected, CheckedIn: c.CheckedIn}
+		out.Expected += c.Expected
+		out.CheckedIn += c.CheckedIn
+	}
+	var gates []struct {
+		Gate string
+		N    int64
+	}
+	err = db.Table("check_ins AS c").
+		Select("c.gate AS gate, COUNT(*) AS n").
+		Joins("JOIN attendees a ON a.id = c.attendee_id").
+		Where(`c.event_id = ? AND c."first" AND a.revoked = ?`, eventID, false).
+		Group("c.gate").Scan(&gates).Error
+	if err != nil {
+		return nil, s.fail(ctx, err, "count check-ins by gate", on{})
+	}
+	for _, g := range gates {
+		out.ByGate[g.Gate] = g.N
+	}
+	var results []struct {
+		Result string
+		Reason string
+		N      int64
+	}
+	err = db.Table("check_ins").Select("result, reason, COUNT(*) AS n").
+		Where("event_id = ?", eventID).Group("result, reason").Scan(&results).Error
+	if err != nil {
+		return nil, s.fail(ctx, err, "count scans", on{})
+	}
+	for _, r := range results {
+		out.Scans[r.Result] += r.N
+		if r.Result == app.ResultRejected {
+			out.Rejected[r.Reason] += r.N
+		}
+	}
+	return out, nil
+}
+
+// attendeeCheckRow is an attendee with its First check-in, if any. The
+// attendee is a named field: GORM skips an embedded unexported type.
+type attendeeCheckRow struct {
+	A              attendeeRow `gorm:"embedded"`
+	FirstID        *int64
+	FirstScannedAt *time.Time
+	FirstGate      *string
+	Scans          int64
+}
+
+// ListCheckedIn returns every attendee of the event holding a First
+// check-in, with its time and gate and the number of scans of the
+// attendee (rejected ones included), in one query, unordered.
+func (s *Store) ListCheckedIn(ctx context.Context, eventID int64) ([]app.CheckedIn, error) {
+	var rows []attendeeCheckRow
+	err := s.db.WithContext(ctx).Table("check_ins AS c").
+		Select(`a.*, c.id AS first_id, c.scanned_at AS first_scanned_at, c.gate AS first_gate,
+			(SELECT COUNT(*) FROM check_ins n WHERE n.attendee_id = a.id) AS scans`).
+		Joins("JOIN attendees a ON a.id = c.attendee_id").
+		Where(`c.event_id = ? AND c."first"`, eventID).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, s.fail(ctx, err, "list checked-in attendees", on{})
+	}
+	out := make([]app.CheckedIn, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		out[i] = app.CheckedIn{Attendee: r.A.toApp(), Scans: r.Scans}
+		if r.FirstScannedAt != nil {
+			out[i].FirstScannedAt = utc(*r.FirstScannedAt)
+		}
+		if r.FirstGate != nil {
+			out[i].FirstGate = *r.FirstGate
+		}
+	}
+	return out, nil
+}
