@@ -15,4 +15,6 @@ import (
 	_ "gorm.io/driver/postgres"
 	_ "gorm.io/gorm"
 	_ "github.com/fasthttp/websocket"
+	_ "github.com/chromedp/chromedp"
+	_ "github.com/prometheus/client_golang/prometheus"
 )

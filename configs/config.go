@@ -82,6 +82,11 @@ type Config struct {
 	// positive (the zero value is invalid); the default is 10s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 
+	// PprofAddr, when set, serves Go's profiler (net/http/pprof) on that
+	// host:port, for profiling under load. Empty (the default) serves
+	// nothing; never expose it beyond the host.
+	PprofAddr string `yaml:"pprof_addr"`
+
 	// origins records, by YAML key, where each non-default value came from,
 	// so that messages name the setting as the user wrote it. Nil for a
 	// Config built in code.

@@ -103,6 +103,11 @@ func (c Config) Validate() error {
 	default:
 		bad("log_format", eq(c.LogFormat), "unknown format (known: text, json)")
 	}
+	if c.PprofAddr != "" {
+		if msg := checkListenAddr(c.PprofAddr); msg != "" {
+			bad("pprof_addr", eq(c.PprofAddr), "%s", msg)
+		}
+	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", eq(c.ShutdownTimeout.String()), "must be greater than 0")
 	}

@@ -112,6 +112,11 @@ var fields = []field{
 			return nil
 		},
 	},
+	{
+		Var: Var{"HYBRIDCON_PPROF_ADDR", "pprof_addr", "",
+			"If set (host:port, e.g. 127.0.0.1:6060), serve Go's profiler there for profiling under load; empty serves nothing."},
+		set: func(c *Config, s string) error { c.PprofAddr = s; return nil },
+	},
 }
 
 // Vars documents every setting, in the order of the default file. It is
