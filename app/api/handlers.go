@@ -1,0 +1,244 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/hybridcon/hybridcon/app"
+)
+
+func (s *Server) listEvents(c *fiber.Ctx) error {
+	cx, cancel := ctx(c)
+	defer cancel()
+	evs, err := s.svc.ListEvents(cx)
+	if err != nil {
+		return err
+	}
+	if evs == nil {
+		evs = []app.Event{}
+	}
+	return c.JSON(fiber.Map{"events": evs})
+}
+
+func (s *Server) getEvent(c *fiber.Ctx) error {
+	cx, cancel := ctx(c)
+	defer cancel()
+	ev, err := s.svc.Event(cx, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ev)
+}
+
+func (s *Server) listSessions(c *fiber.Ctx) error {
+	cx, cancel := ctx(c)
+	defer cancel()
+	ss, err := s.svc.Sessions(cx, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	if ss == nil {
+		ss = []app.Session{}
+	}
+	return c.JSON(fiber.Map{"sessions": ss})
+}
+
+func (s *Server) listAchievements(c *fiber.Ctx) error {
+	cx, cancel := ctx(c)
+	defer cancel()
+	as, err := s.svc.Achievements(cx, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	if as == nil {
+		as = []app.Achievement{}
+	}
+	return c.JSON(fiber.Map{"achievements": as})
+}
+
+func (s *Server) getShowcase(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	sc, err := s.svc.Showcase(cx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(sc)
+}
+
+func (s *Server) listAnnouncements(c *fiber.Ctx) error {
+	limit, err := queryInt(c, "limit", 50, 200)
+	if err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	as, err := s.svc.Announcements(cx, c.Params("slug"), int(limit))
+	if err != nil {
+		return err
+	}
+	if as == nil {
+		as = []app.Announcement{}
+	}
+	return c.JSON(fiber.Map{"announcements": as})
+}
+
+func (s *Server) postAnnouncement(c *fiber.Ctx) error {
+	var in app.AnnouncementInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	a, err := s.svc.PostAnnouncement(cx, principal(c), utils.CopyString(c.Params("slug")), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(a)
+}
+
+func (s *Server) getLive(c *fiber.Ctx) error {
+	cx, cancel := ctx(c)
+	defer cancel()
+	b, err := s.live.Snapshot(cx, utils.CopyString(c.Params("slug")))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Send(b)
+}
+
+func (s *Server) getLog(c *fiber.Ctx) error {
+	since, err := queryInt(c, "since", 0, 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", app.MaxLogPage, app.MaxLogPage)
+	if err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	page, err := s.svc.Log(cx, c.Params("slug"), since, int(limit))
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	var in loginRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Username == "" || in.Password == "" {
+		return app.Errorf(app.EInvalid, "username and password are required")
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	secret, u, err := s.svc.Login(cx, in.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	csrfToken, err := app.NewSecret("")
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: secret, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(app.LoginTTL.Seconds())})
+	// The CSRF cookie is readable by the pages' scripts, which echo it in
+	// the X-CSRF-Token header.
+	c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: csrfToken, Path: "/", Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(app.LoginTTL.Seconds())})
+	return c.JSON(fiber.Map{"user": u, "csrf_token": csrfToken})
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if ck := c.Cookies(SessionCookie); ck != "" {
+		cx, cancel := ctx(c)
+		defer cancel()
+		if err := s.svc.Logout(cx, ck); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{SessionCookie, CSRFCookie} {
+		c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HTTPOnly: name == SessionCookie,
+			SameSite: fiber.CookieSameSiteStrictMode, Secure: s.cfg.SecureCookies})
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.Anonymous() {
+		return app.Errorf(app.EUnauthorized, "not logged in")
+	}
+	out := fiber.Map{"name": p.Name, "role": p.Role}
+	if p.EventID != nil {
+		cx, cancel := ctx(c)
+		defer cancel()
+		if ev, err := s.svc.Store().EventByID(cx, *p.EventID); err == nil {
+			out["event"] = ev.Slug
+		}
+	}
+	return c.JSON(out)
+}
+
+type tokenRequest struct {
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Event string `json:"event"`
+}
+
+func (s *Server) createToken(c *fiber.Ctx) error {
+	if err := principal(c).RequireAdmin(); err != nil {
+		return err
+	}
+	var in tokenRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	t, err := s.svc.IssueToken(cx, principal(c), in.Name, strings.TrimSpace(in.Role), strings.TrimSpace(in.Event))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+type userRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	Event    string `json:"event"`
+}
+
+func (s *Server) createUser(c *fiber.Ctx) error {
+	if err := principal(c).RequireAdmin(); err != nil {
+		return err
+	}
+	var in userRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	u, err := s.svc.CreateUser(cx, principal(c), in.Username, in.Password, strings.TrimSpace(in.Role), strings.TrimSpace(in.Event))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
