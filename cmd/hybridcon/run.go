@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/api"
+	"github.com/hybridcon/hybridcon/app/demo"
+	"github.com/hybridcon/hybridcon/app/web"
+	"github.com/hybridcon/hybridcon/configs"
+	"github.com/hybridcon/hybridcon/realtime"
+	"github.com/hybridcon/hybridcon/storage"
+	"github.com/redis/go-redis/v9"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const defaultConfigPath = "configs/hybridcon.yaml"
+
+// run is main without the process: it parses args, runs one command and
+// returns the exit code. Tests call it with their own environment.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	fs := flag.NewFlagSet("hybridcon", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (default "+defaultConfigPath+" when present)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: hybridcon [--config FILE] [serve|migrate|version|import-attendees|tickets]\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cmd := "serve"
+	if fs.NArg() > 0 {
+		cmd = fs.Arg(0)
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "hybridcon", version)
+		return 0
+	}
+	path, explicit := *configPath, *configPath != ""
+	if !explicit {
+		path = defaultConfigPath
+	}
+	cfg, err := configs.Load(path, explicit, lookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "hybridcon: %v\n", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, log, stdout)
+	case "migrate":
+		err = migrate(ctx, cfg, log, stdout)
+	case "import-attendees":
+		err = importAttendeesCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
+	case "tickets":
+		err = ticketsCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "hybridcon: unknown command %q\n", cmd)
+		fs.Usage()
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hybridcon: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg configs.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func openStore(ctx context.Context, cfg configs.Config, log *slog.Logger) (*storage.Store, error) {
+	return storage.Open(ctx, storage.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log})
+}
+
+func migrate(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.Writer) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+// serve wires config → storage → broker → hub → app → HTTP and runs until
+// ctx is cancelled (SIGINT/SIGTERM), then drains.
+func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.Writer) error {
+	started := time.Now()
+	// Listen first so a taken port fails at once, before any work.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HYBRIDCON_HTTP_ADDR=%q: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	svc := app.NewService(st, nil, log)
+	defer svc.StopAttendance()
+	checks := []api.Check{{Name: "database", Func: st.Ping}}
+
+	var broker realtime.Broker
+	if cfg.RedisURL != "" {
+		opts, err := realtime.RedisOptions(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("HYBRIDCON_REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		broker = realtime.NewRedisBroker(rdb, realtime.RedisConfig{Logger: log})
+		checks = append(checks, api.Check{Name: "redis", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	} else {
+		broker = realtime.NewMemoryBroker()
+	}
+	hub := realtime.NewHub(realtime.HubConfig{
+		Region: cfg.Region, NodeID: cfg.NodeID, KnownRegions: cfg.Regions, AllowedOrigins: cfg.AllowedOrigins,
+	}, broker, svc, log)
+	svc.SetPublisher(hub)
+	svc.Presence = hub.Presence
+
+	if cfg.Demo {
+		if err := loadDemo(ctx, svc, st, log); err != nil {
+			return err
+		}
+	}
+	password, err := svc.Bootstrap(ctx, cfg.AdminToken)
+	if err != nil {
+		return fmt.Errorf("creating the administrator: %w", err)
+	}
+
+	srv := api.New(api.Config{ReadyChecks: checks, Logger: log}, svc, hub)
+	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	defer stopHub()
+	go hub.Run(hubCtx)
+	go refreshSchedules(hubCtx, svc, log)
+
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.App().Listener(ln) }()
+
+	url := "http://" + displayAddr(ln.Addr().String())
+	fmt.Fprintf(stdout, "hybridcon %s listening on %s (region %s, node %s, %s, %s)\n",
+		version, url, cfg.Region, cfg.NodeID, st.Dialect(), brokerName(cfg))
+	if cfg.Demo {
+		fmt.Fprintf(stdout, "  live page:   %s/e/%s\n  API:         %s/api/v1/events/%s\n", url, demo.Slug, url, demo.Slug)
+	}
+	if password != "" {
+		fmt.Fprintf(stdout, "  first start: log in at %s/console as user \"admin\" with password %s\n", url, password)
+		fmt.Fprintf(stdout, "               (shown only this once; set HYBRIDCON_ADMIN_TOKEN for a fixed API token)\n")
+	}
+	log.Info("ready", "addr", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds())
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: closing viewers with 1012 and finishing requests")
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	hub.Shutdown(drainCtx)
+	if err := srv.App().ShutdownWithContext(drainCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("shutdown", "err", err)
+	}
+	stopHub()
+	return nil
+}
+
+// loadDemo stores the demo conference when the database has no events.
+func loadDemo(ctx context.Context, svc *app.Service, st *storage.Store, log *slog.Logger) error {
+	empty, err := st.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	err = svc.Seed(ctx, app.ConferenceSeed(demo.Build(time.Now())))
+	if app.ErrorCode(err) == app.EConflict { // another node loaded it first
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("loading the demo conference: %w", err)
+	}
+	log.Info("demo conference loaded", "slug", demo.Slug)
+	return nil
+}
+
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + port
+}
+
+func brokerName(cfg configs.Config) string {
+	if cfg.RedisURL != "" {
+		return "redis broker"
+	}
+	return "in-process broker"
+}
+
+// scheduleRefreshEvery is how often expected times are recomputed so that
+// overruns reach viewers as schedule.shifted without an organizer action.
+const scheduleRefreshEvery = 10 * time.Second
+
+func refreshSchedules(ctx context.Context, svc *app.Service, log *slog.Logger) {
+	t := time.NewTicker(scheduleRefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := svc.RefreshSchedules(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refreshing expected times", "err", err)
+			}
+		}
+	}
+}
