@@ -1,0 +1,239 @@
+// The live connection of a page: a websocket to /ws/events/{slug} that
+// resumes with since/epoch, reconnects by itself with full-jitter
+// exponential backoff, and falls back to Server-Sent Events when
+// websockets fail twice while plain HTTP works (a proxy that blocks them).
+
+import { APPLIED, GAP, RESYNC } from './live-state.js';
+
+const BASE_DELAY = 500; // ms, the first backoff ceiling
+const MAX_DELAY = 30000; // ms, the largest backoff ceiling
+const WS_FAILURES_FOR_SSE = 2;
+const SSE_TYPES = ['snapshot', 'session.updated', 'showcase.updated', 'schedule.shifted', 'announcement.posted',
+  'event.updated', 'attendance', 'presence'];
+
+/** Close codes the hub sends (see realtime/config.go). */
+const CLOSE_RESTART = 1012;
+
+/**
+ * LiveClient keeps state (a LiveState) current. onChange(types) runs after
+ * envelopes were applied (types: the set of envelope types); onStatus(s)
+ * runs when the connection state changes: s.state is "connecting", "live"
+ * or "reconnecting" (with s.retryIn ms and s.attempt), s.transport "ws" or
+ * "sse".
+ */
+export class LiveClient {
+  constructor({ slug, state, region = '', lang = 'en', onChange = () => {}, onStatus = () => {} }) {
+    Object.assign(this, { slug, state, region, lang, onChange, onStatus });
+    this.transport = 'ws';
+    this.attempt = 0;
+    this.wsFailures = 0;
+    this.sock = null;
+    this.timer = null;
+    this.stopped = true;
+    this.pending = new Set();
+    this.flushQueued = false;
+    this.onOnline = () => {
+      if (!this.stopped && !this.connected) this.reconnect(0);
+    };
+  }
+
+  start() {
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    clearTimeout(this.timer);
+    this.closeSock();
+  }
+
+  /** setRegion reconnects as a viewer of another region (presence). */
+  setRegion(region) {
+    if (region === this.region) return;
+    this.region = region;
+    if (!this.stopped) this.reconnect(0);
+  }
+
+  url(kind) {
+    const q = new URLSearchParams();
+    if (this.region) q.set('region', this.region);
+    if (this.lang) q.set('lang', this.lang);
+    if (this.state.ready && this.state.epoch) {
+      q.set('since', String(this.state.seq));
+      q.set('epoch', this.state.epoch);
+    }
+    const slug = encodeURIComponent(this.slug);
+    if (kind === 'sse') return `/api/v1/events/${slug}/stream?${q}`;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${proto}//${location.host}/ws/events/${slug}?${q}`;
+  }
+
+  status(state, extra = {}) {
+    this.onStatus({ state, transport: this.transport, attempt: this.attempt, ...extra });
+  }
+
+  connect() {
+    if (this.stopped) return;
+    this.closeSock();
+    this.connected = false;
+    this.status(this.attempt === 0 ? 'connecting' : 'reconnecting', { retryIn: 0 });
+    if (this.transport === 'sse' || typeof WebSocket === 'undefined') {
+      this.transport = 'sse';
+      this.connectSSE();
+    } else {
+      this.connectWS();
+    }
+  }
+
+  connectWS() {
+    let ws;
+    try {
+      ws = new WebSocket(this.url('ws'));
+    } catch {
+      this.wsFailed();
+      return;
+    }
+    this.sock = ws;
+    let opened = false;
+    ws.onopen = () => {
+      if (this.sock !== ws) return;
+      opened = true;
+      this.wsFailures = 0;
+      this.opened();
+    };
+    ws.onmessage = (ev) => {
+      if (this.sock === ws) this.receive(ev.data);
+    };
+    ws.onclose = (ev) => {
+      if (this.sock !== ws) return;
+      this.sock = null;
+      this.connected = false;
+      clearTimeout(this.steadyTimer);
+      if (!opened) {
+        this.wsFailed();
+        return;
+      }
+      this.reconnect(ev.code === CLOSE_RESTART ? 0 : null);
+    };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  /** wsFailed handles a websocket that closed before its first message:
+   * if plain HTTP answers, websockets are blocked on this network (count
+   * it; after two, use SSE); if not, the network is down (just back off). */
+  async wsFailed() {
+    let httpWorks = false;
+    try {
+      const res = await fetch('/healthz', { cache: 'no-store', credentials: 'same-origin' });
+      httpWorks = res.ok;
+    } catch {
+      httpWorks = false;
+    }
+    if (this.stopped) return;
+    if (httpWorks) {
+      this.wsFailures += 1;
+      if (this.wsFailures >= WS_FAILURES_FOR_SSE) this.transport = 'sse';
+    }
+    this.reconnect(null);
+  }
+
+  connectSSE() {
+    let es;
+    try {
+      es = new EventSource(this.url('sse'), { withCredentials: false });
+    } catch {
+      this.reconnect(null);
+      return;
+    }
+    this.sock = es;
+    es.onopen = () => {
+      if (this.sock === es) this.opened();
+    };
+    const handler = (ev) => {
+      if (this.sock === es) this.receive(ev.data);
+    };
+    for (const type of SSE_TYPES) es.addEventListener(type, handler);
+    es.onerror = () => {
+      if (this.sock !== es) return;
+      // EventSource would retry by itself, but with the first URL's epoch
+      // and without our backoff: take over.
+      es.close();
+      this.sock = null;
+      this.connected = false;
+      clearTimeout(this.steadyTimer);
+      this.reconnect(null);
+    };
+  }
+
+  closeSock() {
+    const s = this.sock;
+    this.sock = null;
+    if (!s) return;
+    try {
+      s.close();
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /** reconnect schedules the next attempt: after delay ms, or after a
+   * full-jitter backoff (random in [0, min(cap, base·2^attempt)]) when
+   * delay is null. */
+  reconnect(delay) {
+    if (this.stopped) return;
+    this.closeSock();
+    this.connected = false;
+    clearTimeout(this.timer);
+    let wait = delay;
+    if (wait === null) {
+      const ceiling = Math.min(MAX_DELAY, BASE_DELAY * 2 ** this.attempt);
+      wait = Math.floor(Math.random() * ceiling);
+    }
+    this.attempt += 1;
+    this.status('reconnecting', { retryIn: wait });
+    this.timer = setTimeout(() => this.connect(), wait);
+  }
+
+  /** opened marks the connection live; the backoff resets once it has
+   * stayed up a while (a server that accepts and drops at once must not
+   * be hammered). */
+  opened() {
+    this.connected = true;
+    this.status('live');
+    clearTimeout(this.steadyTimer);
+    this.steadyTimer = setTimeout(() => {
+      if (this.connected) this.attempt = 0;
+    }, 5000);
+  }
+
+  receive(text) {
+    let env;
+    try {
+      env = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const r = this.state.accept(env);
+    if (r === GAP || r === RESYNC) {
+      if (r === RESYNC) this.state.ready = false; // ask for a snapshot
+      this.reconnect(0);
+      return;
+    }
+    if (r === APPLIED) {
+      this.pending.add(env.type);
+      if (!this.flushQueued) {
+        // Envelopes of one burst (a backlog after a reconnect) render once.
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          const types = this.pending;
+          this.pending = new Set();
+          this.onChange(types);
+        });
+      }
+    }
+  }
+}
