@@ -39,10 +39,11 @@ func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
 		log = slog.Default()
 	}
 	return &Service{
-		store:   store,
-		pub:     pub,
-		log:     log,
-		Now:     func() time.Time { return time.Now().UTC() },
+		store: store,
+		pub:   pub,
+		log:   log,
+		// Milliseconds are enough for a conference and keep JSON tidy.
+		Now:     func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 		touched: make(map[int64]time.Time),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/configs"
@@ -144,7 +145,8 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 	if err := os.MkdirAll(*out, 0o750); err != nil {
 		return err
 	}
-	index := [][]string{{"file", "attendee_id", "external_id", "name", "organization", "category"}}
+	index := [][]string{{"file", "attendee_id", "external_id", "name", "organization", "category", "ticket"}}
+	var texts strings.Builder
 	used := map[string]bool{}
 	for i, tk := range tickets {
 		a := tk.Attendee
@@ -161,7 +163,8 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 		if err := os.WriteFile(filepath.Join(*out, file), png, 0o640); err != nil {
 			return err
 		}
-		index = append(index, []string{file, a.ID, a.ExternalID, app.SafeCell(a.Name), app.SafeCell(a.Organization), app.SafeCell(a.Category)})
+		index = append(index, []string{file, a.ID, a.ExternalID, app.SafeCell(a.Name), app.SafeCell(a.Organization), app.SafeCell(a.Category), tk.Ticket})
+		texts.WriteString(tk.Ticket + "\n")
 		if n := i + 1; n%app.ImportProgressEvery == 0 {
 			fmt.Fprintf(stdout, "wrote %d/%d\n", n, len(tickets))
 		}
@@ -169,7 +172,11 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 	if err := writeIndex(filepath.Join(*out, "index.csv"), index); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d tickets written to %s (index.csv lists them)\n", len(tickets), *out)
+	// One ticket text per line, for scanners' test rigs and cmd/loadgen.
+	if err := os.WriteFile(filepath.Join(*out, "tickets.txt"), []byte(texts.String()), 0o640); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d tickets written to %s (index.csv lists them, tickets.txt has the texts)\n", len(tickets), *out)
 	return nil
 }
 
