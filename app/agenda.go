@@ -131,6 +131,9 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 	var envs []Envelope
 	var out Session
 	err = s.store.Tx(ctx, func(r Repo) error {
+		if err := r.LockEvent(ctx, eventID); err != nil {
+			return err
+		}
 		if err := r.CreateSession(ctx, sess); err != nil {
 			return err
 		}

@@ -237,7 +237,11 @@ func (s *Service) CheckIn(ctx context.Context, p Principal, slug string, in Scan
 	if field != "" {
 		return nil, Errorf(EInvalid, "%s %s", field, msg)
 	}
-	return s.record(ctx, eventID, slug, sc)
+	ans, err := s.record(ctx, eventID, slug, sc)
+	if err == nil && s.ScanObserver != nil {
+		s.ScanObserver(ans.Result, ans.Reason)
+	}
+	return ans, err
 }
 
 // CheckInBatch records the queued scans of an offline kiosk (source
@@ -286,6 +290,9 @@ func (s *Service) CheckInBatch(ctx context.Context, p Principal, slug string, in
 		ans, err := s.record(ctx, eventID, slug, scans[i])
 		if err != nil {
 			return nil, err
+		}
+		if s.ScanObserver != nil {
+			s.ScanObserver(ans.Result, ans.Reason)
 		}
 		out[i] = *ans
 	}

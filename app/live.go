@@ -42,10 +42,9 @@ type LiveState struct {
 const snapshotAnnouncements = 20
 
 // Snapshot builds the event's full live state as a snapshot envelope
-// whose Seq is the last log seq the state includes. The log position is
-// read before the state, so the state is at least as new as Seq; every
-// durable envelope carries whole objects, so applying one the state
-// already includes changes nothing.
+// whose Seq is the last log seq the state includes. Everything is read in
+// one read-only transaction that sees a single consistent snapshot of the
+// database, so the state is exactly as of Seq.
 func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 	eventID, err := s.eventID(ctx, slug)
 	if err != nil {
@@ -55,7 +54,7 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 	var st LiveState
 	var seq int64
 	var epoch string
-	err = s.store.Tx(ctx, func(r Repo) error {
+	err = s.store.ReadTx(ctx, func(r Repo) error {
 		ev, err := r.EventByID(ctx, eventID)
 		if err != nil {
 			return err

@@ -19,6 +19,11 @@ type Service struct {
 	// Presence, when set, returns online viewers by region for an event;
 	// the snapshot includes it. The realtime hub provides it.
 	Presence func(slug string) map[string]int
+	// ScanObserver, when set, is told the result and reason (empty unless
+	// rejected) of every scan answered by CheckIn and CheckInBatch,
+	// replays of a stored scan id included; the metrics count them. Set it
+	// during wiring; it must be cheap and safe for concurrent use.
+	ScanObserver func(result, reason string)
 
 	slugs sync.Map // slug → event id; slugs never change once created
 

@@ -39,6 +39,14 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 	var envs []Envelope
 	var out Session
 	err := s.store.Tx(ctx, func(r Repo) error {
+		// Lock order: the event, then the session (see Repo.LockEvent).
+		plain, err := r.SessionByID(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		if err := r.LockEvent(ctx, plain.EventID); err != nil {
+			return err
+		}
 		sess, err := r.SessionForUpdate(ctx, sessionID)
 		if err != nil {
 			return err

@@ -85,6 +85,9 @@ func (s *Service) refreshSchedule(ctx context.Context, eventID int64) error {
 	now := s.Now()
 	var envs []Envelope
 	err := s.store.Tx(ctx, func(r Repo) error {
+		if err := r.LockEvent(ctx, eventID); err != nil {
+			return err
+		}
 		ag, err := loadAgenda(ctx, r, eventID, now)
 		if err != nil {
 			return err

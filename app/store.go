@@ -22,6 +22,11 @@ type Repo interface {
 	// Sessions and slots.
 	ListSessions(ctx context.Context, eventID int64) ([]Session, error)
 	SessionByID(ctx context.Context, id int64) (*Session, error)
+	// LockEvent locks the event until the transaction ends. Transactions
+	// that change sessions and append to the live log call it first, so
+	// every such transaction locks in the same order (event, then
+	// sessions).
+	LockEvent(ctx context.Context, eventID int64) error
 	// SessionForUpdate reads a session and locks it until the transaction
 	// ends, so concurrent edits of one session run one after the other.
 	SessionForUpdate(ctx context.Context, id int64) (*Session, error)
@@ -119,6 +124,9 @@ type Store interface {
 	Repo
 	// Tx runs fn in one transaction; an error from fn rolls it back.
 	Tx(ctx context.Context, fn func(Repo) error) error
+	// ReadTx runs fn in one read-only transaction that sees a single
+	// consistent snapshot of the database.
+	ReadTx(ctx context.Context, fn func(Repo) error) error
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -49,9 +50,13 @@ type Listener interface {
 }
 
 // Payload framing between hubs: one header line, then the envelope JSON.
-// The header is "<kind> <node id>", kind 'd' for durable envelopes and 'v'
-// for volatile ones; a hub ignores its own volatile messages (it already
-// delivered them) and de-duplicates durable ones by seq.
+// The header is "<kind> <node id> <sent>", kind 'd' for durable envelopes
+// and 'v' for volatile ones, sent the sender's clock in Unix nanoseconds
+// when it queued the message (for the delivery latency metric); a hub
+// ignores its own messages (it already delivered them) and de-duplicates
+// durable ones by seq. Node ids contain no whitespace, so a header
+// without the sent field (written by an older node) still decodes: its
+// latency is not measured.
 const (
 	payloadDurable  = 'd'
 	payloadVolatile = 'v'
@@ -59,20 +64,35 @@ const (
 
 var errBadPayload = errors.New("realtime: malformed broker payload")
 
-// encodePayload frames envelope JSON for the broker.
+// encodePayload frames envelope JSON for the broker, stamped with now.
 func encodePayload(kind byte, node string, envJSON []byte) []byte {
-	b := make([]byte, 0, len(node)+3+len(envJSON))
+	b := make([]byte, 0, len(node)+24+len(envJSON))
 	b = append(b, kind, ' ')
 	b = append(b, node...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
 	b = append(b, '\n')
 	return append(b, envJSON...)
 }
 
 // decodePayload splits a broker payload into its kind, node and envelope.
 func decodePayload(p []byte) (kind byte, node string, env []byte, err error) {
+	kind, node, _, env, err = splitPayload(p)
+	return kind, node, env, err
+}
+
+// splitPayload is decodePayload that also returns the sender's Unix
+// nanoseconds (0 when the header has none).
+func splitPayload(p []byte) (kind byte, node string, sent int64, env []byte, err error) {
 	nl := bytes.IndexByte(p, '\n')
 	if nl < 2 || p[1] != ' ' || (p[0] != payloadDurable && p[0] != payloadVolatile) {
-		return 0, "", nil, errBadPayload
+		return 0, "", 0, nil, errBadPayload
 	}
-	return p[0], string(p[2:nl]), p[nl+1:], nil
+	head := p[2:nl]
+	if i := bytes.LastIndexByte(head, ' '); i >= 0 {
+		if n, err := strconv.ParseInt(string(head[i+1:]), 10, 64); err == nil {
+			head, sent = head[:i], n
+		}
+	}
+	return p[0], string(head), sent, p[nl+1:], nil
 }

@@ -124,6 +124,10 @@ type HubConfig struct {
 	// SSEHeartbeat is the period of the comment line that keeps idle
 	// Server-Sent-Events streams open and detects gone clients. Zero: 15 s.
 	SSEHeartbeat time.Duration
+
+	// Metrics receives the hub's counts and timings (see Metrics). Nil:
+	// none are recorded.
+	Metrics *Metrics
 }
 
 // withDefaults returns cfg with every zero field set to its default.

@@ -23,7 +23,9 @@ type eventState struct {
 	gapTimer  *time.Timer
 	gapArmed  bool
 
-	syncQueued, syncRunning, syncAgain bool // see Hub.schedule / Hub.worker
+	syncQueued, syncRunning, syncAgain bool    // see Hub.schedule / Hub.worker
+	why                                trigger // what asked for the next sync (metrics)
+	seqGauge                           Gauge   // delivered, for metrics
 
 	viewers   map[*viewer]struct{}
 	counts    map[string]int // local viewers by region
@@ -35,8 +37,11 @@ type eventState struct {
 }
 
 func newEventState(h *Hub, slug, epoch string, delivered int64) *eventState {
+	g := h.m.logSeq(slug)
+	g.Set(float64(delivered))
 	return &eventState{
 		h:         h,
+		seqGauge:  g,
 		slug:      slug,
 		epoch:     epoch,
 		delivered: delivered,
@@ -54,7 +59,7 @@ func newEventState(h *Hub, slug, epoch string, delivered int64) *eventState {
 // resets it if the epoch really changed.
 func (ev *eventState) offerLocked(f *frame) {
 	if f.epoch != ev.epoch {
-		ev.scheduleLocked()
+		ev.scheduleLocked(trigEpoch)
 		return
 	}
 	if f.seq <= ev.delivered {
@@ -64,7 +69,7 @@ func (ev *eventState) offerLocked(f *frame) {
 		if len(ev.pending) >= ev.h.cfg.MaxLogCatchUp {
 			// Far behind (the log is unreachable): stop buffering and let
 			// the catch-up fetch it later.
-			ev.scheduleLocked()
+			ev.scheduleLocked(trigGap)
 			return
 		}
 		ev.pending[f.seq] = f
@@ -92,21 +97,30 @@ func (ev *eventState) drainLocked() {
 // viewer's queue. Viewers whose queue overflows are closed and dropped.
 func (ev *eventState) deliverLocked(f *frame) {
 	ev.delivered = f.seq
+	ev.seqGauge.Set(float64(f.seq))
 	ev.ring.push(f)
+	ev.fanOutLocked(f)
+}
+
+// fanOutLocked puts f on every viewer's queue, drops the viewers that
+// overflow, and counts the deliveries once for the whole broadcast.
+func (ev *eventState) fanOutLocked(f *frame) {
+	n := 0
 	for v := range ev.viewers {
-		if !v.enqueue(f) {
+		if v.enqueue(f) {
+			n++
+		} else {
 			ev.removeLocked(v)
 		}
+	}
+	if n > 0 {
+		ev.h.m.deliveries[f.kind].Add(float64(n))
 	}
 }
 
 // broadcastLocked puts a volatile frame on every viewer's queue.
 func (ev *eventState) broadcastLocked(f *frame) {
-	for v := range ev.viewers {
-		if !v.enqueue(f) {
-			ev.removeLocked(v)
-		}
-	}
+	ev.fanOutLocked(f)
 }
 
 // applySnapshotLocked resets the event to a snapshot (another epoch, or
@@ -115,6 +129,7 @@ func (ev *eventState) broadcastLocked(f *frame) {
 func (ev *eventState) applySnapshotLocked(f *frame) {
 	ev.epoch = f.epoch
 	ev.delivered = f.seq
+	ev.seqGauge.Set(float64(f.seq))
 	ev.ring.reset(f.seq)
 	for seq, p := range ev.pending {
 		if seq <= f.seq || p.epoch != f.epoch {
@@ -122,11 +137,15 @@ func (ev *eventState) applySnapshotLocked(f *frame) {
 		}
 	}
 	ev.cacheSnapshotLocked(f)
+	n := 0
 	for v := range ev.viewers {
-		if !v.reset(f) {
+		if v.reset(f) {
+			n++
+		} else {
 			ev.removeLocked(v)
 		}
 	}
+	ev.h.m.deliveries[kindSnapshot].Add(float64(n))
 	ev.drainLocked()
 }
 
@@ -152,6 +171,8 @@ func (ev *eventState) snapshotUsableLocked() bool {
 // seq v already has, so live frames up to it are skipped.
 func (ev *eventState) addLocked(v *viewer, backlog []*frame, after int64) {
 	v.start(ev, backlog, after)
+	ev.h.m.countBacklog(backlog)
+	v.gauge.Add(1)
 	ev.viewers[v] = struct{}{}
 	ev.counts[v.region]++
 	ev.idleSince = time.Time{}
@@ -163,6 +184,7 @@ func (ev *eventState) removeLocked(v *viewer) {
 		return
 	}
 	delete(ev.viewers, v)
+	v.gauge.Add(-1)
 	if ev.counts[v.region]--; ev.counts[v.region] <= 0 {
 		delete(ev.counts, v.region)
 	}
@@ -190,15 +212,22 @@ func (ev *eventState) gapFired() {
 	defer ev.mu.Unlock()
 	ev.gapArmed = false
 	if len(ev.pending) > 0 {
-		ev.scheduleLocked()
+		ev.scheduleLocked(trigGap)
 	}
 }
 
 // scheduleLocked queues the event for a sync with the log (catch-up, gap
 // fill, epoch check) unless one is already queued. If the work queue is
-// full the periodic catch-up will come back to it.
-func (ev *eventState) scheduleLocked() {
-	if ev.syncQueued || ev.dead {
+// full the periodic catch-up will come back to it. why is remembered for
+// the metrics when no earlier reason is pending.
+func (ev *eventState) scheduleLocked(why trigger) {
+	if ev.dead {
+		return
+	}
+	if ev.why == trigNone {
+		ev.why = why
+	}
+	if ev.syncQueued {
 		return
 	}
 	select {

@@ -63,6 +63,8 @@ type Hub struct {
 	volMu sync.Mutex
 	vol   map[volKey]*volEntry
 
+	m *instruments // never nil
+
 	writePool  sync.Pool // websocket write buffers (unused by prepared writes; avoids per-connection ones)
 	nextBucket atomic.Uint32
 	lastWarn   atomic.Int64 // unix nanos of the last rate-limited warning
@@ -81,8 +83,10 @@ func NewHub(cfg HubConfig, b Broker, src Source, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
+	cfg = cfg.withDefaults()
 	return &Hub{
-		cfg:     cfg.withDefaults(),
+		cfg:     cfg,
+		m:       resolveMetrics(cfg.Metrics, cfg.KnownRegions),
 		b:       b,
 		src:     src,
 		log:     log,
@@ -212,7 +216,11 @@ func (h *Hub) publishLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case m := <-h.outbox:
-			if err := h.b.Publish(ctx, m.slug, m.payload); err != nil && ctx.Err() == nil {
+			start := time.Now()
+			err := h.b.Publish(ctx, m.slug, m.payload)
+			observeSince(h.m.publish, start)
+			if err != nil && ctx.Err() == nil {
+				h.m.publishErrors.Add(1)
 				h.warn("realtime: broker publish failed; local viewers still served, other nodes catch up from the log", "event", m.slug, "err", err)
 			}
 		}
@@ -248,20 +256,23 @@ func (l hubListener) Changed() <-chan struct{} { return l.h.changed }
 func (l hubListener) HandleSubscribed(slug string) {
 	if ev := l.h.lookup(slug); ev != nil {
 		ev.mu.Lock()
-		ev.scheduleLocked()
+		ev.scheduleLocked(trigResubscribe)
 		ev.mu.Unlock()
 	}
 }
 
 func (l hubListener) HandleMessage(slug string, payload []byte) {
 	h := l.h
-	kind, node, envJSON, err := decodePayload(payload)
+	kind, node, sent, envJSON, err := splitPayload(payload)
 	if err != nil {
 		h.warn("realtime: bad broker payload", "event", slug, "err", err)
 		return
 	}
 	if node == h.cfg.NodeID {
 		return // delivered locally when published
+	}
+	if sent != 0 {
+		observeSince(h.m.delivery, time.Unix(0, sent))
 	}
 	if kind == payloadVolatile {
 		f, _, err := decodeFrame(envJSON, kindVolatile)
@@ -366,7 +377,7 @@ func (h *Hub) catchUpAll() {
 			delete(h.events, slug)
 			dropped = true
 		} else {
-			ev.scheduleLocked()
+			ev.scheduleLocked(trigPeriodic)
 		}
 		ev.mu.Unlock()
 	}

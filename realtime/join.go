@@ -170,12 +170,15 @@ func (h *Hub) tryJoin(ctx context.Context, ev *eventState, v *viewer, p connPara
 	case f.seq >= ev.delivered:
 		ev.addLocked(v, []*frame{f}, f.seq)
 		if f.seq > ev.delivered {
-			ev.scheduleLocked() // this node is behind the log
+			ev.scheduleLocked(trigJoin) // this node is behind the log
 		}
 	case ev.ring.covers(f.seq):
 		ev.addLocked(v, append([]*frame{f}, ev.ring.after(f.seq)...), f.seq)
 	default:
 		return false, nil // the ring moved past the snapshot; the next try rebuilds it
+	}
+	if p.hasSince {
+		h.m.recSnapshot.Add(1) // asked to resume, could not
 	}
 	return true, nil
 }
@@ -199,6 +202,7 @@ func (h *Hub) tryResume(ctx context.Context, ev *eventState, v *viewer, p connPa
 		if h.fits(backlog) {
 			ev.addLocked(v, backlog, p.since)
 			ev.mu.Unlock()
+			h.m.recRing.Add(1)
 			return true, nil
 		}
 		ev.mu.Unlock()
@@ -219,8 +223,20 @@ func (h *Hub) tryResume(ctx context.Context, ev *eventState, v *viewer, p connPa
 		if ev.dead || ev.epoch != p.epoch || h.closed.Load() {
 			return false, nil
 		}
-		ev.addLocked(v, nil, p.since)
-		ev.scheduleLocked()
+		// The lock was released for the log: the node may have delivered
+		// past since meanwhile, and v must get those envelopes too.
+		var backlog []*frame
+		if ev.delivered > p.since {
+			if !ev.ring.covers(p.since) {
+				return false, nil
+			}
+			if backlog = ev.ring.after(p.since); !h.fits(backlog) {
+				return false, nil
+			}
+		}
+		ev.addLocked(v, backlog, p.since)
+		ev.scheduleLocked(trigJoin)
+		h.m.recRing.Add(1) // nothing to replay: the node's own catch-up brings the rest
 		return true, nil
 	case d-p.since > int64(h.cfg.MaxLogCatchUp):
 		ev.mu.Unlock()
@@ -244,7 +260,7 @@ func (h *Hub) tryResume(ctx context.Context, ev *eventState, v *viewer, p connPa
 		// Nothing newer in memory; if the log was ahead of this node,
 		// live frames up to last are skipped for v.
 		if last > ev.delivered {
-			ev.scheduleLocked()
+			ev.scheduleLocked(trigJoin)
 		}
 	case ev.ring.covers(last):
 		backlog = append(backlog, ev.ring.after(last)...)
@@ -255,6 +271,11 @@ func (h *Hub) tryResume(ctx context.Context, ev *eventState, v *viewer, p connPa
 		return false, nil
 	}
 	ev.addLocked(v, backlog, last)
+	if len(frames) > 0 {
+		h.m.recLog.Add(1)
+	} else {
+		h.m.recRing.Add(1)
+	}
 	return true, nil
 }
 

@@ -43,7 +43,7 @@ func (h *Hub) SSEHandler() fiber.Handler {
 		if !h.track() {
 			return app.Errorf(app.EUnavailable, "the server is restarting; reconnect")
 		}
-		v := &viewer{h: h, region: p.region, nc: c.Context().Conn(), wake: make(chan struct{}, 1)}
+		v := &viewer{h: h, region: p.region, gauge: h.m.viewerGauge(p.region, true), nc: c.Context().Conn(), wake: make(chan struct{}, 1)}
 		ctx, cancel := context.WithTimeout(c.UserContext(), joinTimeout)
 		err = h.join(ctx, p.slug, v, p)
 		cancel()
@@ -97,10 +97,13 @@ func (v *viewer) streamSSE(w *bufio.Writer) {
 			writeSSE(w, f)
 			n += f.size()
 		}
-		if v.flush(w, idle) != nil {
+		if err := v.flush(w, idle); err != nil {
 			v.mu.Lock()
 			v.closing = true
 			v.mu.Unlock()
+			if isTimeout(err) {
+				v.h.m.dropWrite.Add(1)
+			}
 			return
 		}
 		v.written(batch, n)

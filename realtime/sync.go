@@ -61,15 +61,17 @@ func (h *Hub) worker(ctx context.Context) {
 				continue
 			}
 			ev.syncRunning = true
+			why := ev.why
+			ev.why = trigNone
 			ev.mu.Unlock()
 
-			h.syncEvent(ctx, ev)
+			h.syncEvent(ctx, ev, why)
 
 			ev.mu.Lock()
 			ev.syncRunning = false
 			if ev.syncAgain {
 				ev.syncAgain = false
-				ev.scheduleLocked()
+				ev.scheduleLocked(trigNone) // keeps the why recorded meanwhile
 			}
 			ev.mu.Unlock()
 		}
@@ -79,8 +81,9 @@ func (h *Hub) worker(ctx context.Context) {
 // syncEvent compares the event with the log and fetches what is missing:
 // it fills gaps, catches up after a lost or silently dead subscription,
 // and resets the event to a snapshot when the epoch changed or the node
-// is more than MaxLogCatchUp behind.
-func (h *Hub) syncEvent(runCtx context.Context, ev *eventState) {
+// is more than MaxLogCatchUp behind. why is what scheduled it, for the
+// catch-up metrics.
+func (h *Hub) syncEvent(runCtx context.Context, ev *eventState, why trigger) {
 	ctx, cancel := context.WithTimeout(runCtx, fetchTimeout)
 	defer cancel()
 	retry := func(err error) {
@@ -105,7 +108,20 @@ func (h *Hub) syncEvent(runCtx context.Context, ev *eventState) {
 	}
 	ev.mu.Lock()
 	cur, d := ev.epoch, ev.delivered
+	hadGap := len(ev.pending) > 0
 	ev.mu.Unlock()
+	if seq > d || epoch != cur {
+		h.m.catchUps[why].Add(1)
+	}
+	recovered := 0
+	defer func() {
+		if recovered > 0 {
+			h.m.logRecovered.Add(float64(recovered))
+			if hadGap {
+				h.m.gapsFilled.Add(1)
+			}
+		}
+	}()
 	if epoch != cur || seq-d > int64(h.cfg.MaxLogCatchUp) {
 		f, err := h.buildSnapshot(ctx, ev)
 		if err != nil {
@@ -142,6 +158,9 @@ func (h *Hub) syncEvent(runCtx context.Context, ev *eventState) {
 		}
 		ev.mu.Lock()
 		for _, f := range frames {
+			if f.seq > ev.delivered && f.epoch == ev.epoch && ev.pending[f.seq] == nil {
+				recovered++ // neither delivered nor waiting: the broker lost it
+			}
 			ev.offerLocked(f)
 		}
 		nd := ev.delivered

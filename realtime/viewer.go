@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ const closeGrace = time.Second
 type viewer struct {
 	h      *Hub
 	region string
+	gauge  Gauge           // open viewers of this region and transport (metrics)
 	bucket uint8           // ping bucket, see Hub.sweep
 	ws     *websocket.Conn // nil for SSE
 	nc     net.Conn        // the raw connection, to force it closed
@@ -71,6 +73,7 @@ func (v *viewer) enqueue(f *frame) bool {
 	}
 	if v.qBytes-v.grace+f.size() > v.h.cfg.MaxQueueBytes {
 		v.closeLocked(CloseSlowConsumer, ReasonSlowConsumer)
+		v.h.m.dropQueueFull.Add(1)
 		return false
 	}
 	v.q = append(v.q, f)
@@ -184,6 +187,13 @@ func (v *viewer) written(batch []*frame, n int) {
 	}
 }
 
+// isTimeout reports whether err is a deadline that passed (as opposed to
+// a connection the client closed).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // fail marks v closed after a failed write and breaks its connection so
 // the reader ends too.
 func (v *viewer) fail() {
@@ -221,6 +231,9 @@ func (v *viewer) writeLoop() {
 				n += f.size()
 			}
 			if err != nil {
+				if isTimeout(err) {
+					v.h.m.dropWrite.Add(1)
+				}
 				v.fail()
 				break
 			}

@@ -92,6 +92,7 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	v := &viewer{
 		h:      h,
 		region: p.region,
+		gauge:  h.m.viewerGauge(p.region, false),
 		bucket: uint8(h.nextBucket.Add(1) % pingBuckets),
 		ws:     ws,
 		nc:     rawConn(ws.NetConn()),
@@ -138,6 +139,9 @@ func (v *viewer) readLoop() {
 	for {
 		mt, r, err := ws.NextReader()
 		if err != nil {
+			if isTimeout(err) && !v.isClosing() {
+				v.h.m.dropPong.Add(1)
+			}
 			return // the library already answered a close or an oversize frame (1009)
 		}
 		if mt == websocket.BinaryMessage {

@@ -36,7 +36,8 @@ func conflict(format string, args ...any) *app.Error {
 // ENotFound, unique violation → EConflict, foreign key violation → o.fk
 // (EConflict by default), a lost or refused connection or a statement
 // past its context's deadline (a net.Error, as context.DeadlineExceeded
-// is) → EUnavailable, logged at warn since the message withholds the
+// is), or a connection that was cut or shut down (connectionLost) →
+// EUnavailable, logged at warn since the message withholds the
 // cause; anything else is wrapped with op and becomes an internal error
 // for the API. No message built here contains SQL.
 func (s *Store) fail(ctx context.Context, err error, op string, o on) error {
@@ -59,7 +60,12 @@ func (s *Store) fail(ctx context.Context, err error, op string, o on) error {
 			return o.fk
 		}
 		return conflict("refers to a missing object or is still referred to")
-	case errors.As(err, &ne), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
+	case retryable(err):
+		// Nothing was written; the caller may simply try again. Lock
+		// ordering (Repo.LockEvent) keeps this rare.
+		s.c.log.WarnContext(ctx, "storage: transaction aborted by a deadlock or serialization failure", "op", op)
+		return conflict("a concurrent change got in the way; nothing was changed, try again")
+	case errors.As(err, &ne), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), connectionLost(err):
 		s.c.log.WarnContext(ctx, "storage: database unavailable", "op", op, "err", err)
 		return &app.Error{Code: app.EUnavailable, Message: "database unavailable"}
 	}

@@ -40,13 +40,30 @@ type Config struct {
 	SecureCookies bool
 	// Logger receives access and error logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Metrics, when set, times every request and serves MetricsPath
+	// (see metrics.go); nil serves no metrics.
+	Metrics *Metrics
+	// Limits are the rate limits (see limits.go); the zero value means
+	// DefaultLimits.
+	Limits Limits
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with
+	// this max-age on answers to HTTPS requests (TLS here, or a trusted
+	// proxy's X-Forwarded-Proto: https). Zero sends none.
+	HSTSMaxAge time.Duration
+	// TrustedProxies are the addresses or CIDR ranges of the reverse
+	// proxies in front of this node. Only requests from them may set
+	// ProxyHeader (the client address that per-address rate limits and
+	// logs use) and X-Forwarded-Proto. Empty trusts nobody.
+	TrustedProxies []string
+	// ProxyHeader names the header a trusted proxy puts the client's
+	// address in. Use one the proxy overwrites (X-Real-IP): the first
+	// address of X-Forwarded-For is whatever the client sent. Empty uses
+	// the connection's address.
+	ProxyHeader string
 }
 
 // DefaultBodyLimit bounds request bodies (CSV imports are the largest).
 const DefaultBodyLimit = 4 << 20
-
-// jsonBodyLimit bounds ordinary JSON bodies.
-const jsonBodyLimit = 64 << 10
 
 // Server is the HTTP API.
 type Server struct {
@@ -55,6 +72,9 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 	app  *fiber.App
+	// limits are the rate limiters; doc the OpenAPI document.
+	limits *limiters
+	doc    *openAPIDoc
 }
 
 // Route is one row of the route table; the OpenAPI document and the
@@ -65,7 +85,8 @@ type Route struct {
 	Who     string // public, organizer, admin, checker, anyone
 	Summary string
 	Handler fiber.Handler
-	// BodyLimit overrides jsonBodyLimit for routes with bodies.
+	// BodyLimit overrides the route's default body limit: 1 KiB for
+	// GETs, 64 KiB for writes (see routeBodyLimit).
 	BodyLimit int
 }
 
@@ -77,7 +98,7 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: svc, live: live, cfg: cfg, log: cfg.Logger}
+	s := &Server{svc: svc, live: live, cfg: cfg, log: cfg.Logger, limits: newLimiters(cfg.Limits)}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hybridcon",
 		BodyLimit:             cfg.BodyLimit,
@@ -91,48 +112,52 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 		// fasthttp's request buffers: 18 → 13 KiB per idle viewer,
 		// measured by realtime's TestMemoryPerViewer.
 		ReduceMemoryUsage: true,
+		// c.IP() and c.Protocol() believe proxy headers only from these.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableIPValidation:      true,
 	})
+	s.useMetrics() // first: it times everything below, recovered panics included
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		cfg.Logger.Error("panic", "path", c.Path(), "panic", e)
 	}}))
 	s.app.Use(requestid.New())
 	s.app.Use(accessLog(cfg.Logger))
+	s.app.Use(securityHeaders(cfg))
 	s.app.Use(s.authenticate)
-	s.app.Use(csrf)
-	for _, r := range s.Routes() {
-		h := r.Handler
-		if r.Method != fiber.MethodGet {
-			h = limitBody(r.BodyLimit, h)
-		}
-		s.app.Add(r.Method, r.Path, h)
+	if s.limits.authFailures != nil {
+		s.app.Use(s.limits.authFailures)
 	}
+	s.app.Use(refuseFailedAuth)
+	s.app.Use(csrf)
+	routes := s.Routes()
+	for _, r := range routes {
+		s.app.Add(r.Method, r.Path, s.routeHandlers(r)...)
+	}
+	if cfg.Metrics != nil {
+		routes = append(routes, Route{Method: fiber.MethodGet, Path: MetricsPath, Who: "public", Summary: "Prometheus metrics"})
+	}
+	doc, err := newOpenAPIDoc(routes, cfg.Limits)
+	if err != nil {
+		panic(err) // a schema the document cannot encode: a programming error the tests catch
+	}
+	s.doc = doc
 	return s
 }
 
 // App returns the Fiber app (to listen on, or to test with app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
-// limitBody answers 413 for bodies over limit (jsonBodyLimit when zero).
-func limitBody(limit int, next fiber.Handler) fiber.Handler {
-	if limit <= 0 {
-		limit = jsonBodyLimit
-	}
-	return func(c *fiber.Ctx) error {
-		if len(c.Body()) > limit {
-			return app.Errorf(app.ETooLarge, "request body is larger than %d bytes", limit)
-		}
-		return next(c)
-	}
-}
-
 // Routes is the route table.
 func (s *Server) Routes() []Route {
 	routes := []Route{
 		{Method: "GET", Path: "/healthz", Who: "public", Summary: "liveness", Handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Who: "public", Summary: "readiness: database and Redis", Handler: s.readyz},
+		{Method: "GET", Path: OpenAPIPath, Who: "public", Summary: "this API's OpenAPI 3.1 document", Handler: s.serveOpenAPI},
 
 		{Method: "POST", Path: "/api/v1/auth/login", Who: "public", Summary: "log in to the pages (sets cookies)", Handler: s.login},
-		{Method: "POST", Path: "/api/v1/auth/logout", Who: "public", Summary: "log out", Handler: s.logout},
+		{Method: "POST", Path: "/api/v1/auth/logout", Who: "public", Summary: "log out", Handler: s.logout, BodyLimit: smallBodyLimit},
 		{Method: "GET", Path: "/api/v1/auth/me", Who: "public", Summary: "who is calling", Handler: s.me},
 		{Method: "POST", Path: "/api/v1/tokens", Who: "admin", Summary: "issue an API token (shown once)", Handler: s.createToken},
 		{Method: "POST", Path: "/api/v1/users", Who: "admin", Summary: "create a user who logs in to the pages", Handler: s.createUser},
@@ -149,11 +174,11 @@ func (s *Server) Routes() []Route {
 		{Method: "PATCH", Path: "/api/v1/events/:slug", Who: "admin", Summary: "change an event (emits event.updated)", Handler: s.updateEvent},
 		{Method: "POST", Path: "/api/v1/events/:slug/sessions", Who: "organizer", Summary: "add a session", Handler: s.createSession},
 		{Method: "PATCH", Path: "/api/v1/sessions/:id", Who: "organizer", Summary: "change a session", Handler: s.updateSession},
-		{Method: "POST", Path: "/api/v1/sessions/:id/start", Who: "organizer", Summary: "start a session", Handler: s.moveSession(app.ActionStart)},
-		{Method: "POST", Path: "/api/v1/sessions/:id/pause", Who: "organizer", Summary: "pause a live session", Handler: s.moveSession(app.ActionPause)},
-		{Method: "POST", Path: "/api/v1/sessions/:id/resume", Who: "organizer", Summary: "resume a paused session", Handler: s.moveSession(app.ActionResume)},
-		{Method: "POST", Path: "/api/v1/sessions/:id/end", Who: "organizer", Summary: "end a session", Handler: s.moveSession(app.ActionEnd)},
-		{Method: "POST", Path: "/api/v1/sessions/:id/cancel", Who: "organizer", Summary: "cancel a scheduled session", Handler: s.moveSession(app.ActionCancel)},
+		{Method: "POST", Path: "/api/v1/sessions/:id/start", Who: "organizer", Summary: "start a session", Handler: s.moveSession(app.ActionStart), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/sessions/:id/pause", Who: "organizer", Summary: "pause a live session", Handler: s.moveSession(app.ActionPause), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/sessions/:id/resume", Who: "organizer", Summary: "resume a paused session", Handler: s.moveSession(app.ActionResume), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/sessions/:id/end", Who: "organizer", Summary: "end a session", Handler: s.moveSession(app.ActionEnd), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/sessions/:id/cancel", Who: "organizer", Summary: "cancel a scheduled session", Handler: s.moveSession(app.ActionCancel), BodyLimit: smallBodyLimit},
 		{Method: "PUT", Path: "/api/v1/sessions/:id/showcase", Who: "organizer", Summary: "set the run-of-show", Handler: s.setShowcase},
 		{Method: "POST", Path: "/api/v1/sessions/:id/showcase/advance", Who: "organizer", Summary: "finish the presenting slot, start the next", Handler: s.advance},
 		{Method: "POST", Path: "/api/v1/sessions/:id/showcase/skip", Who: "organizer", Summary: "skip a slot", Handler: s.skip},
@@ -161,7 +186,7 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Path: "/api/v1/events/:slug/achievements", Who: "organizer", Summary: "add an achievement", Handler: s.createAchievement},
 		{Method: "POST", Path: "/api/v1/events/:slug/achievements/import", Who: "organizer", Summary: "import achievements from CSV", Handler: s.importAchievements, BodyLimit: DefaultBodyLimit},
 		{Method: "PATCH", Path: "/api/v1/achievements/:id", Who: "organizer", Summary: "change an achievement", Handler: s.updateAchievement},
-		{Method: "DELETE", Path: "/api/v1/achievements/:id", Who: "organizer", Summary: "delete an unused achievement", Handler: s.deleteAchievement},
+		{Method: "DELETE", Path: "/api/v1/achievements/:id", Who: "organizer", Summary: "delete an unused achievement", Handler: s.deleteAchievement, BodyLimit: smallBodyLimit},
 		{Method: "GET", Path: "/api/v1/events/:slug/audit", Who: "organizer", Summary: "audit trail, newest first", Handler: s.listAudit},
 
 		{Method: "GET", Path: "/api/v1/events/:slug/live", Who: "public", Summary: "current snapshot", Handler: s.getLive},

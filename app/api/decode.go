@@ -14,7 +14,9 @@ import (
 )
 
 // decodeJSON decodes the request body into v strictly: one JSON value,
-// no unknown fields, no trailing data. Failures are EBadRequest.
+// no unknown fields, no trailing data. Failures are EBadRequest; a string
+// holding the NUL character (\u0000) is EInvalid, since no field takes
+// one and PostgreSQL cannot store it.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -32,7 +34,26 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return app.Errorf(app.EBadRequest, "malformed JSON body: unexpected data after the JSON value")
 	}
+	if hasEscapedNUL(body) {
+		return app.Errorf(app.EInvalid, "text must not contain the NUL character (\\u0000)")
+	}
 	return nil
+}
+
+// hasEscapedNUL reports whether a valid JSON document has a string with
+// the escape \u0000 (the only way JSON carries NUL): it walks the
+// escapes, so an escaped backslash followed by "u0000" is not one.
+func hasEscapedNUL(doc []byte) bool {
+	for i := 0; i+1 < len(doc); i++ {
+		if doc[i] != '\\' {
+			continue
+		}
+		if doc[i+1] == 'u' && i+6 <= len(doc) && string(doc[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character
+	}
+	return false
 }
 
 // jsonProblem turns a decoding error into a short sentence without

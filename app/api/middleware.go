@@ -19,8 +19,9 @@ const (
 )
 
 const (
-	localPrincipal = "principal"
-	localViaCookie = "via_cookie"
+	localPrincipal   = "principal"
+	localViaCookie   = "via_cookie"
+	localAuthFailure = "auth_failure"
 )
 
 func requestID(c *fiber.Ctx) string {
@@ -62,19 +63,30 @@ func statusForLog(err error) int {
 
 // authenticate puts the caller's principal into the context: from an
 // Authorization: Bearer token, else from the login cookie. A bad bearer
-// token is refused at once, even on public routes, so a misconfigured
-// client learns about it; a stale cookie just means anonymous.
+// token is refused, even on public routes, so a misconfigured client
+// learns about it; a stale cookie just means anonymous. Answers to an
+// authenticated caller are not stored by caches (Cache-Control: no-store,
+// unless the handler says otherwise).
+//
+// A refused token is not answered here: the refusal is recorded for the
+// failed-authentication limit (see refuseFailedAuth), which runs next.
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return app.Errorf(app.EUnauthorized, "Authorization must be \"Bearer <token>\"")
+			c.Locals(localAuthFailure, app.Errorf(app.EUnauthorized, "Authorization must be \"Bearer <token>\""))
+			return c.Next()
 		}
 		p, err := s.svc.Authenticate(c.UserContext(), strings.TrimSpace(tok))
+		if app.ErrorCode(err) == app.EUnauthorized {
+			c.Locals(localAuthFailure, err)
+			return c.Next()
+		}
 		if err != nil {
 			return err
 		}
 		c.Locals(localPrincipal, p)
+		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Next()
 	}
 	if ck := c.Cookies(SessionCookie); ck != "" {
@@ -82,9 +94,27 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if err == nil {
 			c.Locals(localPrincipal, p)
 			c.Locals(localViaCookie, true)
+			c.Set(fiber.HeaderCacheControl, "no-store")
 		} else if app.ErrorCode(err) != app.EUnauthorized {
 			return err
 		}
+	}
+	return c.Next()
+}
+
+// authFailure returns the refusal authenticate recorded, or nil.
+func authFailure(c *fiber.Ctx) error {
+	err, _ := c.Locals(localAuthFailure).(error)
+	return err
+}
+
+// refuseFailedAuth answers a request whose token authenticate refused
+// with that 401. Between the two sits the failed-authentication limiter
+// (Limits.AuthFailures), which counts only these requests and answers
+// 429 instead once an address has failed too often.
+func refuseFailedAuth(c *fiber.Ctx) error {
+	if err := authFailure(c); err != nil {
+		return err
 	}
 	return c.Next()
 }

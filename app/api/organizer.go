@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"io"
 	"strings"
 
@@ -273,8 +274,23 @@ func (s *Server) importAchievements(c *fiber.Ctx) error {
 }
 
 // csvBody returns an uploaded CSV file: the raw body (text/csv) or the
-// "file" part of a multipart form.
+// "file" part of a multipart form. A file holding a NUL byte is refused
+// (EInvalid, naming its line): it is not text, and PostgreSQL cannot
+// store the character.
 func csvBody(c *fiber.Ctx) ([]byte, error) {
+	data, err := csvUpload(c)
+	if err != nil {
+		return nil, err
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		line := 1 + bytes.Count(data[:i], []byte("\n"))
+		return nil, &app.Error{Code: app.EInvalid, Message: "the file is not CSV text: it contains a NUL character",
+			Details: app.ImportErrors{Errors: []app.RowError{{Row: line, Message: "NUL character"}}}}
+	}
+	return data, nil
+}
+
+func csvUpload(c *fiber.Ctx) ([]byte, error) {
 	if strings.HasPrefix(string(c.Request().Header.ContentType()), "multipart/form-data") {
 		fh, err := c.FormFile("file")
 		if err != nil {

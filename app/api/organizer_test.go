@@ -404,3 +404,52 @@ func TestDelayAndCreateSession(t *testing.T) {
 		t.Errorf("checker reads audit: %d", r.Status)
 	}
 }
+
+// TestConcurrentActionsOnOneAgenda: organizers acting on different
+// sessions of one event at once, with the schedule refresh running, never
+// deadlock (on PostgreSQL every such transaction locks the event first)
+// and every action succeeds.
+func TestConcurrentActionsOnOneAgenda(t *testing.T) {
+	e := newEnv(t)
+	org := e.token("organizer", "")
+	ag := e.agenda()
+	ids := []int64{ag["opening"].ID, ag["showcase"].ID, ag["closing"].ID}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for w, id := range ids {
+		wg.Add(1)
+		go func(w int, id int64) {
+			defer wg.Done()
+			for i := 0; i < 6; i++ {
+				minutes := 5
+				if (i+w)%2 == 1 {
+					minutes = -5
+				}
+				r := e.do("POST", fmt.Sprintf("/api/v1/sessions/%d/delay", id), org, map[string]int{"minutes": minutes})
+				if r.Status != 200 {
+					errs <- fmt.Sprintf("session %d delay: %d %s", id, r.Status, truncate(r.Body))
+				}
+			}
+		}(w, id)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 6; i++ {
+			if err := e.svc.RefreshSchedules(context.Background()); err != nil {
+				errs <- "refresh: " + err.Error()
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	// The log stayed gapless.
+	for i, env := range e.logPage(0) {
+		if env.Seq != int64(i+1) {
+			t.Fatalf("log[%d] has seq %d", i, env.Seq)
+		}
+	}
+}

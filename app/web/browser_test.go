@@ -29,9 +29,9 @@ func TestConsoleNextReachesViewer(t *testing.T) {
 		t.Fatalf("after start: current %v, next %v", before.Current, before.Next)
 	}
 
-	browser := newBrowser(t)
-	organizer := newTab(t, browser, true)
-	viewer := newTab(t, browser, true)
+	b := newBrowser(t)
+	organizer := newTab(t, b)
+	viewer := newTab(t, b)
 
 	login(t, organizer, srv.url, "/console", organizerName, organizerPassword, "/console")
 	waitFor(t, organizer, 10*time.Second, "the console to show slot 1",
@@ -40,6 +40,10 @@ func TestConsoleNextReachesViewer(t *testing.T) {
 	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/"+demo.Slug))
 	waitFor(t, viewer, 10*time.Second, "the viewer to show slot 1",
 		`document.querySelector('#now-title')?.textContent === `+jsString(before.Current.Achievement.Title.EN))
+
+	// Measure layout shifts on the viewer from here on: a live update must
+	// not move what the viewer is reading.
+	eval[bool](t, viewer, `(() => { window.__cls = 0; new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; }).observe({ type: 'layout-shift' }); return true })()`)
 
 	do(t, organizer, 10*time.Second, "press Next", chromedp.Click(chromedp.CSS("#btn-next")))
 	waitFor(t, organizer, 5*time.Second, "the confirmation", `document.querySelector('#confirm').open`)
@@ -71,6 +75,10 @@ func TestConsoleNextReachesViewer(t *testing.T) {
 	waitFor(t, viewer, 2*time.Second, "the run-of-show markers",
 		fmt.Sprintf(`document.querySelector('#ros [data-slot="%d"]')?.dataset.state === 'done' && document.querySelector('#ros [data-slot="%d"]')?.dataset.state === 'presenting'`,
 			before.Current.ID, after.Current.ID))
+	time.Sleep(300 * time.Millisecond)
+	if cls := eval[float64](t, viewer, `window.__cls`); cls > 0.01 {
+		t.Errorf("the update shifted the viewer's layout: cumulative layout shift %.3f", cls)
+	}
 	// The console followed too, and says who is on stage.
 	waitFor(t, organizer, 2*time.Second, "the console to show slot 2",
 		fmt.Sprintf(`document.querySelector('#ctl-now .ctl-title')?.dataset.slot === '%d'`, after.Current.ID))
@@ -87,8 +95,8 @@ func TestConsoleStaleNext(t *testing.T) {
 	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/start", showcase), nil, nil)
 	sc := srv.showcase(showcase)
 
-	browser := newBrowser(t)
-	organizer := newTab(t, browser, false)
+	b := newBrowser(t)
+	organizer := newTab(t, b)
 	login(t, organizer, proxy.url(), "/console", organizerName, organizerPassword, "/console")
 	waitFor(t, organizer, 10*time.Second, "the console to show slot 1",
 		fmt.Sprintf(`document.querySelector('#ctl-now .ctl-title')?.dataset.slot === '%d'`, sc.Current.ID))
@@ -123,15 +131,23 @@ func TestKioskOnline(t *testing.T) {
 	srv := startServer(t)
 	guest := srv.attendees(1)[0]
 
-	browser := newBrowser(t)
-	kiosk := newTab(t, browser, false)
+	b := newBrowser(t)
+	kiosk := newTab(t, b)
 	login(t, kiosk, srv.url, "/e/"+demo.Slug+"/checkin", checkerName, checkerPassword, "/e/"+demo.Slug+"/checkin")
 	waitFor(t, kiosk, 10*time.Second, "the scan input to have the focus", `document.activeElement?.id === 'scan'`)
 
+	scans := 0
 	scan := func(ticket, want string) {
 		t.Helper()
 		eval[bool](t, kiosk, `(() => { const r = document.querySelector('#result'); r.hidden = true; r.dataset.result = ''; return true })()`)
-		do(t, kiosk, 20*time.Second, "scan", chromedp.SendKeys(chromedp.CSS("#scan"), ticket+kb.Enter))
+		if scans == 0 {
+			// The first ticket is typed key by key, as a keyboard-wedge
+			// scanner does; later ones are pasted to save time.
+			do(t, kiosk, 20*time.Second, "scan", chromedp.SendKeys(chromedp.CSS("#scan"), ticket+kb.Enter))
+		} else {
+			do(t, kiosk, 20*time.Second, "scan", chromedp.SetValue(chromedp.CSS("#scan"), ticket), chromedp.SendKeys(chromedp.CSS("#scan"), kb.Enter))
+		}
+		scans++
 		waitFor(t, kiosk, 5*time.Second, "the "+want+" result",
 			`!document.querySelector('#result').hidden && document.querySelector('#result').dataset.result === `+jsString(want))
 	}
@@ -170,10 +186,12 @@ func TestKioskOnline(t *testing.T) {
 // offline sync.
 func TestKioskOffline(t *testing.T) {
 	srv := startServer(t)
-	guests := srv.attendees(3)[1:]
+	all := srv.attendees(4)
+	guests, revoked := all[1:3], all[3]
+	srv.call("PATCH", "/api/v1/attendees/"+revoked.ID, map[string]bool{"revoked": true}, nil)
 
-	browser := newBrowser(t)
-	kiosk := newTab(t, browser, false)
+	b := newBrowser(t)
+	kiosk := newTab(t, b)
 	login(t, kiosk, srv.url, "/e/"+demo.Slug+"/checkin", checkerName, checkerPassword, "/e/"+demo.Slug+"/checkin")
 	waitFor(t, kiosk, 10*time.Second, "the check-in kit", `!!document.body.dataset.kit`)
 	eval[bool](t, kiosk, `(() => { const g = document.querySelector('#gate'); g.value = 'North door'; g.dispatchEvent(new Event('change')); return true })()`)
@@ -184,7 +202,7 @@ func TestKioskOffline(t *testing.T) {
 	scan := func(ticket, want string) {
 		t.Helper()
 		eval[bool](t, kiosk, `(() => { const r = document.querySelector('#result'); r.hidden = true; r.dataset.result = ''; return true })()`)
-		do(t, kiosk, 20*time.Second, "scan", chromedp.Focus(chromedp.CSS("#scan")), chromedp.SendKeys(chromedp.CSS("#scan"), ticket+kb.Enter))
+		do(t, kiosk, 20*time.Second, "scan", chromedp.SetValue(chromedp.CSS("#scan"), ticket), chromedp.SendKeys(chromedp.CSS("#scan"), kb.Enter))
 		waitFor(t, kiosk, 5*time.Second, "the "+want+" result",
 			`!document.querySelector('#result').hidden && document.querySelector('#result').dataset.result === `+jsString(want)+
 				` && !document.querySelector('#result-offline').hidden`)
@@ -192,9 +210,27 @@ func TestKioskOffline(t *testing.T) {
 	scan(guests[0].Ticket, "ok")
 	scan(guests[1].Ticket, "ok")
 	scan(guests[0].Ticket, "already")
-	waitFor(t, kiosk, 5*time.Second, "three queued scans", `document.body.dataset.queue === '3'`)
-	if got := eval[string](t, kiosk, `document.querySelector('#queue-text').textContent`); !strings.Contains(got, "3") {
-		t.Errorf("queue line %q does not show 3 scans", got)
+	if got := eval[string](t, kiosk, `document.querySelector('#result-detail').textContent`); !strings.Contains(got, "North door") {
+		t.Errorf("offline amber result %q does not name the first gate", got)
+	}
+	// Red without the network: a forged signature, a revoked guest, a
+	// ticket of another event (signed with that event's key or not, it is
+	// not ours).
+	sig := guests[1].Ticket[strings.LastIndex(guests[1].Ticket, ".")+1:]
+	rejects := map[string]string{
+		guests[1].Ticket[:len(guests[1].Ticket)-len(sig)] + flip(sig[:10]) + sig[10:]: "not valid",
+		revoked.Ticket: "cancelled",
+		strings.Replace(guests[1].Ticket, "."+demo.Slug+".", ".another-event.", 1): "another event",
+	}
+	for ticket, reason := range rejects {
+		scan(ticket, "rejected")
+		if got := eval[string](t, kiosk, `document.querySelector('#result-detail').textContent`); !strings.Contains(got, reason) {
+			t.Errorf("offline red result %q, want the reason %q", got, reason)
+		}
+	}
+	waitFor(t, kiosk, 5*time.Second, "six queued scans", `document.body.dataset.queue === '6'`)
+	if got := eval[string](t, kiosk, `document.querySelector('#queue-text').textContent`); !strings.Contains(got, "6") {
+		t.Errorf("queue line %q does not show 6 scans", got)
 	}
 	for _, g := range guests {
 		if checkedIn(t, srv, g.ID) {
@@ -205,6 +241,9 @@ func TestKioskOffline(t *testing.T) {
 	setOffline(t, kiosk, false)
 	waitFor(t, kiosk, 15*time.Second, "the queue to upload", `document.body.dataset.queue === '0' && document.querySelector('#net').dataset.state === 'online'`)
 
+	if checkedIn(t, srv, revoked.ID) {
+		t.Errorf("the revoked guest %s is checked in after the upload", revoked.Name)
+	}
 	var page app.AttendeePage
 	srv.call("GET", fmt.Sprintf("/api/v1/events/%s/attendees?checked_in=true&limit=50", demo.Slug), nil, &page)
 	byID := map[string]app.AttendeeView{}
@@ -263,8 +302,8 @@ func TestViewerRecoversMissedEnvelopes(t *testing.T) {
 	srv := startServer(t)
 	proxy := newCutProxy(t, srv.url)
 
-	browser := newBrowser(t)
-	viewer := newTab(t, browser, false)
+	b := newBrowser(t)
+	viewer := newTab(t, b)
 	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(proxy.url()+"/e/"+demo.Slug))
 	waitFor(t, viewer, 10*time.Second, "the live connection and the demo announcements",
 		`document.querySelector('#conn').dataset.state === 'live' && document.querySelectorAll('#announcements li[data-id]').length === 2`)
@@ -315,8 +354,8 @@ func TestViewerFallsBackToSSE(t *testing.T) {
 	proxy := newCutProxy(t, srv.url)
 	proxy.setBlock(isWebsocket)
 
-	browser := newBrowser(t)
-	viewer := newTab(t, browser, false)
+	b := newBrowser(t)
+	viewer := newTab(t, b)
 	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(proxy.url()+"/e/"+demo.Slug))
 	waitFor(t, viewer, 15*time.Second, "the page to use Server-Sent Events",
 		`document.querySelector('#conn').dataset.state === 'live' && document.querySelector('#conn').dataset.transport === 'sse' && document.querySelectorAll('#announcements li[data-id]').length === 2`)
@@ -333,8 +372,8 @@ func TestViewerFallsBackToSSE(t *testing.T) {
 // is rendered in Chinese by the server (remembered choice).
 func TestLanguageSwitch(t *testing.T) {
 	srv := startServer(t)
-	browser := newBrowser(t)
-	tab := newTab(t, browser, false)
+	b := newBrowser(t)
+	tab := newTab(t, b)
 	do(t, tab, 20*time.Second, "open the events list", chromedp.Navigate(srv.url+"/"))
 	waitFor(t, tab, 10*time.Second, "the event card", `document.querySelectorAll('.event-item h2 a').length === 1`)
 	if got := eval[string](t, tab, `document.documentElement.lang`); got != "en" {
@@ -348,4 +387,103 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Errorf("the next page was rendered as %q; want the Chinese title and lang zh-CN", got)
 	}
 	waitFor(t, tab, 10*time.Second, "Chinese times and labels", `document.querySelector('.now .label')?.textContent.length > 0 && /[\u4e00-\u9fff]/.test(document.querySelector('.now .label').textContent)`)
+}
+
+// TestConsoleControls: session moves with confirmation for the ones that
+// cannot be undone, a delay, a trilingual announcement with preview, the
+// audit trail, and sign-out.
+func TestConsoleControls(t *testing.T) {
+	srv := startServer(t)
+	sessions := map[string]app.Session{}
+	var out struct{ Sessions []app.Session }
+	srv.call("GET", "/api/v1/events/"+demo.Slug+"/sessions", nil, &out)
+	for _, s := range out.Sessions {
+		sessions[s.Kind] = s
+	}
+	opening, closing := sessions[app.KindOpening], sessions[app.KindClosing]
+
+	b := newBrowser(t)
+	tab := newTab(t, b)
+	login(t, tab, srv.url, "/console", organizerName, organizerPassword, "/console")
+	waitFor(t, tab, 10*time.Second, "the sessions", `document.querySelectorAll('#sessions tr').length === 4`)
+
+	button := func(id int64, action string) string {
+		return fmt.Sprintf(`#sessions button[data-session="%d"][data-action="%s"]`, id, action)
+	}
+	state := func(id int64) string {
+		return fmt.Sprintf(`document.querySelector('#sessions tr[data-session="%d"] .chip')?.textContent`, id)
+	}
+	// Start asks first; the dialog's confirm button starts it.
+	do(t, tab, 5*time.Second, "start", chromedp.Click(chromedp.CSS(button(opening.ID, "start"))))
+	waitFor(t, tab, 5*time.Second, "the start dialog", `document.querySelector('#confirm').open`)
+	do(t, tab, 5*time.Second, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	waitFor(t, tab, 5*time.Second, "live", state(opening.ID)+` === 'Live'`)
+	// Pause and resume need no confirmation.
+	do(t, tab, 5*time.Second, "pause", chromedp.Click(chromedp.CSS(button(opening.ID, "pause"))))
+	waitFor(t, tab, 5*time.Second, "paused", state(opening.ID)+` === 'Paused'`)
+	do(t, tab, 5*time.Second, "resume", chromedp.Click(chromedp.CSS(button(opening.ID, "resume"))))
+	waitFor(t, tab, 5*time.Second, "live again", state(opening.ID)+` === 'Live'`)
+	// End: the safe button has the focus; Escape keeps the session live.
+	do(t, tab, 5*time.Second, "end", chromedp.Click(chromedp.CSS(button(opening.ID, "end"))))
+	waitFor(t, tab, 5*time.Second, "the end dialog", `document.querySelector('#confirm').open && document.activeElement?.id === 'confirm-cancel'`)
+	do(t, tab, 5*time.Second, "escape", chromedp.KeyEvent(kb.Escape))
+	waitFor(t, tab, 5*time.Second, "the dialog to close", `!document.querySelector('#confirm').open`)
+	if got := eval[string](t, tab, state(opening.ID)); got != "Live" {
+		t.Fatalf("Escape in the end dialog left the session %q", got)
+	}
+	do(t, tab, 5*time.Second, "end", chromedp.Click(chromedp.CSS(button(opening.ID, "end"))))
+	waitFor(t, tab, 5*time.Second, "the end dialog", `document.querySelector('#confirm').open`)
+	do(t, tab, 5*time.Second, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	time.Sleep(2 * time.Second)
+	t.Logf("DEBUG open=%v rv=%q chip=%q", eval[bool](t, tab, `document.querySelector('#confirm').open`), eval[string](t, tab, `document.querySelector('#confirm').returnValue`), eval[string](t, tab, state(opening.ID)))
+	waitFor(t, tab, 5*time.Second, "ended", state(opening.ID)+` === 'Ended' && !document.querySelector('`+button(opening.ID, "end")+`')`)
+	// Cancel the closing.
+	do(t, tab, 5*time.Second, "cancel", chromedp.Click(chromedp.CSS(button(closing.ID, "cancel"))))
+	waitFor(t, tab, 5*time.Second, "the cancel dialog", `document.querySelector('#confirm').open`)
+	do(t, tab, 5*time.Second, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	waitFor(t, tab, 5*time.Second, "cancelled", state(closing.ID)+` === 'Cancelled'`)
+
+	// +5 on the (scheduled) showcase moves its plan by five minutes.
+	showcase := sessions[app.KindShowcase]
+	do(t, tab, 5*time.Second, "delay", chromedp.Click(chromedp.CSS(`[data-delay="5"]`)))
+	waitFor(t, tab, 5*time.Second, "the delay", `(document.querySelector('#toast')?.textContent || '').includes('5 min')`)
+	var after struct{ Sessions []app.Session }
+	srv.call("GET", "/api/v1/events/"+demo.Slug+"/sessions", nil, &after)
+	for _, s := range after.Sessions {
+		if s.ID == showcase.ID && !s.PlannedStart.Equal(showcase.PlannedStart.Add(5*time.Minute)) {
+			t.Errorf("showcase planned start %v after +5, want %v", s.PlannedStart, showcase.PlannedStart.Add(5*time.Minute))
+		}
+	}
+
+	// An announcement in Chinese and Hungarian only: the English preview
+	// falls back and says so.
+	do(t, tab, 10*time.Second, "compose",
+		chromedp.SendKeys(chromedp.CSS("#ann-zh"), "午餐在二楼。"),
+		chromedp.SendKeys(chromedp.CSS("#ann-hu"), "Az ebéd az emeleten van."),
+		chromedp.Click(chromedp.CSS(`#preview-langs [data-lang="en"]`)))
+	waitFor(t, tab, 5*time.Second, "the preview", `document.querySelector('#preview .ann-text')?.textContent === '午餐在二楼。' && !!document.querySelector('#preview .preview-note')`)
+	do(t, tab, 5*time.Second, "post", chromedp.Click(chromedp.CSS("#compose-submit")))
+	waitFor(t, tab, 5*time.Second, "posted", `document.querySelector('#ann-zh').value === '' && (document.querySelector('#toast')?.textContent || '').includes('posted')`)
+	var anns struct{ Announcements []app.Announcement }
+	srv.call("GET", "/api/v1/events/"+demo.Slug+"/announcements", nil, &anns)
+	if len(anns.Announcements) == 0 || anns.Announcements[0].Text.HU != "Az ebéd az emeleten van." || anns.Announcements[0].Author != organizerName {
+		t.Errorf("newest announcement %+v", anns.Announcements[0])
+	}
+
+	// The audit trail shows the moves, newest first, and pages with More.
+	waitFor(t, tab, 5*time.Second, "the audit trail", `[...document.querySelectorAll('#audit .audit-what')].some(e => e.textContent.startsWith('posted an announcement'))`)
+	for i := 0; i < 20; i++ {
+		srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/delay", showcase.ID), map[string]int{"minutes": 1 - 2*(i%2)}, nil)
+	}
+	do(t, tab, 10*time.Second, "reload", chromedp.Navigate(srv.url+"/console"))
+	waitFor(t, tab, 10*time.Second, "a full first page", `document.querySelectorAll('#audit li').length === 20 && !document.querySelector('#audit-more').hidden`)
+	do(t, tab, 5*time.Second, "more", chromedp.Click(chromedp.CSS("#audit-more")))
+	waitFor(t, tab, 5*time.Second, "older entries", `document.querySelectorAll('#audit li').length > 20`)
+
+	do(t, tab, 5*time.Second, "sign out", chromedp.Click(chromedp.CSS("#logout")))
+	waitFor(t, tab, 5*time.Second, "the login page", `location.pathname === '/login'`)
+	do(t, tab, 10*time.Second, "console again", chromedp.Navigate(srv.url+"/console"))
+	if got := eval[string](t, tab, `location.pathname`); got != "/login" {
+		t.Errorf("after sign-out /console shows %s, want the login page", got)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -206,63 +207,89 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless chromium with a fresh profile and returns
-// its context; tabs made from it share cookies unless made with
-// newTab(…, true).
+// browser is the one headless chromium the tests of this package share;
+// every tab gets a browser context of its own (its own cookies and
+// storage), so tests do not see each other. TestMain stops it.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	stop   func()
+	dir    string
+	err    error
+	starts time.Duration
+}
+
+// newBrowser returns the shared chromium, starting it on first use with a
+// fresh profile.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromiumPath(t)
-	dir, err := os.MkdirTemp("", "hybridcon-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(dir),
-		chromedp.WindowSize(1280, 900),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		cancelAlloc()
-		t.Fatalf("starting chromium: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		// Chromium's helpers may still write to the profile for a moment.
-		for range 50 {
-			if os.RemoveAll(dir) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
+	browser.once.Do(func() {
+		started := time.Now()
+		dir, err := os.MkdirTemp("", "hybridcon-chromium-")
+		if err != nil {
+			browser.err = err
+			return
 		}
+		browser.dir = dir
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.Flag("lang", "en-US"),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1280, 900),
+		}
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		browser.ctx = ctx
+		browser.stop = func() {
+			cancel()
+			cancelAlloc()
+		}
+		browser.err = chromedp.Do(ctx)
+		browser.starts = time.Since(started)
 	})
-	return ctx
+	if browser.err != nil {
+		t.Fatalf("starting chromium: %v", browser.err)
+	}
+	return browser.ctx
 }
 
-// newTab opens a tab; with isolated, in a browser context of its own (its
-// own cookies and storage, like a second browser).
-func newTab(t *testing.T, browser context.Context, isolated bool) context.Context {
-	t.Helper()
-	var opts []chromedp.ContextOption
-	if isolated {
-		opts = append(opts, chromedp.WithNewBrowserContext())
+// stopBrowser stops the shared chromium and removes its profile.
+func stopBrowser() {
+	if browser.stop == nil {
+		return
 	}
-	ctx, cancel := chromedp.NewContext(browser, opts...)
+	browser.stop()
+	// Chromium's helpers may still write to the profile for a moment.
+	for range 50 {
+		if os.RemoveAll(browser.dir) == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
+}
+
+// newTab opens a tab in a browser context of its own: its own cookies
+// and storage, like a second browser.
+func newTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	if err := chromedp.Do(ctx); err != nil {
 		cancel()
 		t.Fatalf("opening a tab: %v", err)
@@ -311,7 +338,11 @@ func waitFor(t *testing.T, ctx context.Context, timeout time.Duration, what, exp
 			lastErr = err
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s: %s (last error: %v)", timeout, what, expr, lastErr)
+			// Say what the page said, if it said something.
+			c, cancel := context.WithTimeout(ctx, 2*time.Second)
+			said, _ := chromedp.Run(c, chromedp.Evaluate[string](`[...document.querySelectorAll('#toast:not([hidden]), .notice:not([hidden]), .form-error')].map(e => e.textContent.trim()).filter(Boolean).join(' | ')`))
+			cancel()
+			t.Fatalf("waited %v for %s: %s (last error: %v; page notices: %q)", timeout, what, expr, lastErr, said)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -452,8 +483,11 @@ func (p *cutProxy) forward(c net.Conn) {
 	p.mu.Unlock()
 	go func() {
 		_, _ = up.Write([]byte(line))
-		_, _ = io.Copy(io.MultiWriter(up, &lineRecorder{p: p}), br)
+		// The recorder sees each later request on this keep-alive
+		// connection before the server does, and stops a blocked one.
+		_, _ = io.Copy(io.MultiWriter(&lineRecorder{p: p, conns: []net.Conn{c, up}}, up), br)
 		up.Close()
+		c.Close()
 	}()
 	_, _ = io.Copy(c, up)
 	c.Close()
@@ -501,11 +535,15 @@ func (p *cutProxy) requests() []string {
 }
 
 // lineRecorder records the request lines of later requests on a
-// keep-alive connection.
+// keep-alive connection, marks the connection with the latest one, and
+// fails (ending the connection) when that request is blocked.
 type lineRecorder struct {
-	p   *cutProxy
-	buf []byte
+	p     *cutProxy
+	conns []net.Conn
+	buf   []byte
 }
+
+var errBlocked = errors.New("blocked by the test proxy")
 
 func (r *lineRecorder) Write(b []byte) (int, error) {
 	r.buf = append(r.buf, b...)
@@ -519,10 +557,20 @@ func (r *lineRecorder) Write(b []byte) (int, error) {
 		}
 		line := string(r.buf[:i])
 		r.buf = r.buf[i+2:]
-		if strings.HasPrefix(line, "GET ") || strings.HasPrefix(line, "POST ") {
-			r.p.mu.Lock()
-			r.p.lines = append(r.p.lines, line)
-			r.p.mu.Unlock()
+		if !strings.HasPrefix(line, "GET ") && !strings.HasPrefix(line, "POST ") {
+			continue
+		}
+		r.p.mu.Lock()
+		r.p.lines = append(r.p.lines, line)
+		blocked := r.p.cut || r.p.block != nil && r.p.block(line)
+		for _, c := range r.conns {
+			if _, open := r.p.conns[c]; open {
+				r.p.conns[c] = line
+			}
+		}
+		r.p.mu.Unlock()
+		if blocked {
+			return 0, errBlocked
 		}
 	}
 }

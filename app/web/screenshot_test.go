@@ -40,7 +40,7 @@ func TestScreenshots(t *testing.T) {
 	stageScene(t, srv)
 	openViewers(t, srv, map[string]int{"cn": 14, "hu": 9})
 
-	browser := newBrowser(t)
+	b := newBrowser(t)
 	shot := func(name string, ctx context.Context) {
 		t.Helper()
 		c, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -70,7 +70,7 @@ func TestScreenshots(t *testing.T) {
 	live := `document.querySelector('#conn').dataset.state === 'live' && document.querySelector('#now-title') && document.querySelector('#count-online') && document.querySelector('#count-online').textContent !== '0'`
 
 	// A viewer in China on a phone, in Chinese.
-	phone := newTab(t, browser, true)
+	phone := newTab(t, b)
 	setTimezone(t, phone, "Asia/Shanghai")
 	viewport(phone, 360, 780, 2, true)
 	do(t, phone, 20*time.Second, "phone", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=zh"))
@@ -78,7 +78,7 @@ func TestScreenshots(t *testing.T) {
 	shot("live-phone-zh.png", phone)
 
 	// A viewer elsewhere on a desktop, in English: three clocks.
-	desktop := newTab(t, browser, true)
+	desktop := newTab(t, b)
 	setTimezone(t, desktop, "Europe/London")
 	viewport(desktop, 1440, 900, 1, false)
 	do(t, desktop, 20*time.Second, "desktop", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
@@ -86,7 +86,7 @@ func TestScreenshots(t *testing.T) {
 	shot("live-desktop-en.png", desktop)
 
 	// The hall screen in Chongqing, Chinese with English beneath.
-	hall := newTab(t, browser, true)
+	hall := newTab(t, b)
 	setTimezone(t, hall, "Asia/Shanghai")
 	viewport(hall, 1920, 1080, 1, false)
 	do(t, hall, 20*time.Second, "hall screen", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?screen=1&lang=zh"))
@@ -94,7 +94,7 @@ func TestScreenshots(t *testing.T) {
 	shot("live-screen-zh.png", hall)
 
 	// The kiosk at a door, in Hungarian, after a few scans.
-	kiosk := newTab(t, browser, true)
+	kiosk := newTab(t, b)
 	setTimezone(t, kiosk, "Asia/Shanghai")
 	viewport(kiosk, 1024, 768, 1, false)
 	login(t, kiosk, srv.url, "/e/"+demo.Slug+"/checkin", checkerName, checkerPassword, "/e/"+demo.Slug+"/checkin")
@@ -104,18 +104,18 @@ func TestScreenshots(t *testing.T) {
 	guests := unchecked(t, srv, 3)
 	forged := guests[2].Ticket[:len(guests[2].Ticket)-12] + "AAAAAAAAAAAA"
 	for _, ticket := range []string{guests[0].Ticket, guests[1].Ticket, guests[0].Ticket, forged} {
-		do(t, kiosk, 20*time.Second, "scan", chromedp.SendKeys(chromedp.CSS("#scan"), ticket+kb.Enter))
+		do(t, kiosk, 20*time.Second, "scan", chromedp.SetValue(chromedp.CSS("#scan"), ticket), chromedp.SendKeys(chromedp.CSS("#scan"), kb.Enter))
 		time.Sleep(300 * time.Millisecond)
 	}
 	waitFor(t, kiosk, 6*time.Second, "the last result to clear", `document.querySelector('#result').hidden`)
 	settle(kiosk, "the kiosk counters", `document.querySelector('#event-in').textContent !== '–'`)
 	shot("kiosk-tablet-hu.png", kiosk)
-	do(t, kiosk, 20*time.Second, "scan", chromedp.SendKeys(chromedp.CSS("#scan"), guests[2].Ticket+kb.Enter))
+	do(t, kiosk, 20*time.Second, "scan", chromedp.SetValue(chromedp.CSS("#scan"), guests[2].Ticket), chromedp.SendKeys(chromedp.CSS("#scan"), kb.Enter))
 	waitFor(t, kiosk, 5*time.Second, "the green result", `document.querySelector('#result').dataset.result === 'ok' && !document.querySelector('#result').hidden`)
 	shot("kiosk-green-hu.png", kiosk)
 
 	// The organizer console, in English.
-	console := newTab(t, browser, true)
+	console := newTab(t, b)
 	setTimezone(t, console, "Asia/Shanghai")
 	viewport(console, 1440, 900, 1, false)
 	login(t, console, srv.url, "/console", organizerName, organizerPassword, "/console")

@@ -119,8 +119,13 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	}
 	defer st.Close()
 
+	metrics, err := newNodeMetrics(cfg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	svc := app.NewService(st, nil, log)
 	defer svc.StopAttendance()
+	svc.ScanObserver = metrics.scan
 	checks := []api.Check{{Name: "database", Func: st.Ping}}
 
 	var broker realtime.Broker
@@ -138,6 +143,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	}
 	hub := realtime.NewHub(realtime.HubConfig{
 		Region: cfg.Region, NodeID: cfg.NodeID, KnownRegions: cfg.Regions, AllowedOrigins: cfg.AllowedOrigins,
+		Metrics: metrics.hub,
 	}, broker, svc, log)
 	svc.SetPublisher(hub)
 	svc.Presence = hub.Presence
@@ -152,7 +158,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		return fmt.Errorf("creating the administrator: %w", err)
 	}
 
-	srv := api.New(api.Config{ReadyChecks: checks, Logger: log}, svc, hub)
+	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http}, svc, hub)
 	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()

@@ -26,6 +26,7 @@ type server struct {
 	code   *int // set once run returned
 	mu     sync.Mutex
 	out    strings.Builder
+	log    lockedBuffer // the server's log (stderr)
 }
 
 func (s *server) stdout() string {
@@ -79,7 +80,7 @@ func start(t *testing.T, env map[string]string) *server {
 		}
 	}()
 	go func() {
-		code := run(ctx, []string{"--config", "../../configs/hybridcon.yaml"}, pw, io.Discard, lookup)
+		code := run(ctx, []string{"--config", "../../configs/hybridcon.yaml"}, pw, &s.log, lookup)
 		pw.Close()
 		s.done <- code
 	}()

@@ -368,7 +368,8 @@ function initComposer() {
 
 function auditLine(e) {
   const tz = (state.event && state.event.venue_tz) || 'Asia/Shanghai';
-  const act = label('audit.', e.action.replace(/\./g, '_')) || e.action;
+  const key = `audit.${e.action.replace(/\./g, '_')}`;
+  const act = t(key) === key ? e.action : t(key);
   return h('li', { class: 'audit-row' },
     h('time', { datetime: e.at }, dateTime(e.at, tz)),
     h('span', { class: 'audit-who' }, e.actor || '—'),

@@ -116,7 +116,9 @@ export class LiveClient {
         this.wsFailed();
         return;
       }
-      this.reconnect(ev.code === CLOSE_RESTART ? 0 : null);
+      // 1012: the server is restarting: come back at once (a little
+      // jitter spreads thousands of viewers over a quarter second).
+      this.reconnect(ev.code === CLOSE_RESTART ? Math.floor(Math.random() * 250) : null);
     };
     ws.onerror = () => { /* onclose follows */ };
   }
@@ -219,7 +221,9 @@ export class LiveClient {
     const r = this.state.accept(env);
     if (r === GAP || r === RESYNC) {
       if (r === RESYNC) this.state.ready = false; // ask for a snapshot
-      this.reconnect(0);
+      // At once the first time; a server that keeps sending gaps is
+      // backed off like any failure.
+      this.reconnect(this.attempt === 0 ? 0 : null);
       return;
     }
     if (r === APPLIED) {

@@ -195,10 +195,19 @@ function stageCard(st, named, zs) {
 
 const MARKS = { done: '✓', skipped: '↷', presenting: '▶', pending: '' };
 
+/** rosZones are the two columns of times in the run-of-show: the event's
+ * zones, the reader's region first (a phone shows only the first). */
+function rosZones() {
+  const zs = zones().slice(0, 2);
+  const i = zs.findIndex((z) => z.tz === primaryZone());
+  if (i > 0) zs.unshift(zs.splice(i, 1)[0]);
+  return zs;
+}
+
 function renderRunOfShow() {
   const sc = state.mainShowcase();
   const ol = $('#ros');
-  const zs = zones().slice(0, 2);
+  const zs = rosZones();
   const sig = sc ? sc.slots.map((x) => `${x.id}:${x.state}:${x.expected_start}`).join(',') : '-';
   const key = [currentLang(), zs.map((z) => z.tz).join(','), sc ? sc.session.id : 0, sig].join('#');
   setText($('#ros-sub'), sc ? `${pick(sc.session.title)} · ${t('live.items', { n: sc.slots.length })}` : t('live.noShowcase'));

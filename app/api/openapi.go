@@ -1,0 +1,535 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// The OpenAPI 3.1 document, built once by New from the route table and
+// served at OpenAPIPath. What each route takes and answers is written
+// in operations below; who may call it and its summary come from the
+// route table; the error answers are derived from the route's shape
+// (parameters, body, role) plus the codes its operation lists.
+
+// OpenAPIPath is where the API's OpenAPI document is served.
+const OpenAPIPath = "/api/v1/openapi.json"
+
+// op is the hand-written part of one operation.
+type op struct {
+	id   string // operationId
+	tag  string
+	desc string
+	// query are the query parameters (names of queryParams), with the
+	// largest limit for "limit".
+	query    []string
+	maxLimit int
+	// in is the request body: a Go value whose type the handler decodes,
+	// or a body (hand-written); nil takes none.
+	in any
+	// status is the success status (zero: 200); out is the answer: a Go
+	// value whose type the handler encodes, or a schema; media is its
+	// content type (zero: application/json).
+	status int
+	out    any
+	media  string
+	// errs are error codes beyond those derived from the route's shape.
+	errs []string
+	// noDB marks routes that never touch the database (no 503).
+	noDB bool
+	// headers are success response headers, reqHeaders request headers
+	// the route reads; name → description.
+	headers, reqHeaders map[string]string
+	// notModified adds a 304 answer (If-None-Match).
+	notModified bool
+}
+
+// body is a hand-written request body.
+type body struct {
+	required bool
+	content  map[string]schema // media type → schema
+}
+
+var (
+	emptyObject = body{content: map[string]schema{fiber.MIMEApplicationJSON: {"type": "object", "maxProperties": 0,
+		"description": "no body, or {}"}}}
+	csvUploadBody = body{required: true, content: map[string]schema{
+		"text/csv":              {"type": "string", "description": "the CSV file, UTF-8 (a byte-order mark is allowed), header row first"},
+		fiber.MIMEMultipartForm: obj(schema{"file": schema{"type": "string", "contentEncoding": "binary", "description": "the CSV file"}}),
+	}}
+)
+
+func str(enum ...string) schema {
+	if len(enum) == 0 {
+		return schema{"type": "string"}
+	}
+	return schema{"type": "string", "enum": enum}
+}
+
+// Hand-written answers (fiber.Map in the handlers).
+var (
+	healthOut   = obj(schema{"status": str("ok")})
+	readyOut    = obj(schema{"status": str("ready"), "checks": schema{"type": "object", "additionalProperties": str("ok")}})
+	meOut       = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker), "event": withDescription(str(), "a checker's event")}, "event")
+	importOut   = app.ImportResult{}
+	textOut     = str()
+	binaryOut   = schema{"type": "string", "contentEncoding": "binary"}
+	documentOut = schema{"type": "object", "description": "this document"}
+)
+
+// Answers built from generated schemas.
+func loginOut(g *schemaGen) schema {
+	return obj(schema{"user": g.of(reflect.TypeFor[app.User](), false), "csrf_token": str()})
+}
+
+func listOf(key string, item any) func(g *schemaGen) schema {
+	return func(g *schemaGen) schema {
+		return obj(schema{key: arrayOf(g.of(reflect.TypeOf(item), false))})
+	}
+}
+
+func auditOut(g *schemaGen) schema {
+	return obj(schema{"entries": arrayOf(g.of(reflect.TypeFor[app.AuditEntry](), false)),
+		"next_before": schema{"type": "integer", "format": "int64", "description": "pass as before= for the next page; absent on the last page"}}, "next_before")
+}
+
+// snapshotSchema is an Envelope whose type is snapshot and whose data is
+// the LiveState.
+func snapshotSchema(g *schemaGen) schema {
+	g.of(reflect.TypeFor[app.Envelope](), false)
+	env := g.components["Envelope"].(schema)
+	props := schema{}
+	for k, v := range env["properties"].(schema) {
+		props[k] = v
+	}
+	props["type"] = schema{"type": "string", "enum": []string{app.TypeSnapshot}}
+	props["data"] = g.of(reflect.TypeFor[app.LiveState](), false)
+	return schema{"type": "object", "properties": props, "required": env["required"],
+		"description": "A snapshot envelope: seq is the last log seq the state includes; resume live updates with since=seq&epoch=epoch."}
+}
+
+// queryParams are the query parameters routes take.
+var queryParams = map[string]schema{
+	"since":      {"type": "integer", "format": "int64", "minimum": 0, "description": "the last seq the client has; envelopes after it follow"},
+	"epoch":      {"type": "string", "maxLength": 128, "description": "the log epoch the client's since belongs to; with since, resumes instead of a fresh snapshot"},
+	"region":     {"type": "string", "description": "the viewer's region (cn, hu, …) for presence counts and stream links; default: the node's"},
+	"lang":       {"type": "string", "enum": []string{"zh", "en", "hu"}, "description": "the viewer's language"},
+	"limit":      {"type": "integer", "minimum": 0, "description": "page size; 0 or absent: the default"},
+	"before":     {"type": "integer", "format": "int64", "minimum": 0, "description": "entries with an id below this (next_before of the previous page)"},
+	"offset":     {"type": "integer", "minimum": 0, "description": "how many matching attendees to skip"},
+	"q":          {"type": "string", "description": "matches name or organization, case-insensitively"},
+	"checked_in": {"type": "string", "enum": []string{"true", "false"}, "description": "only attendees who have (or have not) checked in"},
+}
+
+// operations describe every route of the table, by "METHOD path".
+var operations = map[string]op{
+	"GET /healthz":       {id: "healthz", tag: "ops", out: healthOut, noDB: true},
+	"GET /readyz":        {id: "readyz", tag: "ops", out: readyOut, errs: []string{app.EUnavailable}, desc: "503 (code unavailable, details naming each check) while a dependency is down."},
+	"GET " + OpenAPIPath: {id: "openapi", tag: "ops", out: documentOut, noDB: true, headers: map[string]string{"ETag": "the document's version"}, notModified: true},
+	"GET " + MetricsPath: {id: "metrics", tag: "ops", out: textOut, media: "text/plain; version=0.0.4", noDB: true, desc: "Prometheus text exposition (only when metrics are enabled)."},
+
+	"POST " + loginPath: {id: "login", tag: "accounts", in: loginRequest{}, out: loginOut, errs: []string{app.EInvalid},
+		headers: map[string]string{"Set-Cookie": SessionCookie + " (HttpOnly) and " + CSRFCookie + " (readable by scripts, to echo in " + CSRFHeader + ")"},
+		desc:    "A wrong user name or password is 401. Limited per client address."},
+	"POST /api/v1/auth/logout": {id: "logout", tag: "accounts", in: emptyObject, status: fiber.StatusNoContent},
+	"GET /api/v1/auth/me":      {id: "me", tag: "accounts", out: meOut, desc: "401 when nobody is logged in."},
+	"POST /api/v1/tokens":      {id: "createToken", tag: "accounts", in: tokenRequest{}, status: fiber.StatusCreated, out: app.IssuedToken{}, errs: []string{app.EInvalid}},
+	"POST /api/v1/users":       {id: "createUser", tag: "accounts", in: userRequest{}, status: fiber.StatusCreated, out: app.User{}, errs: []string{app.EInvalid, app.EConflict}},
+
+	"GET /api/v1/events":                     {id: "listEvents", tag: "events", out: listOf("events", app.Event{})},
+	"GET /api/v1/events/:slug":               {id: "getEvent", tag: "events", out: app.Event{}},
+	"POST /api/v1/events":                    {id: "createEvent", tag: "events", in: app.EventInput{}, status: fiber.StatusCreated, out: app.Event{}, errs: []string{app.EInvalid, app.EConflict}},
+	"PATCH /api/v1/events/:slug":             {id: "updateEvent", tag: "events", in: app.EventInput{}, out: app.Event{}, errs: []string{app.EInvalid, app.EConflict}},
+	"GET /api/v1/events/:slug/audit":         {id: "listAudit", tag: "events", query: []string{"before", "limit"}, maxLimit: 200, out: auditOut},
+	"GET /api/v1/events/:slug/announcements": {id: "listAnnouncements", tag: "announcements", query: []string{"limit"}, maxLimit: 200, out: listOf("announcements", app.Announcement{})},
+	"POST /api/v1/events/:slug/announcements": {id: "postAnnouncement", tag: "announcements", in: app.AnnouncementInput{}, status: fiber.StatusCreated, out: app.Announcement{},
+		errs: []string{app.EInvalid}},
+
+	"GET /api/v1/events/:slug/sessions":  {id: "listSessions", tag: "agenda", out: listOf("sessions", app.Session{})},
+	"POST /api/v1/events/:slug/sessions": {id: "createSession", tag: "agenda", in: app.SessionInput{}, status: fiber.StatusCreated, out: app.Session{}, errs: []string{app.EInvalid}},
+	"PATCH /api/v1/sessions/:id":         {id: "updateSession", tag: "agenda", in: app.SessionInput{}, out: app.Session{}, errs: []string{app.EInvalid, app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/start":    {id: "startSession", tag: "agenda", in: emptyObject, out: app.Session{}, errs: []string{app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/pause":    {id: "pauseSession", tag: "agenda", in: emptyObject, out: app.Session{}, errs: []string{app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/resume":   {id: "resumeSession", tag: "agenda", in: emptyObject, out: app.Session{}, errs: []string{app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/end":      {id: "endSession", tag: "agenda", in: emptyObject, out: app.Session{}, errs: []string{app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/cancel":   {id: "cancelSession", tag: "agenda", in: emptyObject, out: app.Session{}, errs: []string{app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/delay":    {id: "delaySession", tag: "agenda", in: delayRequest{}, out: app.Session{}, errs: []string{app.EInvalid, app.EInvalidTransition, app.EConflict}},
+
+	"GET /api/v1/sessions/:id/showcase": {id: "getShowcase", tag: "showcase", out: app.Showcase{}},
+	"PUT /api/v1/sessions/:id/showcase": {id: "setShowcase", tag: "showcase", in: showcaseRequest{}, out: app.Showcase{}, errs: []string{app.EInvalid, app.EInvalidTransition, app.EConflict}},
+	"POST /api/v1/sessions/:id/showcase/advance": {id: "advanceShowcase", tag: "showcase", in: advanceRequest{}, out: app.Showcase{},
+		errs: []string{app.EStaleSlot, app.EInvalidTransition, app.EConflict},
+		desc: "Two organizers pressing Next at once advance once: the other gets 409 stale_slot with the slot presenting now in details."},
+	"POST /api/v1/sessions/:id/showcase/skip": {id: "skipSlot", tag: "showcase", in: skipRequest{}, out: app.Showcase{}, errs: []string{app.EInvalidTransition, app.EConflict}},
+
+	"GET /api/v1/events/:slug/achievements":         {id: "listAchievements", tag: "catalogue", out: listOf("achievements", app.Achievement{})},
+	"POST /api/v1/events/:slug/achievements":        {id: "createAchievement", tag: "catalogue", in: app.AchievementInput{}, status: fiber.StatusCreated, out: app.Achievement{}, errs: []string{app.EInvalid, app.EConflict}},
+	"POST /api/v1/events/:slug/achievements/import": {id: "importAchievements", tag: "catalogue", in: csvUploadBody, out: importOut, errs: []string{app.EInvalid}, desc: importDesc},
+	"PATCH /api/v1/achievements/:id":                {id: "updateAchievement", tag: "catalogue", in: app.AchievementInput{}, out: app.Achievement{}, errs: []string{app.EInvalid, app.EConflict}},
+	"DELETE /api/v1/achievements/:id":               {id: "deleteAchievement", tag: "catalogue", in: emptyObject, status: fiber.StatusNoContent, errs: []string{app.EConflict}, desc: "409 while a run-of-show uses it."},
+
+	"GET /api/v1/events/:slug/live": {id: "getLive", tag: "live", out: snapshotSchema},
+	"GET /api/v1/events/:slug/log":  {id: "getLog", tag: "live", query: []string{"since", "limit"}, maxLimit: app.MaxLogPage, out: app.LogPage{}},
+	"GET /api/v1/events/:slug/stream": {id: "stream", tag: "live", query: []string{"since", "epoch", "region", "lang"}, out: textOut, media: "text/event-stream",
+		reqHeaders: map[string]string{"Last-Event-ID": "sent by EventSource when it reconnects; takes the place of since"}, desc: "Server-Sent Events: each envelope as id: <seq>, event: <type>, data: <envelope JSON>. A Last-Event-ID header takes the place of since."},
+	"GET /ws/events/:slug": {id: "websocket", tag: "live", query: []string{"since", "epoch", "region", "lang"}, status: fiber.StatusSwitchingProtocols,
+		errs: []string{app.EForbidden},
+		desc: "Upgrades to a websocket of text frames, each one envelope (see docs/api.md). 403 for a browser Origin that is not allowed. Client frames over 4 KiB close the connection with 1009, binary frames with 1003."},
+
+	"GET /api/v1/events/:slug/attendees": {id: "listAttendees", tag: "attendees", query: []string{"q", "checked_in", "limit", "offset"}, maxLimit: app.MaxAttendeePage, out: app.AttendeePage{}},
+	"POST /api/v1/events/:slug/attendees": {id: "createAttendee", tag: "attendees", in: app.AttendeeInput{}, status: fiber.StatusCreated, out: app.AttendeeView{},
+		errs: []string{app.EInvalid, app.EConflict}},
+	"POST /api/v1/events/:slug/attendees/import": {id: "importAttendees", tag: "attendees", in: csvUploadBody, out: importOut, errs: []string{app.EInvalid, app.EConflict}, desc: importDesc},
+	"PATCH /api/v1/attendees/:id":                {id: "updateAttendee", tag: "attendees", in: app.AttendeeInput{}, out: app.AttendeeView{}, errs: []string{app.EInvalid, app.EConflict}},
+	"GET /api/v1/attendees/:id/ticket.png":       {id: "ticketPNG", tag: "attendees", out: binaryOut, media: "image/png"},
+
+	"POST /api/v1/events/:slug/checkins": {id: "checkIn", tag: "check-in", in: app.ScanInput{}, out: app.ScanAnswer{}, errs: []string{app.EInvalid},
+		desc: "Idempotent by scan_id: a repeated scan_id returns the stored answer unchanged. Limited per token."},
+	"POST /api/v1/events/:slug/checkins/batch": {id: "checkInBatch", tag: "check-in", in: batchRequest{}, out: listOf("results", app.ScanAnswer{}), errs: []string{app.EInvalid},
+		desc: "An offline kiosk's queued scans, each idempotent by scan_id; results are in the order of scans. One bad scan refuses the whole upload (422 with details)."},
+	"GET /api/v1/events/:slug/checkin-kit": {id: "checkinKit", tag: "check-in", out: app.CheckinKit{}, notModified: true,
+		reqHeaders: map[string]string{"If-None-Match": "the ETag of the kit the kiosk holds"},
+		headers:    map[string]string{"ETag": "the kit's version; send it as If-None-Match to get 304 when nothing changed"}},
+	"GET /api/v1/events/:slug/checkins/export.csv": {id: "exportCheckIns", tag: "check-in", out: textOut, media: "text/csv; charset=utf-8",
+		desc: "One row per checked-in attendee, UTF-8 with a byte-order mark; first scan time in the venue's time zone."},
+	"GET /api/v1/events/:slug/checkins/summary": {id: "checkInSummary", tag: "check-in", out: app.CheckInSummary{}},
+}
+
+const importDesc = "All or nothing: a file with any bad row changes nothing and answers 422 with every problem in details.errors ({row, column, message}). Rows match existing records by their key, so importing a file twice creates nothing new."
+
+// extraStatus maps the error codes that are not app codes.
+var extraStatus = map[string]int{
+	"unsupported_media_type": fiber.StatusUnsupportedMediaType,
+}
+
+// codeStatus is the HTTP status of an error code.
+func codeStatus(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return extraStatus[code]
+}
+
+// ErrorCodes lists every error code the API answers with.
+func ErrorCodes() []string {
+	var out []string
+	for c := range statusOf {
+		out = append(out, c)
+	}
+	for c := range extraStatus {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var fiberParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
+
+// openAPIPath turns a Fiber pattern (/events/:slug) into an OpenAPI path
+// template (/events/{slug}).
+func openAPIPath(p string) string { return fiberParam.ReplaceAllString(p, "{$1}") }
+
+// routeErrors is the set of error codes r can answer with: the codes of
+// its operation plus those every route of its shape has.
+func routeErrors(r Route, o op) []string {
+	codes := []string{app.EInternal, app.EUnauthorized, app.ERateLimited, app.ETooLarge}
+	add := func(cs ...string) {
+		for _, c := range cs {
+			if !slices.Contains(codes, c) {
+				codes = append(codes, c)
+			}
+		}
+	}
+	if !o.noDB {
+		add(app.EUnavailable)
+	}
+	if r.Who != "public" {
+		add(app.EForbidden)
+	}
+	if strings.Contains(r.Path, ":") {
+		add(app.ENotFound, app.EBadRequest)
+	}
+	if len(o.query) > 0 {
+		add(app.EBadRequest)
+	}
+	if r.Method != fiber.MethodGet {
+		// Malformed bodies; CSRF on cookie-authenticated writes;
+		// compressed bodies.
+		add(app.EBadRequest, app.EForbidden, "unsupported_media_type")
+	}
+	add(o.errs...)
+	slices.Sort(codes)
+	return codes
+}
+
+// roles says which roles may call a route of each Who.
+var roles = map[string][]string{
+	"admin":     {app.RoleAdmin},
+	"organizer": {app.RoleOrganizer, app.RoleAdmin},
+	"checker":   {app.RoleChecker, app.RoleOrganizer, app.RoleAdmin},
+}
+
+// buildOpenAPI renders the document for routes. Routes without an
+// operation are still listed (from the table) and marked
+// x-undocumented, which the package's tests refuse.
+func buildOpenAPI(routes []Route, lim Limits) ([]byte, error) {
+	g := newSchemaGen()
+	errRef := g.of(reflect.TypeFor[ErrorBody](), false)
+	lim = lim.withDefaults()
+	paths := map[string]schema{}
+	for _, r := range routes {
+		o, documented := operations[r.Method+" "+r.Path]
+		item := paths[openAPIPath(r.Path)]
+		if item == nil {
+			item = schema{}
+			paths[openAPIPath(r.Path)] = item
+		}
+		item[strings.ToLower(r.Method)] = operation(g, r, o, documented, errRef, lim)
+	}
+	doc := schema{
+		"openapi": "3.1.0",
+		"info": schema{
+			"title":       "hybridcon API",
+			"version":     "v1",
+			"description": apiDescription,
+		},
+		"servers": []schema{{"url": "/"}},
+		"paths":   paths,
+		"components": schema{
+			"schemas": g.components,
+			"securitySchemes": schema{
+				"bearerAuth": schema{"type": "http", "scheme": "bearer", "description": "An API token from POST /api/v1/tokens."},
+				"cookieAuth": schema{"type": "apiKey", "in": "cookie", "name": SessionCookie,
+					"description": "The login cookie from POST /api/v1/auth/login. Writes must echo the " + CSRFCookie + " cookie in the " + CSRFHeader + " header."},
+			},
+		},
+		"x-error-codes": ErrorCodes(),
+	}
+	return json.Marshal(doc)
+}
+
+const apiDescription = "The HTTP API of hybridcon, a platform for hybrid conferences. Errors are always " +
+	`{"error": {"code", "message", "details", "request_id"}}` + " with the status of their code; each operation lists the codes it can answer with (x-error-codes). " +
+	"Rate limits (x-rate-limit) are counted per node in memory. Guide: docs/api.md."
+
+// operation renders one route.
+func operation(g *schemaGen, r Route, o op, documented bool, errRef schema, lim Limits) schema {
+	out := schema{"summary": r.Summary, "x-who": r.Who, "x-max-body-bytes": routeBodyLimit(r)}
+	if o.id != "" {
+		out["operationId"] = o.id
+	}
+	if o.tag != "" {
+		out["tags"] = []string{o.tag}
+	}
+	if o.desc != "" {
+		out["description"] = o.desc
+	}
+	if !documented {
+		out["x-undocumented"] = true
+	}
+	if r.Who == "public" {
+		out["security"] = []schema{}
+	} else {
+		out["security"] = []schema{{"bearerAuth": []string{}}, {"cookieAuth": []string{}}}
+		out["x-roles"] = roles[r.Who]
+	}
+	if rate := rateOf(rateClass(r), lim); rate != nil {
+		out["x-rate-limit"] = rate
+	}
+
+	var params []schema
+	for _, m := range fiberParam.FindAllStringSubmatch(r.Path, -1) {
+		params = append(params, pathParam(r.Path, m[1]))
+	}
+	for _, q := range o.query {
+		s := queryParams[q]
+		if q == "limit" && o.maxLimit > 0 {
+			s = withMax(s, o.maxLimit)
+		}
+		params = append(params, schema{"name": q, "in": "query", "required": false, "schema": s})
+	}
+	for _, name := range sortedKeys(o.reqHeaders) {
+		params = append(params, schema{"name": name, "in": "header", "required": false, "description": o.reqHeaders[name], "schema": schema{"type": "string"}})
+	}
+	if len(params) > 0 {
+		out["parameters"] = params
+	}
+	if rb := requestBody(g, o.in); rb != nil {
+		out["requestBody"] = rb
+	}
+
+	resp := schema{}
+	status := o.status
+	if status == 0 {
+		status = fiber.StatusOK
+	}
+	success := schema{"description": successText(status)}
+	if sch := responseSchema(g, o.out); sch != nil {
+		media := o.media
+		if media == "" {
+			media = fiber.MIMEApplicationJSON
+		}
+		success["content"] = schema{media: schema{"schema": sch}}
+	}
+	if len(o.headers) > 0 {
+		hs := schema{}
+		for name, d := range o.headers {
+			hs[name] = schema{"description": d, "schema": schema{"type": "string"}}
+		}
+		success["headers"] = hs
+	}
+	resp[strconv.Itoa(status)] = success
+	if o.notModified {
+		resp["304"] = schema{"description": "Not modified: the If-None-Match version is current."}
+	}
+	byStatus := map[int][]string{}
+	for _, c := range routeErrors(r, o) {
+		byStatus[codeStatus(c)] = append(byStatus[codeStatus(c)], c)
+	}
+	for st, codes := range byStatus {
+		e := schema{
+			"description":   fmt.Sprintf("%s: %s", statusText(st), strings.Join(codes, ", ")),
+			"content":       schema{fiber.MIMEApplicationJSON: schema{"schema": errRef}},
+			"x-error-codes": codes,
+		}
+		if st == fiber.StatusTooManyRequests {
+			e["headers"] = schema{"Retry-After": schema{"description": "seconds until the limit resets", "schema": schema{"type": "integer"}}}
+		}
+		resp[strconv.Itoa(st)] = e
+	}
+	out["responses"] = resp
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func withMax(s schema, max int) schema {
+	out := schema{"maximum": max}
+	for k, v := range s {
+		out[k] = v
+	}
+	out["description"] = fmt.Sprintf("%s (at most %d)", s["description"], max)
+	return out
+}
+
+// pathParam describes a path parameter: slugs are strings, attendee ids
+// 26-character strings, other ids positive integers.
+func pathParam(path, name string) schema {
+	s := schema{"type": "integer", "format": "int64", "minimum": 1}
+	switch {
+	case name == "slug":
+		s = schema{"type": "string", "description": "the event's slug, e.g. cn-hu-2021"}
+	case strings.HasPrefix(path, "/api/v1/attendees/"):
+		s = schema{"type": "string", "description": "the attendee's id (what tickets carry)"}
+	}
+	return schema{"name": name, "in": "path", "required": true, "schema": s}
+}
+
+func requestBody(g *schemaGen, in any) schema {
+	switch b := in.(type) {
+	case nil:
+		return nil
+	case body:
+		content := schema{}
+		for media, s := range b.content {
+			content[media] = schema{"schema": s}
+		}
+		return schema{"required": b.required, "content": content}
+	}
+	return schema{"required": true, "content": schema{fiber.MIMEApplicationJSON: schema{"schema": g.of(reflect.TypeOf(in), true)}}}
+}
+
+func responseSchema(g *schemaGen, out any) schema {
+	switch o := out.(type) {
+	case nil:
+		return nil
+	case schema:
+		return o
+	case func(*schemaGen) schema:
+		return o(g)
+	}
+	return g.of(reflect.TypeOf(out), false)
+}
+
+// rateOf describes the limit of a rate class for x-rate-limit.
+func rateOf(class string, lim Limits) schema {
+	var r Rate
+	var key string
+	switch class {
+	case rateLogin:
+		r, key = lim.Login, "client address"
+	case rateCheckIn:
+		r, key = lim.CheckIn, "token"
+	case rateWrites:
+		r, key = lim.Writes, "token (anonymous callers: client address)"
+	default:
+		return nil
+	}
+	if r.Max < 0 {
+		return nil
+	}
+	return schema{"max": r.Max, "per_seconds": int(r.Per.Seconds() + 0.999), "per": key}
+}
+
+func successText(status int) string {
+	switch status {
+	case fiber.StatusCreated:
+		return "Created"
+	case fiber.StatusNoContent:
+		return "Done; no content"
+	case fiber.StatusSwitchingProtocols:
+		return "Switching to the websocket protocol"
+	}
+	return "OK"
+}
+
+func statusText(st int) string {
+	if t := utils.StatusMessage(st); t != "" {
+		return t
+	}
+	return strconv.Itoa(st)
+}
+
+// openAPIDoc is the rendered document and its ETag.
+type openAPIDoc struct {
+	body []byte
+	etag string
+}
+
+func newOpenAPIDoc(routes []Route, lim Limits) (*openAPIDoc, error) {
+	b, err := buildOpenAPI(routes, lim)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	return &openAPIDoc{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}, nil
+}
+
+// serveOpenAPI answers GET OpenAPIPath: the document, cacheable by
+// anyone, revalidated by ETag.
+func (s *Server) serveOpenAPI(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderETag, s.doc.etag)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), s.doc.etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(s.doc.body)
+}
