@@ -414,38 +414,36 @@ func TestConsoleControls(t *testing.T) {
 		return fmt.Sprintf(`document.querySelector('#sessions tr[data-session="%d"] .chip')?.textContent`, id)
 	}
 	// Start asks first; the dialog's confirm button starts it.
-	do(t, tab, 5*time.Second, "start", chromedp.Click(chromedp.CSS(button(opening.ID, "start"))))
+	press(t, tab, button(opening.ID, "start"))
 	waitFor(t, tab, 5*time.Second, "the start dialog", `document.querySelector('#confirm').open`)
-	do(t, tab, 5*time.Second, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	press(t, tab, "#confirm-ok")
 	waitFor(t, tab, 5*time.Second, "live", state(opening.ID)+` === 'Live'`)
 	// Pause and resume need no confirmation.
-	do(t, tab, 5*time.Second, "pause", chromedp.Click(chromedp.CSS(button(opening.ID, "pause"))))
+	press(t, tab, button(opening.ID, "pause"))
 	waitFor(t, tab, 5*time.Second, "paused", state(opening.ID)+` === 'Paused'`)
-	do(t, tab, 5*time.Second, "resume", chromedp.Click(chromedp.CSS(button(opening.ID, "resume"))))
+	press(t, tab, button(opening.ID, "resume"))
 	waitFor(t, tab, 5*time.Second, "live again", state(opening.ID)+` === 'Live'`)
 	// End: the safe button has the focus; Escape keeps the session live.
-	do(t, tab, 5*time.Second, "end", chromedp.Click(chromedp.CSS(button(opening.ID, "end"))))
+	press(t, tab, button(opening.ID, "end"))
 	waitFor(t, tab, 5*time.Second, "the end dialog", `document.querySelector('#confirm').open && document.activeElement?.id === 'confirm-cancel'`)
 	do(t, tab, 5*time.Second, "escape", chromedp.KeyEvent(kb.Escape))
 	waitFor(t, tab, 5*time.Second, "the dialog to close", `!document.querySelector('#confirm').open`)
 	if got := eval[string](t, tab, state(opening.ID)); got != "Live" {
 		t.Fatalf("Escape in the end dialog left the session %q", got)
 	}
-	do(t, tab, 5*time.Second, "end", chromedp.Click(chromedp.CSS(button(opening.ID, "end"))))
+	press(t, tab, button(opening.ID, "end"))
 	waitFor(t, tab, 5*time.Second, "the end dialog", `document.querySelector('#confirm').open`)
-	do(t, tab, 5*time.Second, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
-	time.Sleep(2 * time.Second)
-	t.Logf("DEBUG open=%v rv=%q chip=%q", eval[bool](t, tab, `document.querySelector('#confirm').open`), eval[string](t, tab, `document.querySelector('#confirm').returnValue`), eval[string](t, tab, state(opening.ID)))
+	press(t, tab, "#confirm-ok")
 	waitFor(t, tab, 5*time.Second, "ended", state(opening.ID)+` === 'Ended' && !document.querySelector('`+button(opening.ID, "end")+`')`)
 	// Cancel the closing.
-	do(t, tab, 5*time.Second, "cancel", chromedp.Click(chromedp.CSS(button(closing.ID, "cancel"))))
+	press(t, tab, button(closing.ID, "cancel"))
 	waitFor(t, tab, 5*time.Second, "the cancel dialog", `document.querySelector('#confirm').open`)
-	do(t, tab, 5*time.Second, "confirm", chromedp.Click(chromedp.CSS("#confirm-ok")))
+	press(t, tab, "#confirm-ok")
 	waitFor(t, tab, 5*time.Second, "cancelled", state(closing.ID)+` === 'Cancelled'`)
 
 	// +5 on the (scheduled) showcase moves its plan by five minutes.
 	showcase := sessions[app.KindShowcase]
-	do(t, tab, 5*time.Second, "delay", chromedp.Click(chromedp.CSS(`[data-delay="5"]`)))
+	press(t, tab, `[data-delay="5"]`)
 	waitFor(t, tab, 5*time.Second, "the delay", `(document.querySelector('#toast')?.textContent || '').includes('5 min')`)
 	var after struct{ Sessions []app.Session }
 	srv.call("GET", "/api/v1/events/"+demo.Slug+"/sessions", nil, &after)
@@ -462,7 +460,7 @@ func TestConsoleControls(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#ann-hu"), "Az ebéd az emeleten van."),
 		chromedp.Click(chromedp.CSS(`#preview-langs [data-lang="en"]`)))
 	waitFor(t, tab, 5*time.Second, "the preview", `document.querySelector('#preview .ann-text')?.textContent === '午餐在二楼。' && !!document.querySelector('#preview .preview-note')`)
-	do(t, tab, 5*time.Second, "post", chromedp.Click(chromedp.CSS("#compose-submit")))
+	press(t, tab, "#compose-submit")
 	waitFor(t, tab, 5*time.Second, "posted", `document.querySelector('#ann-zh').value === '' && (document.querySelector('#toast')?.textContent || '').includes('posted')`)
 	var anns struct{ Announcements []app.Announcement }
 	srv.call("GET", "/api/v1/events/"+demo.Slug+"/announcements", nil, &anns)
@@ -477,13 +475,21 @@ func TestConsoleControls(t *testing.T) {
 	}
 	do(t, tab, 10*time.Second, "reload", chromedp.Navigate(srv.url+"/console"))
 	waitFor(t, tab, 10*time.Second, "a full first page", `document.querySelectorAll('#audit li').length === 20 && !document.querySelector('#audit-more').hidden`)
-	do(t, tab, 5*time.Second, "more", chromedp.Click(chromedp.CSS("#audit-more")))
+	press(t, tab, "#audit-more")
 	waitFor(t, tab, 5*time.Second, "older entries", `document.querySelectorAll('#audit li').length > 20`)
 
-	do(t, tab, 5*time.Second, "sign out", chromedp.Click(chromedp.CSS("#logout")))
+	press(t, tab, "#logout")
 	waitFor(t, tab, 5*time.Second, "the login page", `location.pathname === '/login'`)
 	do(t, tab, 10*time.Second, "console again", chromedp.Navigate(srv.url+"/console"))
 	if got := eval[string](t, tab, `location.pathname`); got != "/login" {
 		t.Errorf("after sign-out /console shows %s, want the login page", got)
 	}
+}
+
+// press waits until the control exists and is enabled (the console
+// disables its controls while a request is on its way), then clicks it.
+func press(t *testing.T, tab context.Context, sel string) {
+	t.Helper()
+	waitFor(t, tab, 5*time.Second, sel+" enabled", `(() => { const b = document.querySelector(`+jsString(sel)+`); return !!b && !b.disabled })()`)
+	do(t, tab, 5*time.Second, "click "+sel, chromedp.Click(chromedp.CSS(sel)))
 }

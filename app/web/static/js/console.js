@@ -57,6 +57,9 @@ function confirmAction({ title, text, ok, danger = false }) {
   setText($('#confirm-cancel'), t('common.cancel'));
   return new Promise((resolve) => {
     const done = () => {
+      // The close event of a dialog closed a moment ago can arrive after
+      // this one opened: it is not this dialog's answer.
+      if (dlg.open) return;
       dlg.removeEventListener('close', done);
       resolve(dlg.returnValue === 'ok');
     };
