@@ -375,6 +375,7 @@ func (h *Hub) catchUpAll() {
 				ev.gapTimer.Stop()
 			}
 			delete(h.events, slug)
+			h.m.eventGone(slug) // under mu: a new state for slug cannot exist yet
 			dropped = true
 		} else {
 			ev.scheduleLocked(trigPeriodic)

@@ -103,8 +103,12 @@ type Metrics struct {
 	// (CatchUpTriggers).
 	CatchUps func(trigger string) Counter
 	// LogSeq is the gauge of the last seq of an event's live log that this
-	// node has delivered; nodes that agree are in step.
+	// node has delivered; nodes that agree are in step. It is resolved
+	// when the node takes the event up (its first viewer or request).
 	LogSeq func(event string) Gauge
+	// EventGone is called when the node forgets an event (no viewer for a
+	// while), so its LogSeq series can be deleted instead of going stale.
+	EventGone func(event string)
 }
 
 // trigger is why an event's sync with the log was scheduled.
@@ -138,6 +142,7 @@ type instruments struct {
 	gapsFilled    Counter
 	catchUps      [numTriggers]Counter
 	logSeq        func(event string) Gauge
+	eventGone     func(event string)
 }
 
 // nop is the instrument of a nil Metrics field.
@@ -184,6 +189,7 @@ func resolveMetrics(m *Metrics, regions []string) *instruments {
 		logRecovered:  orNop(m.LogRecovered),
 		gapsFilled:    orNop(m.GapsFilled),
 		logSeq:        func(string) Gauge { return nop{} },
+		eventGone:     func(string) {},
 	}
 	in.deliveries[kindDurable] = counter(m.Deliveries, DeliveryDurable)
 	in.deliveries[kindVolatile] = counter(m.Deliveries, DeliveryVolatile)
@@ -204,6 +210,9 @@ func resolveMetrics(m *Metrics, regions []string) *instruments {
 	}
 	if m.LogSeq != nil {
 		in.logSeq = m.LogSeq
+	}
+	if m.EventGone != nil {
+		in.eventGone = m.EventGone
 	}
 	return in
 }

@@ -214,9 +214,12 @@ func TestFaultRedisDown(t *testing.T) {
 	after := []map[string]float64{scrape(t, nodes[0].url), scrape(t, nodes[1].url)}
 	delta := func(i int, k string) float64 { return after[i][k] - before[i][k] }
 	recovered := []float64{delta(0, "hybridcon_log_recovered_envelopes_total"), delta(1, "hybridcon_log_recovered_envelopes_total")}
+	// Each node must have read the other's changes from the log. Not
+	// necessarily all of them: a publish queued behind failing ones may
+	// go out once Redis is back and arrive before the catch-up reads it.
 	during := want - seqBefore
-	if recovered[0] < 1 || recovered[1] < 1 || recovered[0]+recovered[1] < float64(during) {
-		t.Errorf("recovered from the log: cn %v, hu %v; want each ≥ 1 and together ≥ the %d envelopes written during the outage",
+	if recovered[0] < 1 || recovered[1] < 1 {
+		t.Errorf("recovered from the log: cn %v, hu %v of the %d envelopes written during the outage; want each ≥ 1",
 			recovered[0], recovered[1], during)
 	}
 	catchups := func(i int) string {

@@ -124,6 +124,7 @@ func newNodeMetrics(cfg configs.Config) (*nodeMetrics, error) {
 		GapsFilled:          gaps,
 		CatchUps:            counterOf(catchUps),
 		LogSeq:              func(ev string) realtime.Gauge { return logSeq.WithLabelValues(ev) },
+		EventGone:           func(ev string) { logSeq.DeleteLabelValues(ev) },
 	}
 
 	// Check-in answers: the known result and reason pairs resolved once;

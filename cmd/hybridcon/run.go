@@ -134,6 +134,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		if err != nil {
 			return fmt.Errorf("HYBRIDCON_REDIS_URL: %w", err)
 		}
+		useRedisLogger(log)
 		rdb := redis.NewClient(opts)
 		defer rdb.Close()
 		broker = realtime.NewRedisBroker(rdb, realtime.RedisConfig{Logger: log})
