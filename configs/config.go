@@ -87,6 +87,12 @@ type Config struct {
 	// nothing; never expose it beyond the host.
 	PprofAddr string `yaml:"pprof_addr"`
 
+	// RateLimits turns the API's per-IP and per-token rate limits on (the
+	// default). Turn them off only for load tests, or behind a gateway
+	// that limits on its own. The zero value (false) is "off"; Default
+	// sets true.
+	RateLimits bool `yaml:"rate_limits"`
+
 	// origins records, by YAML key, where each non-default value came from,
 	// so that messages name the setting as the user wrote it. Nil for a
 	// Config built in code.
@@ -114,6 +120,7 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 10 * time.Second,
+		RateLimits:      true,
 	}
 }
 

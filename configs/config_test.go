@@ -59,6 +59,7 @@ func TestDefault(t *testing.T) {
 		HTTPAddr: ":8080", DataDir: "./data", Region: "cn", Regions: []string{"cn", "hu"},
 		NodeID: c.NodeID, Demo: true, LogLevel: "info", LogFormat: "text",
 		ShutdownTimeout: 10 * time.Second,
+		RateLimits:      true,
 	}
 	assertSame(t, c, want)
 	if suffix := "-" + strconv.Itoa(os.Getpid()); !strings.HasSuffix(c.NodeID, suffix) || len(c.NodeID) <= len(suffix) {
@@ -154,6 +155,7 @@ func TestLoad_FileOverridesDefaults(t *testing.T) {
 		LogLevel:        "debug",
 		LogFormat:       "json",
 		ShutdownTimeout: 90 * time.Second,
+		RateLimits:      true,
 	}
 	assertSame(t, c, want)
 	if !c.UsesPostgres() || !c.UsesRedis() {
@@ -193,6 +195,7 @@ func TestLoad_EnvOverridesFile(t *testing.T) {
 		LogLevel:        "warn",
 		LogFormat:       "text",
 		ShutdownTimeout: 250 * time.Millisecond,
+		RateLimits:      true,
 	}
 	assertSame(t, c, want)
 }

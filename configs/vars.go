@@ -113,6 +113,15 @@ var fields = []field{
 		},
 	},
 	{
+		Var: Var{"HYBRIDCON_RATE_LIMITS", "rate_limits", "true",
+			"Rate limits on login, failed authentication, check-in and writes (true/false); turn off only for load tests or behind a gateway that limits."},
+		set: func(c *Config, s string) error {
+			b, err := parseBool(s)
+			c.RateLimits = b
+			return err
+		},
+	},
+	{
 		Var: Var{"HYBRIDCON_PPROF_ADDR", "pprof_addr", "",
 			"If set (host:port, e.g. 127.0.0.1:6060), serve Go's profiler there for profiling under load; empty serves nothing."},
 		set: func(c *Config, s string) error { c.PprofAddr = s; return nil },

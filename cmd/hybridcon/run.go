@@ -159,7 +159,12 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		return fmt.Errorf("creating the administrator: %w", err)
 	}
 
-	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http}, svc, hub)
+	limits := api.Limits{}
+	if !cfg.RateLimits {
+		limits = api.NoLimits
+		log.Warn("rate limits are off (HYBRIDCON_RATE_LIMITS=false)")
+	}
+	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, Limits: limits}, svc, hub)
 	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()

@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 go build -o "$tmp/hybridcon" "$root/cmd/hybridcon"
 go build -o "$tmp/loadgen" "$root/cmd/loadgen"
-export HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_HTTP_ADDR=127.0.0.1:18300 HYBRIDCON_DATA_DIR="$tmp/data"
+export HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_HTTP_ADDR=127.0.0.1:18300 HYBRIDCON_DATA_DIR="$tmp/data"
 db=""
 if [ "$backend" = postgres ]; then
   db=hc_ci_bench_$$

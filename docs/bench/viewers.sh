@@ -19,7 +19,7 @@ go build -o "$tmp/loadgen" "$root/cmd/loadgen"
 pids=(); urls=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-common=(HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn)
+common=(HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false)
 if [ "$nodes" = 1 ]; then
   env "${common[@]}" HYBRIDCON_HTTP_ADDR=127.0.0.1:18200 HYBRIDCON_DATA_DIR="$tmp/data" \
     "$tmp/hybridcon" >"$tmp/node1.log" 2>&1 &
