@@ -63,32 +63,35 @@ func readCSV(data []byte, known, required []string, maxRows int) (*csvTable, err
 		return nil, csvError(err)
 	}
 	t := &csvTable{cols: map[string]int{}}
-	var errs []RowError
+	// Bounded like row errors: a header of a million empty columns must
+	// not become a million errors (found by fuzzing the importers).
+	var errs rowErrors
 	knownSet := map[string]bool{}
 	for _, k := range known {
 		knownSet[k] = true
 	}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
+		col := truncateRunes(h, 64)
 		switch {
 		case name == "":
-			errs = append(errs, RowError{Row: 1, Column: fmt.Sprintf("#%d", i+1), Message: "empty column name"})
+			errs.add(1, fmt.Sprintf("#%d", i+1), "empty column name")
 		case !knownSet[name]:
-			errs = append(errs, RowError{Row: 1, Column: h, Message: "unknown column (known: " + strings.Join(known, ", ") + ")"})
+			errs.add(1, col, "unknown column (known: %s)", strings.Join(known, ", "))
 		default:
 			if _, dup := t.cols[name]; dup {
-				errs = append(errs, RowError{Row: 1, Column: h, Message: "column appears twice"})
+				errs.add(1, col, "column appears twice")
 			}
 			t.cols[name] = i
 		}
 	}
 	for _, req := range required {
 		if _, ok := t.cols[req]; !ok {
-			errs = append(errs, RowError{Row: 1, Column: req, Message: "required column is missing"})
+			errs.add(1, req, "required column is missing")
 		}
 	}
-	if len(errs) > 0 {
-		return nil, &Error{Code: EInvalid, Message: "the header row has problems", Details: ImportErrors{Errors: errs}}
+	if len(errs.list) > 0 {
+		return nil, &Error{Code: EInvalid, Message: "the header row has problems", Details: ImportErrors{Errors: errs.list}}
 	}
 	for {
 		rec, err := r.Read()

@@ -82,7 +82,7 @@ type Server struct {
 type Route struct {
 	Method  string
 	Path    string
-	Who     string // public, organizer, admin, checker, anyone
+	Who     string // public, checker, organizer or admin: who may call it
 	Summary string
 	Handler fiber.Handler
 	// BodyLimit overrides the route's default body limit: 1 KiB for

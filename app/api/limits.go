@@ -17,7 +17,9 @@ import (
 // storage): each node counts on its own, so behind a load balancer
 // spreading a client over N nodes the client may make up to N times a
 // limit, and a restart forgets every count. That is enough to stop a
-// runaway kiosk script or a password guesser; it is not a quota.
+// runaway kiosk script or a password guesser; it is not a quota. (Each
+// limiter's storage keeps one goroutine that collects expired counts for
+// the life of the process.)
 
 // Rate is a rate limit: at most Max requests per Per for one key.
 type Rate struct {

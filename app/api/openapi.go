@@ -141,7 +141,7 @@ var operations = map[string]op{
 	"POST " + loginPath: {id: "login", tag: "accounts", in: loginRequest{}, out: loginOut, errs: []string{app.EInvalid},
 		headers: map[string]string{"Set-Cookie": SessionCookie + " (HttpOnly) and " + CSRFCookie + " (readable by scripts, to echo in " + CSRFHeader + ")"},
 		desc:    "A wrong user name or password is 401. Limited per client address."},
-	"POST /api/v1/auth/logout": {id: "logout", tag: "accounts", in: emptyObject, status: fiber.StatusNoContent},
+	"POST /api/v1/auth/logout": {id: "logout", tag: "accounts", status: fiber.StatusNoContent, desc: "Ends the login of the hc_session cookie (if any) and clears both cookies."},
 	"GET /api/v1/auth/me":      {id: "me", tag: "accounts", out: meOut, desc: "401 when nobody is logged in."},
 	"POST /api/v1/tokens":      {id: "createToken", tag: "accounts", in: tokenRequest{}, status: fiber.StatusCreated, out: app.IssuedToken{}, errs: []string{app.EInvalid}},
 	"POST /api/v1/users":       {id: "createUser", tag: "accounts", in: userRequest{}, status: fiber.StatusCreated, out: app.User{}, errs: []string{app.EInvalid, app.EConflict}},
@@ -176,7 +176,7 @@ var operations = map[string]op{
 	"POST /api/v1/events/:slug/achievements":        {id: "createAchievement", tag: "catalogue", in: app.AchievementInput{}, status: fiber.StatusCreated, out: app.Achievement{}, errs: []string{app.EInvalid, app.EConflict}},
 	"POST /api/v1/events/:slug/achievements/import": {id: "importAchievements", tag: "catalogue", in: csvUploadBody, out: importOut, errs: []string{app.EInvalid}, desc: importDesc},
 	"PATCH /api/v1/achievements/:id":                {id: "updateAchievement", tag: "catalogue", in: app.AchievementInput{}, out: app.Achievement{}, errs: []string{app.EInvalid, app.EConflict}},
-	"DELETE /api/v1/achievements/:id":               {id: "deleteAchievement", tag: "catalogue", in: emptyObject, status: fiber.StatusNoContent, errs: []string{app.EConflict}, desc: "409 while a run-of-show uses it."},
+	"DELETE /api/v1/achievements/:id":               {id: "deleteAchievement", tag: "catalogue", status: fiber.StatusNoContent, errs: []string{app.EConflict}, desc: "409 while a run-of-show uses it."},
 
 	"GET /api/v1/events/:slug/live": {id: "getLive", tag: "live", out: snapshotSchema},
 	"GET /api/v1/events/:slug/log":  {id: "getLog", tag: "live", query: []string{"since", "limit"}, maxLimit: app.MaxLogPage, out: app.LogPage{}},

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,16 @@ type rig struct {
 	owner testing.TB // the test or fuzz target that built the rig
 	addr  string     // host:port once listen was called
 	seq   atomic.Int64
+
+	tables []string // the schema's tables, read once
+	// On SQLite, the last fingerprint and the data_version it was taken
+	// at: while data_version stays, no connection committed anything.
+	lastFP      string
+	lastVersion int64
+	// known is the database's fingerprint when nothing can have been
+	// written since it was taken, else "". Writes through do and the
+	// fresh… helpers clear it.
+	known string
 }
 
 // asAdmin is the principal the rig uses to set up objects through app.
@@ -116,6 +127,7 @@ func (r *rig) login(tb testing.TB) (user, password string) {
 	tb.Helper()
 	user, password = "rig-organizer", "rig password 0123"
 	r.userOnce.Do(func() {
+		r.known = ""
 		if _, err := r.svc.CreateUser(context.Background(), asAdmin, user, password, app.RoleOrganizer, ""); err != nil {
 			tb.Fatal(err)
 		}
@@ -125,6 +137,7 @@ func (r *rig) login(tb testing.TB) (user, password string) {
 
 func (r *rig) issue(tb testing.TB, role, event string) string {
 	tb.Helper()
+	r.known = ""
 	t, err := r.svc.IssueToken(context.Background(), asAdmin, role+" "+event, role, event)
 	if err != nil {
 		tb.Fatal(err)
@@ -143,7 +156,11 @@ func openRaw(tb testing.TB, o storage.Options) *sql.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// One connection for good: SQLite's data_version is per connection.
 	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 	tb.Cleanup(func() { _ = db.Close() })
 	return db
 }
@@ -164,6 +181,9 @@ type request struct {
 // do sends req through the Fiber app (no listener).
 func (r *rig) do(tb testing.TB, req request) response {
 	tb.Helper()
+	if req.method != "GET" {
+		r.known = ""
+	}
 	hr := httptest.NewRequest(req.method, req.path, bytes.NewReader(req.body))
 	if req.body != nil {
 		ct := req.contentType
@@ -246,33 +266,54 @@ func (r *rig) fingerprint(tb testing.TB) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	if r.st.Dialect() == storage.DialectPostgres {
-		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+	if r.tables == nil {
+		q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+		if r.st.Dialect() == storage.DialectPostgres {
+			q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+		}
+		if err := queryStrings(ctx, r.raw, q, &r.tables); err != nil {
+			tb.Fatalf("list tables: %v", err)
+		}
+		slices.Sort(r.tables)
+		for _, t := range r.tables {
+			if !slices.Contains(contentTables, t) && !slices.Contains(countTables, t) && !slices.Contains(ignoredTables, t) {
+				tb.Fatalf("fingerprint: table %s is new; add it to contentTables or countTables", t)
+			}
+		}
 	}
-	var tables []string
-	if err := queryStrings(ctx, r.raw, q, &tables); err != nil {
-		tb.Fatalf("list tables: %v", err)
+	sqlite := r.st.Dialect() == storage.DialectSQLite
+	if sqlite {
+		var v int64
+		if err := r.raw.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+			tb.Fatalf("data_version: %v", err)
+		}
+		if v == r.lastVersion && r.lastFP != "" {
+			return r.lastFP
+		}
+		r.lastVersion = v
 	}
 	h := sha256.New()
-	slices.Sort(tables)
-	for _, t := range tables {
+	var counts []string
+	for _, t := range r.tables {
 		switch {
 		case slices.Contains(contentTables, t):
 			if err := hashRows(ctx, r.raw, h, "SELECT * FROM "+t+" ORDER BY 1"); err != nil {
 				tb.Fatalf("read %s: %v", t, err)
 			}
+			fmt.Fprintf(h, "|%s|", t)
 		case slices.Contains(countTables, t):
-			if err := hashRows(ctx, r.raw, h, "SELECT count(*), coalesce(max(id), 0) FROM "+t); err != nil {
-				tb.Fatalf("count %s: %v", t, err)
-			}
-		case slices.Contains(ignoredTables, t):
-		default:
-			tb.Fatalf("fingerprint: table %s is new; add it to contentTables or countTables", t)
+			counts = append(counts, "(SELECT count(*) FROM "+t+")", "(SELECT coalesce(max(id), 0) FROM "+t+")")
 		}
-		fmt.Fprintf(h, "|%s|", t)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	// One query for every append-only table: each costs on SQLite.
+	if err := hashRows(ctx, r.raw, h, "SELECT "+strings.Join(counts, ", ")); err != nil {
+		tb.Fatalf("count rows: %v", err)
+	}
+	fp := hex.EncodeToString(h.Sum(nil))
+	if sqlite {
+		r.lastFP = fp
+	}
+	return fp
 }
 
 func queryStrings(ctx context.Context, db *sql.DB, q string, out *[]string) error {
@@ -306,17 +347,34 @@ func hashRows(ctx context.Context, db *sql.DB, w io.Writer, q string) error {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	var buf []byte
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
+		buf = buf[:0]
 		for _, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
+			switch x := v.(type) {
+			case nil:
+			case []byte:
+				buf = append(buf, x...)
+			case string:
+				buf = append(buf, x...)
+			case int64:
+				buf = strconv.AppendInt(buf, x, 10)
+			case bool:
+				buf = strconv.AppendBool(buf, x)
+			case time.Time:
+				buf = x.UTC().AppendFormat(buf, time.RFC3339Nano)
+			default:
+				buf = fmt.Appendf(buf, "%v", x)
 			}
-			fmt.Fprintf(w, "%v\x1f", v)
+			buf = append(buf, 0x1f)
 		}
-		fmt.Fprint(w, "\x1e")
+		buf = append(buf, 0x1e)
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
 	}
 	return rows.Err()
 }
@@ -329,6 +387,31 @@ func (r *rig) ensureUnchanged(tb testing.TB, before string, what string) {
 	}
 }
 
+// writes runs send and reports whether the database changed meanwhile.
+// The fingerprint taken after becomes the known one, so a run of
+// requests that write nothing costs one fingerprint each.
+func (r *rig) writes(tb testing.TB, send func()) bool {
+	tb.Helper()
+	before := r.known
+	if before == "" {
+		before = r.fingerprint(tb)
+	}
+	send()
+	after := r.fingerprint(tb)
+	r.known = after
+	return after != before
+}
+
+// refused sends a request that must be refused and fails tb if it wrote.
+func (r *rig) refused(tb testing.TB, send func() response) response {
+	tb.Helper()
+	var resp response
+	if r.writes(tb, func() { resp = send() }) {
+		tb.Errorf("a refused request (%d) changed the database", resp.Status)
+	}
+	return resp
+}
+
 // mustJSON encodes v.
 func mustJSON(tb testing.TB, v any) []byte {
 	tb.Helper()
@@ -337,4 +420,34 @@ func mustJSON(tb testing.TB, v any) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// TestFingerprintSeesWrites keeps the "nothing written" checks honest:
+// the fingerprint changes with a new row and with a changed one, and not
+// with reads.
+func TestFingerprintSeesWrites(t *testing.T) {
+	r := newRig(t, api.Config{})
+	a := r.freshAttendee(t)
+	fp := r.fingerprint(t)
+	if r.do(t, request{method: "GET", path: ev + "/attendees", token: r.organizer}); r.fingerprint(t) != fp {
+		t.Fatal("a read changed the fingerprint")
+	}
+	stored, err := r.st.AttendeeByID(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.Organization = "changed in place"
+	if err := r.st.UpdateAttendee(context.Background(), stored); err != nil {
+		t.Fatal(err)
+	}
+	fp2 := r.fingerprint(t)
+	if fp2 == fp {
+		t.Fatal("changing a row left the fingerprint as it was")
+	}
+	if resp := r.do(t, request{method: "POST", path: ev + "/announcements", token: r.organizer, body: []byte(`{"text":{"en":"x"}}`)}); resp.Status != 201 {
+		t.Fatalf("post: %d", resp.Status)
+	}
+	if r.fingerprint(t) == fp2 {
+		t.Fatal("a new row left the fingerprint as it was")
+	}
 }
