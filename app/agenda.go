@@ -168,9 +168,9 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 
 // UpdateSession changes a session's plan or details.
 func (s *Service) UpdateSession(ctx context.Context, p Principal, sessionID int64, in SessionInput) (*Session, error) {
-	return s.editSession(ctx, p, sessionID, "update", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+	return sessionOf(s.editSession(ctx, p, sessionID, "update", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
 		return editOutcome{}, in.apply(sess)
-	})
+	}))
 }
 
 // SlotInput is one slot of a run-of-show being set.
@@ -189,7 +189,7 @@ const (
 // SetShowcase replaces a scheduled session's run-of-show with the given
 // ordered slots. Running sessions keep theirs: change them with advance,
 // skip and delay.
-func (s *Service) SetShowcase(ctx context.Context, p Principal, sessionID int64, in []SlotInput) (*Session, error) {
+func (s *Service) SetShowcase(ctx context.Context, p Principal, sessionID int64, in []SlotInput) (*Showcase, error) {
 	if len(in) > MaxSlots {
 		return nil, Errorf(EInvalid, "at most %d slots", MaxSlots)
 	}

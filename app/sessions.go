@@ -31,13 +31,17 @@ type ScheduleShift struct {
 // slots, appends session.updated, showcase.updated (when slots changed)
 // and schedule.shifted (when other sessions' expected times moved) to the
 // live log with an audit entry, and publishes after commit.
-func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64, action string, fn sessionEdit) (*Session, error) {
+//
+// It returns the session's run-of-show as the action left it (with the
+// session and its expected times), so callers need not read it again.
+func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64, action string, fn sessionEdit) (*Showcase, error) {
 	if err := p.RequireOrganizer(); err != nil {
 		return nil, err
 	}
 	now := s.Now()
 	var envs []Envelope
 	var out Session
+	var show *Showcase
 	err := s.store.Tx(ctx, func(r Repo) error {
 		// Lock order: the event, then the session (see Repo.LockEvent).
 		plain, err := r.SessionByID(ctx, sessionID)
@@ -92,10 +96,13 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 			if err != nil {
 				return err
 			}
-			if env, err = r.AppendLive(ctx, sess.EventID, TypeShowcaseUpdated, buildShowcase(after, sessionID, achievements)); err != nil {
+			show = buildShowcase(after, sessionID, achievements)
+			if env, err = r.AppendLive(ctx, sess.EventID, TypeShowcaseUpdated, show); err != nil {
 				return err
 			}
 			envs = append(envs, env)
+		} else {
+			show = buildShowcase(after, sessionID, nil) // no slots: nothing to look up
 		}
 		shiftEnv, err := announceShifts(ctx, r, sess.EventID, after)
 		if err != nil {
@@ -109,7 +116,15 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 		return nil, err
 	}
 	s.pub.Publish(ctx, envs...)
-	return &out, nil
+	return show, nil
+}
+
+// sessionOf returns the session of an edit's result.
+func sessionOf(sc *Showcase, err error) (*Session, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &sc.Session, nil
 }
 
 // sessionAudit is what the audit trail keeps of a session.
@@ -128,7 +143,7 @@ func pausedSecondsAt(sess *Session, now time.Time) int64 {
 // ending one finishes the presenting slot.
 func (s *Service) MoveSession(ctx context.Context, p Principal, sessionID int64, action string) (*Session, error) {
 	now := s.Now()
-	return s.editSession(ctx, p, sessionID, action, func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+	return sessionOf(s.editSession(ctx, p, sessionID, action, func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
 		if err := Transition(sess, action, now); err != nil {
 			return editOutcome{}, err
 		}
@@ -143,7 +158,7 @@ func (s *Service) MoveSession(ctx context.Context, p Principal, sessionID int64,
 			}
 		}
 		return editOutcome{}, nil
-	})
+	}))
 }
 
 // requireRunning refuses showcase moves on a session that is not live or
@@ -160,7 +175,7 @@ func requireRunning(sess *Session, action string) error {
 // expectedSlotID, and puts the next one on stage. Of two organizers
 // pressing at once exactly one advances; the other gets EStaleSlot with
 // the slot presenting now.
-func (s *Service) AdvanceShowcase(ctx context.Context, p Principal, sessionID, expectedSlotID int64) (*Session, error) {
+func (s *Service) AdvanceShowcase(ctx context.Context, p Principal, sessionID, expectedSlotID int64) (*Showcase, error) {
 	now := s.Now()
 	return s.editSession(ctx, p, sessionID, "advance", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
 		if err := requireRunning(sess, "advance"); err != nil {
@@ -172,7 +187,7 @@ func (s *Service) AdvanceShowcase(ctx context.Context, p Principal, sessionID, e
 }
 
 // SkipSlot skips a pending or presenting slot.
-func (s *Service) SkipSlot(ctx context.Context, p Principal, sessionID, slotID int64) (*Session, error) {
+func (s *Service) SkipSlot(ctx context.Context, p Principal, sessionID, slotID int64) (*Showcase, error) {
 	now := s.Now()
 	return s.editSession(ctx, p, sessionID, "skip", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
 		if sess.State == StateEnded || sess.State == StateCancelled {
@@ -196,7 +211,7 @@ func (s *Service) DelaySession(ctx context.Context, p Principal, sessionID int64
 		return nil, Errorf(EInvalid, "minutes must be a non-zero whole number from -%d to %d", MaxDelayMinutes, MaxDelayMinutes)
 	}
 	d := time.Duration(minutes) * time.Minute
-	return s.editSession(ctx, p, sessionID, "delay", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
+	return sessionOf(s.editSession(ctx, p, sessionID, "delay", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
 		switch sess.State {
 		case StateScheduled:
 			sess.PlannedStart, sess.PlannedEnd = sess.PlannedStart.Add(d), sess.PlannedEnd.Add(d)
@@ -218,5 +233,5 @@ func (s *Service) DelaySession(ctx context.Context, p Principal, sessionID int64
 		}
 		return editOutcome{}, &Error{Code: EInvalidTransition, Message: fmt.Sprintf("cannot delay a session that is %s", sess.State),
 			Details: map[string]string{"state": sess.State, "action": "delay"}}
-	})
+	}))
 }

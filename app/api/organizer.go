@@ -120,10 +120,7 @@ func (s *Server) setShowcase(c *fiber.Ctx) error {
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	if _, err := s.svc.SetShowcase(cx, principal(c), id, in.Slots); err != nil {
-		return err
-	}
-	sc, err := s.svc.Showcase(cx, id)
+	sc, err := s.svc.SetShowcase(cx, principal(c), id, in.Slots)
 	if err != nil {
 		return err
 	}
@@ -148,10 +145,7 @@ func (s *Server) advance(c *fiber.Ctx) error {
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	if _, err := s.svc.AdvanceShowcase(cx, principal(c), id, *in.ExpectedSlotID); err != nil {
-		return err
-	}
-	sc, err := s.svc.Showcase(cx, id)
+	sc, err := s.svc.AdvanceShowcase(cx, principal(c), id, *in.ExpectedSlotID)
 	if err != nil {
 		return err
 	}
@@ -176,10 +170,7 @@ func (s *Server) skip(c *fiber.Ctx) error {
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	if _, err := s.svc.SkipSlot(cx, principal(c), id, *in.SlotID); err != nil {
-		return err
-	}
-	sc, err := s.svc.Showcase(cx, id)
+	sc, err := s.svc.SkipSlot(cx, principal(c), id, *in.SlotID)
 	if err != nil {
 		return err
 	}
