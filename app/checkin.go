@@ -359,58 +359,81 @@ func (s *Service) reject(ctx context.Context, c *CheckIn, reason string) (*ScanA
 	return &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}, nil
 }
 
-// admit stores the scan of a genuine ticket of attendeeID in one
-// transaction holding the attendee's row lock, and answers it. counted
-// reports that the attendee has just checked in for the first time.
+// admit stores the scan of a genuine ticket of attendeeID and answers it.
+// counted reports that the attendee has just checked in for the first
+// time.
+//
+// Most scans take no lock and no transaction: one query reads the
+// attendee, the scan id and the attendee's first check-in, one insert
+// stores the scan. A concurrent scan that decided on the same state is
+// caught by the schema — the unique scan id, the one First per attendee —
+// as EConflict, and record decides again on the new state. Only a scan
+// earlier than the attendee's current first (it moves First, clearing the
+// old mark) runs in a transaction holding the attendee's row lock.
 func (s *Service) admit(ctx context.Context, c CheckIn, attendeeID string) (ans *ScanAnswer, counted bool, err error) {
+	ans, counted, movesFirst, err := s.decide(ctx, s.store, c, attendeeID, false)
+	if err != nil || !movesFirst {
+		return ans, counted, err
+	}
 	err = s.store.Tx(ctx, func(r Repo) error {
-		ans, counted = nil, false
-		a, err := r.AttendeeForUpdate(ctx, attendeeID)
-		if ErrorCode(err) == ENotFound || err == nil && a.EventID != c.EventID {
-			// Signed by this event's key yet unknown: deleted, or a key leak.
-			c.Result, c.Reason = ResultRejected, ReasonInvalidTicket
-			if err := r.AddCheckIn(ctx, &c); err != nil {
-				return err
-			}
-			ans = &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
-			return nil
-		}
-		if err != nil {
+		if _, err := r.AttendeeForUpdate(ctx, attendeeID); err != nil && ErrorCode(err) != ENotFound {
 			return err
 		}
-		byScan, first, err := r.ScanLookup(ctx, c.EventID, c.ScanID, a.ID)
-		if err != nil {
-			return err
-		}
-		if byScan != nil {
-			ans, err = s.replayOf(ctx, r, byScan)
-			return err
-		}
-		c.AttendeeID = a.ID
-		ans = &ScanAnswer{Attendee: scanAttendee(a), ScanID: c.ScanID, ScannedAt: c.ScannedAt}
-		if a.Revoked {
-			c.Result, c.Reason = ResultRejected, ReasonRevoked
-			ans.Result, ans.Reason = c.Result, c.Reason
-			return r.AddCheckIn(ctx, &c)
-		}
-		c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
-		ans.Result = c.Result
-		if c.Result == ResultAlreadyCheckedIn {
-			at := first.ScannedAt
-			ans.FirstScannedAt, ans.FirstGate = &at, first.Gate
-		}
-		if c.First && first != nil {
-			if err := r.ClearFirst(ctx, first.ID); err != nil {
-				return err
-			}
-		}
-		counted = first == nil
-		return r.AddCheckIn(ctx, &c)
+		ans, counted, _, err = s.decide(ctx, r, c, attendeeID, true)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return ans, counted, nil
+}
+
+// decide reads the attendee's state through r, decides the scan and
+// stores it. Unless locked (r is a transaction holding the attendee's row
+// lock) it stores nothing and reports movesFirst when the scan would take
+// First from an earlier-recorded check-in.
+func (s *Service) decide(ctx context.Context, r Repo, c CheckIn, attendeeID string, locked bool) (ans *ScanAnswer, counted, movesFirst bool, err error) {
+	a, byScan, first, err := r.ScanState(ctx, c.EventID, c.ScanID, attendeeID)
+	if ErrorCode(err) == ENotFound || err == nil && a.EventID != c.EventID {
+		// Signed by this event's key yet unknown: deleted, or a key leak.
+		c.Result, c.Reason = ResultRejected, ReasonInvalidTicket
+		if err := r.AddCheckIn(ctx, &c); err != nil {
+			return nil, false, false, err
+		}
+		return &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}, false, false, nil
+	}
+	if err != nil {
+		return nil, false, false, err
+	}
+	if byScan != nil {
+		ans, err = s.replayOf(ctx, r, byScan)
+		return ans, false, false, err
+	}
+	c.AttendeeID = a.ID
+	ans = &ScanAnswer{Attendee: scanAttendee(a), ScanID: c.ScanID, ScannedAt: c.ScannedAt}
+	if a.Revoked {
+		c.Result, c.Reason = ResultRejected, ReasonRevoked
+		ans.Result, ans.Reason = c.Result, c.Reason
+		return ans, false, false, r.AddCheckIn(ctx, &c)
+	}
+	c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
+	if c.First && first != nil {
+		if !locked {
+			return nil, false, true, nil
+		}
+		if err := r.ClearFirst(ctx, first.ID); err != nil {
+			return nil, false, false, err
+		}
+	}
+	ans.Result = c.Result
+	if c.Result == ResultAlreadyCheckedIn {
+		at := first.ScannedAt
+		ans.FirstScannedAt, ans.FirstGate = &at, first.Gate
+	}
+	if err := r.AddCheckIn(ctx, &c); err != nil {
+		return nil, false, false, err
+	}
+	return ans, first == nil, false, nil
 }
 
 // replay answers a scan id already stored in the event, or ENotFound.

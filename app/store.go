@@ -62,6 +62,11 @@ type Repo interface {
 	// (nil when none, or when scanID is "") and the attendee's check-in
 	// holding First (nil when none).
 	ScanLookup(ctx context.Context, eventID int64, scanID, attendeeID string) (byScan, first *CheckIn, err error)
+	// ScanState returns, in one query and without locks, the attendee
+	// (ENotFound when unknown), the event's check-in with scanID (nil
+	// when none) and the attendee's check-in holding First (nil when
+	// none): what deciding a scan needs.
+	ScanState(ctx context.Context, eventID int64, scanID, attendeeID string) (a *Attendee, byScan, first *CheckIn, err error)
 	// CheckInByScanID returns the event's check-in with scanID, or
 	// ENotFound.
 	CheckInByScanID(ctx context.Context, eventID int64, scanID string) (*CheckIn, error)

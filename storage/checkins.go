@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/hybridcon/hybridcon/app"
@@ -78,6 +79,67 @@ func (s *Store) ScanLookup(ctx context.Context, eventID int64, scanID, attendeeI
 		}
 	}
 	return byScan, first, nil
+}
+
+// ScanState returns, in one query and without locks, what deciding a scan
+// needs: the attendee with attendeeID (ENotFound when unknown), the
+// event's check-in with scanID (nil when none) and the attendee's
+// check-in holding First (nil when none). Both check-ins may be the same
+// row. A scan id stored for an attendee that does not exist is not found
+// here; inserting it again then fails on the unique scan id.
+func (s *Store) ScanState(ctx context.Context, eventID int64, scanID, attendeeID string) (a *app.Attendee, byScan, first *app.CheckIn, err error) {
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.event_id, a.name, a.organization, a.country, a.email, a.external_id,
+	a.category, a.revoked, a.sample, a.created_at, a.updated_at,
+	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first"
+FROM attendees a
+LEFT JOIN check_ins c ON (c.event_id = ? AND c.scan_id = ?) OR (c.attendee_id = a.id AND c."first")
+WHERE a.id = ?`, eventID, scanID, attendeeID).Rows()
+	if err != nil {
+		return nil, nil, nil, s.fail(ctx, err, "look up scan", on{})
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			ar                                   attendeeRow
+			cid, cEvent                          sql.NullInt64
+			cAttendee                            sql.NullString
+			cGate, cScan, cResult, cReason, cSrc sql.NullString
+			cScanned, cReceived                  sql.NullTime
+			cFirst                               sql.NullBool
+		)
+		if err := rows.Scan(&ar.ID, &ar.EventID, &ar.Name, &ar.Organization, &ar.Country, &ar.Email, &ar.ExternalID,
+			&ar.Category, &ar.Revoked, &ar.Sample, &ar.CreatedAt, &ar.UpdatedAt,
+			&cid, &cEvent, &cAttendee, &cGate, &cScan, &cScanned, &cReceived, &cResult, &cReason, &cSrc, &cFirst); err != nil {
+			return nil, nil, nil, s.fail(ctx, err, "look up scan", on{})
+		}
+		if a == nil {
+			at := ar.toApp()
+			a = &at
+		}
+		if !cid.Valid {
+			continue
+		}
+		row := checkInRow{ID: cid.Int64, EventID: cEvent.Int64, Gate: cGate.String, ScanID: cScan.String,
+			ScannedAt: cScanned.Time, ReceivedAt: cReceived.Time, Result: cResult.String, Reason: cReason.String,
+			Source: cSrc.String, First: cFirst.Bool}
+		if cAttendee.Valid {
+			row.AttendeeID = &cAttendee.String
+		}
+		c := row.toApp()
+		if c.EventID == eventID && c.ScanID == scanID {
+			byScan = &c
+		}
+		if c.First && c.AttendeeID == a.ID {
+			first = &c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, s.fail(ctx, err, "look up scan", on{})
+	}
+	if a == nil {
+		return nil, nil, nil, app.Errorf(app.ENotFound, "attendee %q not found", attendeeID)
+	}
+	return a, byScan, first, nil
 }
 
 // CheckInByScanID returns the event's check-in with scanID, or ENotFound.
