@@ -36,8 +36,17 @@ type Config struct {
 	BodyLimit int
 	// ReadyChecks run on /readyz; any failure answers 503.
 	ReadyChecks []Check
-	// SecureCookies sets the Secure flag on cookies (behind TLS).
+	// SecureCookies sets the Secure flag on the login and CSRF cookies,
+	// so browsers send them over HTTPS only. Set it behind TLS; false (the
+	// zero value) also works over plain HTTP.
 	SecureCookies bool
+	// AllowedOrigins are origins (scheme://host[:port]) besides the
+	// request's own from which browsers may make cookie-authenticated
+	// writes; a write whose Origin header names any other is refused with
+	// 403. Empty allows the own origin only. Bearer requests are not
+	// checked. (Over HTTPS, Fiber's CSRF middleware also wants a Referer
+	// of the request's own host on such writes; see middleware.go.)
+	AllowedOrigins []string
 	// Logger receives access and error logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics, when set, times every request and serves MetricsPath
@@ -53,7 +62,8 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDR ranges of the reverse
 	// proxies in front of this node. Only requests from them may set
 	// ProxyHeader (the client address that per-address rate limits and
-	// logs use) and X-Forwarded-Proto. Empty trusts nobody.
+	// logs use), X-Forwarded-Proto and X-Forwarded-Host (the scheme and
+	// host the origin and CSRF checks compare with). Empty trusts nobody.
 	TrustedProxies []string
 	// ProxyHeader names the header a trusted proxy puts the client's
 	// address in. Use one the proxy overwrites (X-Real-IP): the first
@@ -130,7 +140,10 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 		s.app.Use(s.limits.authFailures)
 	}
 	s.app.Use(refuseFailedAuth)
-	s.app.Use(csrf)
+	// Cookie-authenticated writes: origin, then CSRF token (middleware.go).
+	s.app.Use(s.checkOrigin)
+	s.app.Use(s.newCSRF())
+	s.app.Use(s.refreshCSRFCookie)
 	routes := s.Routes()
 	for _, r := range routes {
 		s.app.Add(r.Method, r.Path, s.routeHandlers(r)...)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -151,16 +152,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	csrfToken, err := app.NewSecret("")
-	if err != nil {
-		return err
-	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: secret, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(app.LoginTTL.Seconds())})
-	// The CSRF cookie is readable by the pages' scripts, which echo it in
-	// the X-CSRF-Token header.
-	c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: csrfToken, Path: "/", Secure: s.cfg.SecureCookies,
-		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(app.LoginTTL.Seconds())})
+	// The CSRF token of this login, which the csrf middleware checks on
+	// every cookie-authenticated write, on any node (see middleware.go).
+	// The pages' scripts read it from the cookie; other clients may take
+	// it from the answer.
+	csrfToken := csrfTokenFor(secret)
+	s.setCSRFCookie(c, csrfToken)
 	return c.JSON(fiber.Map{"user": u, "csrf_token": csrfToken})
 }
 
@@ -172,8 +171,11 @@ func (s *Server) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	// Both cookies expire at once (fasthttp writes no Max-Age for a
+	// negative MaxAge, so a past Expires does it); this replaces the
+	// hc_csrf cookie the csrf middleware renewed before the handler ran.
 	for _, name := range []string{SessionCookie, CSRFCookie} {
-		c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HTTPOnly: name == SessionCookie,
+		c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: name == SessionCookie,
 			SameSite: fiber.CookieSameSiteStrictMode, Secure: s.cfg.SecureCookies})
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -1,12 +1,17 @@
 package api
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/hybridcon/hybridcon/app"
 )
@@ -125,20 +130,235 @@ func principal(c *fiber.Ctx) app.Principal {
 	return p
 }
 
-// csrf protects cookie-authenticated writes with a double-submit token:
-// the X-CSRF-Token header must equal the hc_csrf cookie set at login.
-// Bearer-token requests carry no ambient credentials and need none.
-func csrf(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return c.Next()
+// Protection of cookie-authenticated writes.
+//
+// A browser attaches the login cookie (hc_session) to every request to
+// this site, including requests a page of another site makes it send.
+// So a write (any method but GET, HEAD, OPTIONS and TRACE) authenticated
+// by that cookie must show that one of our own pages sent it; Bearer
+// requests carry no ambient credentials and skip all of this.
+//
+//  1. checkOrigin: a browser's Origin header, when present, must be this
+//     site's own origin (as Fiber sees it behind trusted proxies) or one
+//     of Config.AllowedOrigins.
+//  2. Fiber's csrf middleware (newCSRF): over HTTPS, a Referer of this
+//     host; then the X-CSRF-Token header must equal the hc_csrf cookie (a
+//     double submit: another site's page can neither read the cookie nor
+//     set the header).
+//
+// Fiber's middleware also looks every token up in a Storage, by default
+// this process's memory, where a token issued by one node is unknown to
+// the next one behind the load balancer. Ours needs no storage: the token
+// is derived from the login it belongs to (csrfTokenFor: HMAC-SHA256
+// keyed with the login secret the hc_session cookie carries), so every
+// node recomputes it from the request itself. The extractor
+// (boundCSRFToken) accepts a header only when it is the token of the
+// request's own login, and the storage (csrfTokens) keeps nothing. A
+// token of another login — another user's, or one a sibling domain
+// planted in the hc_csrf cookie — is refused.
+
+// csrfTokenLabel is what csrfTokenFor authenticates; changing it
+// invalidates every page's token at once.
+const csrfTokenLabel = "hybridcon csrf v1"
+
+// csrfTokenLen is the length of a token from csrfTokenFor.
+var csrfTokenLen = base64.RawURLEncoding.EncodedLen(sha256.Size)
+
+// csrfTokenFor is the CSRF token of the login (or token) secret: the
+// same on every node, different for every login, and telling nothing
+// about the secret, which stays in the HttpOnly hc_session cookie.
+func csrfTokenFor(secret string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(csrfTokenLabel))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// safeMethod reports whether m changes nothing (RFC 9110 §9.2.1): the
+// methods Fiber's csrf middleware does not check either.
+func safeMethod(m string) bool {
+	switch m {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
+		return true
 	}
-	if via, _ := c.Locals(localViaCookie).(bool); !via {
-		return c.Next()
-	}
-	want, got := c.Cookies(CSRFCookie), c.Get(CSRFHeader)
-	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		return app.Errorf(app.EForbidden, "missing or wrong CSRF token (send the %s cookie's value in %s)", CSRFCookie, CSRFHeader)
+	return false
+}
+
+// viaCookie reports whether the caller authenticated with the login
+// cookie (see authenticate).
+func viaCookie(c *fiber.Ctx) bool {
+	v, _ := c.Locals(localViaCookie).(bool)
+	return v
+}
+
+// cookieWrite reports whether c is a write authenticated by the login
+// cookie: the requests the origin and CSRF checks apply to.
+func cookieWrite(c *fiber.Ctx) bool { return viaCookie(c) && !safeMethod(c.Method()) }
+
+// setCSRFCookie sends the hc_csrf cookie: readable by the pages' scripts
+// (api.js echoes it in X-CSRF-Token), SameSite=Strict like hc_session.
+func (s *Server) setCSRFCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: token, Path: "/", Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(app.LoginTTL.Seconds())})
+}
+
+// refreshCSRFCookie (re)sends the hc_csrf cookie on a cookie-authenticated
+// read when the browser lacks the token of its login: the cookie was
+// lost, or predates the login. Pages load with GETs, so the token is in
+// place before their first write.
+func (s *Server) refreshCSRFCookie(c *fiber.Ctx) error {
+	if viaCookie(c) && safeMethod(c.Method()) {
+		if want := csrfTokenFor(c.Cookies(SessionCookie)); c.Cookies(CSRFCookie) != want {
+			s.setCSRFCookie(c, want)
+		}
 	}
 	return c.Next()
+}
+
+// errCSRFOtherLogin is boundCSRFToken's refusal of a token that belongs
+// to another login.
+var errCSRFOtherLogin = errors.New("csrf token of another login")
+
+// boundCSRFToken is the csrf middleware's extractor: the X-CSRF-Token
+// header, provided it is the token of the login in the request's
+// hc_session cookie.
+func boundCSRFToken(c *fiber.Ctx) (string, error) {
+	got := c.Get(CSRFHeader)
+	if got == "" {
+		return "", csrf.ErrMissingHeader
+	}
+	want := csrfTokenFor(c.Cookies(SessionCookie))
+	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return "", errCSRFOtherLogin
+	}
+	return got, nil
+}
+
+// csrfTokens is the csrf middleware's Storage. It stores nothing, so
+// that any node accepts a token another node issued: boundCSRFToken has
+// already checked the token against the request's login, and Get only
+// confirms the token has the shape csrfTokenFor gives. It is safe for
+// concurrent use.
+type csrfTokens struct{}
+
+var _ fiber.Storage = csrfTokens{}
+
+var csrfKnown = []byte{1}
+
+// Get returns a non-nil value for a token of csrfTokenFor's shape.
+func (csrfTokens) Get(key string) ([]byte, error) {
+	if len(key) != csrfTokenLen {
+		return nil, nil
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(key); err != nil {
+		return nil, nil
+	}
+	return csrfKnown, nil
+}
+
+// Set does nothing: tokens are derived, not remembered.
+func (csrfTokens) Set(string, []byte, time.Duration) error { return nil }
+
+// Delete does nothing: a token ends with its login.
+func (csrfTokens) Delete(string) error { return nil }
+
+// Reset does nothing.
+func (csrfTokens) Reset() error { return nil }
+
+// Close does nothing.
+func (csrfTokens) Close() error { return nil }
+
+// newCSRF is Fiber's csrf middleware, configured for hybridcon: it checks
+// cookie-authenticated writes only, takes the token from X-CSRF-Token
+// (boundCSRFToken), compares it with the hc_csrf cookie, and answers our
+// JSON 403 (csrfRefusal). On success it renews the hc_csrf cookie.
+func (s *Server) newCSRF() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Next:           func(c *fiber.Ctx) bool { return !cookieWrite(c) },
+		CookieName:     CSRFCookie,
+		CookiePath:     "/",
+		CookieSecure:   s.cfg.SecureCookies,
+		CookieHTTPOnly: false, // api.js reads it
+		CookieSameSite: fiber.CookieSameSiteStrictMode,
+		Expiration:     app.LoginTTL,
+		Extractor:      boundCSRFToken,
+		Storage:        csrfTokens{},
+		ErrorHandler:   csrfRefusal,
+	})
+}
+
+// csrfRefusal turns the csrf middleware's refusals into 403 forbidden
+// with a sentence saying what to do.
+func csrfRefusal(_ *fiber.Ctx, err error) error {
+	var msg string
+	switch {
+	case errors.Is(err, csrf.ErrMissingHeader), errors.Is(err, csrf.ErrTokenNotFound):
+		msg = "missing CSRF token: a change made with the login cookie must send the " + CSRFCookie +
+			" cookie's value in the " + CSRFHeader + " header"
+	case errors.Is(err, errCSRFOtherLogin):
+		msg = "the CSRF token in " + CSRFHeader + " belongs to another login; reload the page or log in again"
+	case errors.Is(err, csrf.ErrTokenInvalid):
+		msg = "the " + CSRFHeader + " header does not match the " + CSRFCookie + " cookie; reload the page"
+	case errors.Is(err, csrf.ErrNoReferer):
+		msg = "a change made with the login cookie over HTTPS must carry a Referer header from this site"
+	case errors.Is(err, csrf.ErrBadReferer):
+		msg = "a change made with the login cookie must come from a page of this site (the Referer names another)"
+	default:
+		msg = "the CSRF check failed"
+	}
+	return app.Errorf(app.EForbidden, "%s", msg)
+}
+
+// checkOrigin refuses a cookie-authenticated write whose Origin header
+// names a site other than this one or Config.AllowedOrigins. Browsers
+// send Origin with every cross-origin request and with same-origin
+// writes; a request without it (not from a browser, or from an old one)
+// is left to the CSRF check.
+func (s *Server) checkOrigin(c *fiber.Ctx) error {
+	if !cookieWrite(c) {
+		return c.Next()
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" || s.originAllowed(c, origin) {
+		return c.Next()
+	}
+	if len(origin) > 100 {
+		origin = origin[:100] + "…"
+	}
+	return app.Errorf(app.EForbidden,
+		"a change made with the login cookie is not accepted from origin %q: only from %s and the allowed origins (HYBRIDCON_ALLOWED_ORIGINS)",
+		origin, ownOrigin(c))
+}
+
+// originAllowed reports whether origin is this site's own origin or one
+// of Config.AllowedOrigins.
+func (s *Server) originAllowed(c *fiber.Ctx, origin string) bool {
+	origin = canonicalOrigin(origin)
+	if origin == canonicalOrigin(ownOrigin(c)) {
+		return true
+	}
+	for _, o := range s.cfg.AllowedOrigins {
+		if origin == canonicalOrigin(o) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownOrigin is the origin the request was sent to, as Fiber sees it:
+// scheme and host from X-Forwarded-Proto and X-Forwarded-Host when a
+// trusted proxy sent them (Config.TrustedProxies), else from the
+// connection and the Host header.
+func ownOrigin(c *fiber.Ctx) string { return c.Protocol() + "://" + c.Hostname() }
+
+// canonicalOrigin lowercases an origin and drops its scheme's default
+// port, so https://Live.example.org:443 equals https://live.example.org.
+func canonicalOrigin(o string) string {
+	o = strings.TrimSuffix(strings.ToLower(o), "/")
+	switch {
+	case strings.HasPrefix(o, "https://"):
+		o = strings.TrimSuffix(o, ":443")
+	case strings.HasPrefix(o, "http://"):
+		o = strings.TrimSuffix(o, ":80")
+	}
+	return o
 }

@@ -139,7 +139,7 @@ var operations = map[string]op{
 	"GET " + MetricsPath: {id: "metrics", tag: "ops", out: textOut, media: "text/plain; version=0.0.4", noDB: true, desc: "Prometheus text exposition (only when metrics are enabled)."},
 
 	"POST " + loginPath: {id: "login", tag: "accounts", in: loginRequest{}, out: loginOut, errs: []string{app.EInvalid},
-		headers: map[string]string{"Set-Cookie": SessionCookie + " (HttpOnly) and " + CSRFCookie + " (readable by scripts, to echo in " + CSRFHeader + ")"},
+		headers: map[string]string{"Set-Cookie": SessionCookie + " (HttpOnly) and " + CSRFCookie + " (this login's CSRF token, readable by scripts, to echo in " + CSRFHeader + ")"},
 		desc:    "A wrong user name or password is 401. Limited per client address."},
 	"POST /api/v1/auth/logout": {id: "logout", tag: "accounts", status: fiber.StatusNoContent, desc: "Ends the login of the hc_session cookie (if any) and clears both cookies."},
 	"GET /api/v1/auth/me":      {id: "me", tag: "accounts", out: meOut, desc: "401 when nobody is logged in."},
@@ -310,7 +310,9 @@ func buildOpenAPI(routes []Route, lim Limits) ([]byte, error) {
 			"securitySchemes": schema{
 				"bearerAuth": schema{"type": "http", "scheme": "bearer", "description": "An API token from POST /api/v1/tokens."},
 				"cookieAuth": schema{"type": "apiKey", "in": "cookie", "name": SessionCookie,
-					"description": "The login cookie from POST /api/v1/auth/login. Writes must echo the " + CSRFCookie + " cookie in the " + CSRFHeader + " header."},
+					"description": "The login cookie from POST /api/v1/auth/login. Writes (any method but GET, HEAD, OPTIONS) must echo the " +
+						CSRFCookie + " cookie, the CSRF token of this login (also csrf_token in the login answer), in the " + CSRFHeader +
+						" header; an Origin header, if sent, must be this site or an allowed origin; over HTTPS a Referer of this site is required. Otherwise 403."},
 			},
 		},
 		"x-error-codes": ErrorCodes(),
