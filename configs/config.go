@@ -69,6 +69,30 @@ type Config struct {
 	// Empty (the default) allows the same origin only.
 	AllowedOrigins []string `yaml:"allowed_origins"`
 
+	// TrustedProxies are the addresses (10.0.0.5) or CIDR ranges
+	// (10.0.0.0/8) of the reverse proxies in front of this node, written
+	// as Go prints them (lowercase IPv6, no zone). Only requests from
+	// them may set ProxyHeader, X-Forwarded-Proto and X-Forwarded-Host.
+	// Empty (the default) trusts nobody: the client address is the
+	// connection's, and the scheme and host are the request's own.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+
+	// ProxyHeader names the header in which a trusted proxy passes the
+	// client's address (X-Real-IP), used by per-address rate limits and
+	// logs. It needs TrustedProxies. Empty (the default) uses the
+	// connection's address.
+	ProxyHeader string `yaml:"proxy_header"`
+
+	// SecureCookies sets the Secure flag on the login and CSRF cookies,
+	// so browsers send them over HTTPS only. false (the zero value and
+	// the default) also works over plain HTTP; set it behind TLS.
+	SecureCookies bool `yaml:"secure_cookies"`
+
+	// HSTSMaxAge, when positive, sends Strict-Transport-Security with
+	// this max-age (whole seconds, at least 1s) on answers to HTTPS
+	// requests. 0 (the zero value and the default) sends none.
+	HSTSMaxAge time.Duration `yaml:"hsts_max_age"`
+
 	// LogLevel is the least severe level logged: "debug", "info", "warn"
 	// or "error". The zero value is invalid; the default is "info".
 	LogLevel string `yaml:"log_level"`
@@ -251,6 +275,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.Bool("admin_token_set", c.AdminToken != ""),
 		slog.String("allowed_origins", strings.Join(c.AllowedOrigins, ",")),
+		slog.String("trusted_proxies", strings.Join(c.TrustedProxies, ",")),
+		slog.String("proxy_header", c.ProxyHeader),
+		slog.Bool("secure_cookies", c.SecureCookies),
+		slog.Duration("hsts_max_age", c.HSTSMaxAge),
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),

@@ -133,6 +133,10 @@ node_id: web-7
 demo: no
 admin_token: 0123456789abcdef0123
 allowed_origins: [https://live.example.org, "http://localhost:8081"]
+trusted_proxies: [10.0.0.0/8, 192.168.1.10]
+proxy_header: X-Real-IP
+secure_cookies: yes
+hsts_max_age: 4320h
 log_level: debug
 log_format: json
 shutdown_timeout: 1m30s
@@ -152,6 +156,10 @@ func TestLoad_FileOverridesDefaults(t *testing.T) {
 		Demo:            false,
 		AdminToken:      "0123456789abcdef0123",
 		AllowedOrigins:  []string{"https://live.example.org", "http://localhost:8081"},
+		TrustedProxies:  []string{"10.0.0.0/8", "192.168.1.10"},
+		ProxyHeader:     "X-Real-IP",
+		SecureCookies:   true,
+		HSTSMaxAge:      180 * 24 * time.Hour,
 		LogLevel:        "debug",
 		LogFormat:       "json",
 		ShutdownTimeout: 90 * time.Second,
@@ -176,6 +184,10 @@ func TestLoad_EnvOverridesFile(t *testing.T) {
 		"HYBRIDCON_DEMO":             "1",
 		"HYBRIDCON_ADMIN_TOKEN":      "ffffffffffffffff",
 		"HYBRIDCON_ALLOWED_ORIGINS":  "https://a.example,https://b.example:8443",
+		"HYBRIDCON_TRUSTED_PROXIES":  "172.16.0.0/12, fd00::/8,::1",
+		"HYBRIDCON_PROXY_HEADER":     "X-Forwarded-For",
+		"HYBRIDCON_SECURE_COOKIES":   "false",
+		"HYBRIDCON_HSTS_MAX_AGE":     "0",
 		"HYBRIDCON_LOG_LEVEL":        "warn",
 		"HYBRIDCON_LOG_FORMAT":       "text",
 		"HYBRIDCON_SHUTDOWN_TIMEOUT": "250ms",
@@ -192,6 +204,10 @@ func TestLoad_EnvOverridesFile(t *testing.T) {
 		Demo:            true,
 		AdminToken:      "ffffffffffffffff",
 		AllowedOrigins:  []string{"https://a.example", "https://b.example:8443"},
+		TrustedProxies:  []string{"172.16.0.0/12", "fd00::/8", "::1"},
+		ProxyHeader:     "X-Forwarded-For",
+		SecureCookies:   false,
+		HSTSMaxAge:      0,
 		LogLevel:        "warn",
 		LogFormat:       "text",
 		ShutdownTimeout: 250 * time.Millisecond,
@@ -334,6 +350,61 @@ func TestLoad_YAMLTextKept(t *testing.T) {
 	if c.Region != "no" || c.NodeID != "0x10" || c.AdminToken != "1234567890123456" {
 		t.Errorf("Region, NodeID, AdminToken = %q, %q, %q", c.Region, c.NodeID, c.AdminToken)
 	}
+}
+
+// TestLoad_ProxySettings covers the settings for running behind a TLS
+// proxy, which only make sense together.
+func TestLoad_ProxySettings(t *testing.T) {
+	t.Run("ProxyHeaderNeedsTrustedProxies", func(t *testing.T) {
+		_, err := Load("", false, envOf(map[string]string{"HYBRIDCON_PROXY_HEADER": "X-Real-IP"}))
+		want := `HYBRIDCON_PROXY_HEADER="X-Real-IP": needs trusted_proxies`
+		if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("err = %v, want one line starting %q", err, want)
+		}
+		path := writeFile(t, "trusted_proxies: []\nproxy_header: X-Real-IP\n")
+		_, err = Load(path, true, nil)
+		if want := path + `:2: proxy_header="X-Real-IP": needs trusted_proxies`; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("err = %v, want prefix %q", err, want)
+		}
+	})
+	t.Run("FileProxiesEnvHeader", func(t *testing.T) {
+		path := writeFile(t, "trusted_proxies:\n  - 10.1.2.3\n  - 10.9.0.0/16\n")
+		c := mustLoad(t, path, true, map[string]string{"HYBRIDCON_PROXY_HEADER": "X-Real-IP", "HYBRIDCON_HSTS_MAX_AGE": "720h"})
+		if want := []string{"10.1.2.3", "10.9.0.0/16"}; !reflect.DeepEqual(c.TrustedProxies, want) || c.ProxyHeader != "X-Real-IP" {
+			t.Errorf("TrustedProxies, ProxyHeader = %q, %q", c.TrustedProxies, c.ProxyHeader)
+		}
+		if c.HSTSMaxAge != 720*time.Hour || c.SecureCookies {
+			t.Errorf("HSTSMaxAge, SecureCookies = %v, %v", c.HSTSMaxAge, c.SecureCookies)
+		}
+	})
+	t.Run("SeveralBadProxies", func(t *testing.T) {
+		_, err := Load("", false, envOf(map[string]string{"HYBRIDCON_TRUSTED_PROXIES": "10.0.0.1,proxy.internal,10.0.0.0/40"}))
+		if err == nil {
+			t.Fatal("no error")
+		}
+		lines := strings.Split(err.Error(), "\n")
+		want := []string{`HYBRIDCON_TRUSTED_PROXIES item "proxy.internal": not an IP address`,
+			`HYBRIDCON_TRUSTED_PROXIES item "10.0.0.0/40": not a CIDR range`}
+		if len(lines) != len(want) {
+			t.Fatalf("err = %q, want %d lines", err, len(want))
+		}
+		for i := range want {
+			if !strings.HasPrefix(lines[i], want[i]) {
+				t.Errorf("line %d = %q, want prefix %q", i+1, lines[i], want[i])
+			}
+		}
+	})
+	t.Run("Logged", func(t *testing.T) {
+		c := Default()
+		c.TrustedProxies, c.ProxyHeader, c.SecureCookies, c.HSTSMaxAge = []string{"10.0.0.0/8"}, "X-Real-IP", true, time.Hour
+		var b strings.Builder
+		slog.New(slog.NewTextHandler(&b, nil)).Info("config", "config", c)
+		for _, want := range []string{"config.trusted_proxies=10.0.0.0/8", "config.proxy_header=X-Real-IP", "config.secure_cookies=true", "config.hsts_max_age=1h0m0s"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("log line %q lacks %q", b.String(), want)
+			}
+		}
+	})
 }
 
 func TestSlogLevel(t *testing.T) {

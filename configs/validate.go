@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -91,6 +92,27 @@ func (c Config) Validate() error {
 		if msg := checkOrigin(o); msg != "" {
 			bad("allowed_origins", item(o), "%s", msg)
 		}
+	}
+
+	for _, p := range c.TrustedProxies {
+		if msg := checkProxy(p); msg != "" {
+			bad("trusted_proxies", item(p), "%s", msg)
+		}
+	}
+	if c.ProxyHeader != "" {
+		switch msg := checkHeaderName(c.ProxyHeader); {
+		case msg != "":
+			bad("proxy_header", eq(c.ProxyHeader), "%s", msg)
+		case len(c.TrustedProxies) == 0:
+			bad("proxy_header", eq(c.ProxyHeader),
+				"needs trusted_proxies (HYBRIDCON_TRUSTED_PROXIES): the header is believed only from them, so alone it would be ignored")
+		}
+	}
+	switch {
+	case c.HSTSMaxAge < 0:
+		bad("hsts_max_age", eq(c.HSTSMaxAge.String()), "must not be negative (0 turns it off)")
+	case c.HSTSMaxAge > 0 && c.HSTSMaxAge%time.Second != 0:
+		bad("hsts_max_age", eq(c.HSTSMaxAge.String()), "must be whole seconds (max-age counts seconds), e.g. 4320h")
 	}
 
 	switch c.LogLevel {
@@ -206,4 +228,45 @@ func checkOrigin(s string) string {
 		return fmt.Sprintf("write it as browsers send it: %q", canon)
 	}
 	return ""
+}
+
+// checkProxy returns what is wrong with a trusted proxy, or "": it must
+// be a CIDR range, or an IP address written as Go prints it, because the
+// HTTP server compares single addresses as text.
+func checkProxy(s string) string {
+	const want = "want an IP address or CIDR range, e.g. 10.0.0.5 or 10.0.0.0/8"
+	if strings.Contains(s, "/") {
+		if _, _, err := net.ParseCIDR(s); err != nil {
+			return "not a CIDR range; " + want
+		}
+		return ""
+	}
+	ip := net.ParseIP(s)
+	if ip == nil {
+		return "not an IP address; " + want
+	}
+	if s != ip.String() {
+		return fmt.Sprintf("write it as %q (the form it is compared in)", ip.String())
+	}
+	return ""
+}
+
+// checkHeaderName returns what is wrong with an HTTP header name, or "".
+func checkHeaderName(s string) string {
+	for _, r := range s {
+		if !isTokenChar(r) {
+			return "not a header name (no spaces, colons or other separators), e.g. X-Real-IP"
+		}
+	}
+	return ""
+}
+
+// isTokenChar reports whether r may appear in a header name (RFC 9110
+// token).
+func isTokenChar(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("!#$%&'*+-.^_`|~", r)
 }

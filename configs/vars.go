@@ -91,6 +91,37 @@ var fields = []field{
 		setList: func(c *Config, items []string) { c.AllowedOrigins = items },
 	},
 	{
+		Var: Var{"HYBRIDCON_TRUSTED_PROXIES", "trusted_proxies", "",
+			"Addresses or CIDR ranges of the reverse proxies in front of the node, the only peers whose proxy_header, X-Forwarded-Proto and X-Forwarded-Host are believed; empty trusts nobody. Comma-separated in the environment."},
+		setList: func(c *Config, items []string) { c.TrustedProxies = items },
+	},
+	{
+		Var: Var{"HYBRIDCON_PROXY_HEADER", "proxy_header", "",
+			"Header in which a trusted proxy passes the client's address (X-Real-IP), for per-address rate limits and logs; needs trusted_proxies. Empty uses the connection's address."},
+		set: func(c *Config, s string) error { c.ProxyHeader = s; return nil },
+	},
+	{
+		Var: Var{"HYBRIDCON_SECURE_COOKIES", "secure_cookies", "false",
+			"Mark the login and CSRF cookies Secure, so browsers send them over HTTPS only (true/false); set it behind TLS."},
+		set: func(c *Config, s string) error {
+			b, err := parseBool(s)
+			c.SecureCookies = b
+			return err
+		},
+	},
+	{
+		Var: Var{"HYBRIDCON_HSTS_MAX_AGE", "hsts_max_age", "0s",
+			"Send Strict-Transport-Security with this max-age on HTTPS answers (Go duration, e.g. 4320h for 180 days); 0 sends none."},
+		set: func(c *Config, s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return errors.New("not a duration (use a number with a unit, e.g. 4320h; 0 turns it off)")
+			}
+			c.HSTSMaxAge = d
+			return nil
+		},
+	},
+	{
 		Var: Var{"HYBRIDCON_LOG_LEVEL", "log_level", "info",
 			"Least severe log level written: debug, info, warn or error."},
 		set: func(c *Config, s string) error { c.LogLevel = s; return nil },

@@ -164,7 +164,9 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		limits = api.NoLimits
 		log.Warn("rate limits are off (HYBRIDCON_RATE_LIMITS=false)")
 	}
-	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, Limits: limits}, svc, hub)
+	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, Limits: limits,
+		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies, ProxyHeader: cfg.ProxyHeader,
+		SecureCookies: cfg.SecureCookies, HSTSMaxAge: cfg.HSTSMaxAge}, svc, hub)
 	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
