@@ -93,6 +93,52 @@ func TestClientFrames(t *testing.T) {
 		n.hub.Publish(context.Background(), src.append(slug))
 		c.expectSeqs(t, 1)
 	})
+	t.Run("PingAnswered", func(t *testing.T) {
+		// The hub, not the library, writes the pong: it must arrive whole
+		// between the hub's own frames.
+		c := rawDial(t, n.wsURL(slug, ""))
+		pong := make(chan string, 1)
+		c.SetPongHandler(func(data string) error { pong <- data; return nil })
+		if err := c.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		n.hub.Publish(context.Background(), src.append(slug))
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for frames := 0; ; frames++ {
+			select {
+			case got := <-pong:
+				if got != "are you there" {
+					t.Fatalf("pong %q", got)
+				}
+				return
+			default:
+			}
+			if _, _, err := c.ReadMessage(); err != nil {
+				t.Fatalf("after %d frames: %v (no pong)", frames, err)
+			}
+		}
+	})
+	t.Run("CloseEchoed", func(t *testing.T) {
+		c := rawDial(t, n.wsURL(slug, ""))
+		if _, _, err := c.ReadMessage(); err != nil { // the snapshot
+			t.Fatal(err)
+		}
+		if err := c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye"), time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			_, _, err := c.ReadMessage()
+			if err == nil {
+				continue
+			}
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+				t.Fatalf("after the client's close: %v, want the close echoed with %d", err, websocket.CloseGoingAway)
+			}
+			return
+		}
+	})
 	t.Run("Oversize", func(t *testing.T) {
 		c := dial(t, n.wsURL(slug, ""), nil)
 		c.next(t, 5*time.Second)

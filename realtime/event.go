@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"runtime"
 	"sync"
 	"time"
 )
@@ -28,6 +29,8 @@ type eventState struct {
 	seqGauge                           Gauge   // delivered, for metrics
 
 	viewers   map[*viewer]struct{}
+	list      []*viewer // viewers as a slice for fan-out; rebuilt when stale
+	listStale bool
 	counts    map[string]int // local viewers by region
 	idleSince time.Time      // when the last viewer left (or creation)
 	presence  map[string]int // cluster totals by region; nil until computed
@@ -102,20 +105,66 @@ func (ev *eventState) deliverLocked(f *frame) {
 	ev.fanOutLocked(f)
 }
 
-// fanOutLocked puts f on every viewer's queue, drops the viewers that
-// overflow, and counts the deliveries once for the whole broadcast.
+// fanOutLocked puts f on every viewer's queue (or straight on its
+// socket), drops the viewers that overflow or fail, and counts the
+// deliveries once for the whole broadcast. A large audience is split
+// among up to GOMAXPROCS goroutines; the event's lock is held until all
+// are done, so every viewer still sees the frames in order.
 func (ev *eventState) fanOutLocked(f *frame) {
-	n := 0
-	for v := range ev.viewers {
-		if v.enqueue(f) {
-			n++
-		} else {
-			ev.removeLocked(v)
+	list := ev.viewerListLocked()
+	parts := min(runtime.GOMAXPROCS(0), 1+len(list)/fanOutChunk)
+	var failed []*viewer
+	if parts <= 1 {
+		failed = deliverAll(list, f, nil)
+	} else {
+		per := (len(list) + parts - 1) / parts
+		out := make([][]*viewer, parts)
+		var wg sync.WaitGroup
+		for i := 1; i < parts; i++ {
+			wg.Go(func() { out[i] = deliverAll(list[i*per:min(len(list), (i+1)*per)], f, nil) })
+		}
+		out[0] = deliverAll(list[:per], f, nil)
+		wg.Wait()
+		for _, o := range out {
+			failed = append(failed, o...)
 		}
 	}
-	if n > 0 {
+	for _, v := range failed {
+		ev.removeLocked(v)
+	}
+	if n := len(list) - len(failed); n > 0 {
 		ev.h.m.deliveries[f.kind].Add(float64(n))
 	}
+}
+
+// fanOutChunk is the least number of viewers worth a goroutine of their
+// own in a fan-out.
+const fanOutChunk = 1024
+
+// deliverAll enqueues f on each viewer and appends those it had to drop
+// to failed.
+func deliverAll(vs []*viewer, f *frame, failed []*viewer) []*viewer {
+	for _, v := range vs {
+		if !v.enqueue(f) {
+			failed = append(failed, v)
+		}
+	}
+	return failed
+}
+
+// viewerListLocked returns the viewers as a slice, rebuilt after
+// registrations changed. The slice is only read until the lock is
+// released.
+func (ev *eventState) viewerListLocked() []*viewer {
+	if ev.listStale {
+		clear(ev.list)
+		ev.list = ev.list[:0]
+		for v := range ev.viewers {
+			ev.list = append(ev.list, v)
+		}
+		ev.listStale = false
+	}
+	return ev.list
 }
 
 // broadcastLocked puts a volatile frame on every viewer's queue.
@@ -174,6 +223,7 @@ func (ev *eventState) addLocked(v *viewer, backlog []*frame, after int64) {
 	ev.h.m.countBacklog(backlog)
 	v.gauge.Add(1)
 	ev.viewers[v] = struct{}{}
+	ev.listStale = true
 	ev.counts[v.region]++
 	ev.idleSince = time.Time{}
 }
@@ -184,6 +234,7 @@ func (ev *eventState) removeLocked(v *viewer) {
 		return
 	}
 	delete(ev.viewers, v)
+	ev.listStale = true
 	v.gauge.Add(-1)
 	if ev.counts[v.region]--; ev.counts[v.region] <= 0 {
 		delete(ev.counts, v.region)

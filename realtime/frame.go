@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -17,6 +18,8 @@ const (
 	kindSnapshot                   // full state; seq is the last seq it includes
 	kindPing                       // websocket ping (no payload)
 	kindHeartbeat                  // SSE comment line (no payload)
+	kindControl                    // websocket pong or close reply (wire only)
+	kindPartial                    // websocket: the unwritten tail of a frame begun on the wire
 )
 
 // frame is one envelope encoded once and shared, read-only, by every
@@ -26,18 +29,47 @@ type frame struct {
 	epoch string
 	typ   string
 	kind  frameKind
-	json  []byte                     // the envelope as JSON, one line
-	pm    *websocket.PreparedMessage // the same bytes as a websocket text frame
+	json  []byte // the envelope as JSON, one line
+	wire  []byte // the same bytes as a websocket text frame (server frames are unmasked)
 }
 
-// Markers queued instead of data; they carry no bytes.
+// Markers queued instead of data; they count nothing against the queue
+// bound.
 var (
-	pingFrame      = &frame{kind: kindPing}
+	pingFrame      = &frame{kind: kindPing, wire: wsFrame(websocket.PingMessage, nil)}
 	heartbeatFrame = &frame{kind: kindHeartbeat}
 )
 
-// size is what the frame counts against a viewer's MaxQueueBytes.
-func (f *frame) size() int { return len(f.json) }
+// wsFrame encodes one unfragmented, unmasked websocket frame (RFC 6455
+// §5.2) as a server sends it.
+func wsFrame(opcode int, payload []byte) []byte {
+	n := len(payload)
+	var b []byte
+	switch {
+	case n < 126:
+		b = make([]byte, 2, 2+n)
+		b[1] = byte(n)
+	case n <= 0xffff:
+		b = make([]byte, 4, 4+n)
+		b[1] = 126
+		binary.BigEndian.PutUint16(b[2:], uint16(n))
+	default:
+		b = make([]byte, 10, 10+n)
+		b[1] = 127
+		binary.BigEndian.PutUint64(b[2:], uint64(n))
+	}
+	b[0] = 0x80 | byte(opcode) // FIN
+	return append(b, payload...)
+}
+
+// size is what the frame counts against a viewer's MaxQueueBytes:
+// envelope bytes, or the tail of one; control frames count nothing.
+func (f *frame) size() int {
+	if f.kind == kindPartial {
+		return len(f.wire)
+	}
+	return len(f.json)
+}
 
 // encodeEnvelope encodes env once into a frame of the given kind.
 func encodeEnvelope(env app.Envelope, kind frameKind) (*frame, error) {
@@ -51,14 +83,11 @@ func encodeEnvelope(env app.Envelope, kind frameKind) (*frame, error) {
 	return newFrame(env.Seq, env.Epoch, env.Type, kind, b)
 }
 
-// newFrame wraps already-encoded envelope JSON. b must not be modified
-// afterwards.
+// newFrame wraps already-encoded envelope JSON (copied into the frame).
 func newFrame(seq int64, epoch, typ string, kind frameKind, b []byte) (*frame, error) {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
-	if err != nil {
-		return nil, err
-	}
-	return &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: b, pm: pm}, nil
+	wire := wsFrame(websocket.TextMessage, b)
+	// json shares wire's bytes: one copy per frame, however many queues.
+	return &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: wire[len(wire)-len(b):], wire: wire}, nil
 }
 
 // envelopeHead is the part of an encoded envelope the hub routes on.
@@ -70,7 +99,7 @@ type envelopeHead struct {
 }
 
 // decodeFrame builds a frame from envelope JSON received from the broker,
-// reusing b as the frame's bytes.
+// copying b.
 func decodeFrame(b []byte, kind frameKind) (*frame, string, error) {
 	var h envelopeHead
 	if err := json.Unmarshal(b, &h); err != nil {

@@ -63,6 +63,13 @@ type Hub struct {
 	volMu sync.Mutex
 	vol   map[volKey]*volEntry
 
+	// Frames published on this node wait here for their local fan-out,
+	// done by one goroutine at a time (started on demand) so that
+	// Publish returns without waiting for the viewers.
+	localMu      sync.Mutex
+	local        []localFrame
+	localRunning bool
+
 	m *instruments // never nil
 
 	writePool  sync.Pool // websocket write buffers (unused by prepared writes; avoids per-connection ones)
@@ -71,6 +78,11 @@ type Hub struct {
 }
 
 var _ app.Publisher = (*Hub)(nil)
+
+type localFrame struct {
+	slug string
+	f    *frame
+}
 
 type outMsg struct {
 	slug    string
@@ -175,11 +187,11 @@ func (h *Hub) signalChanged() {
 }
 
 // Publish implements app.Publisher: each envelope is encoded once,
-// delivered at once to this node's viewers (in seq order, held back if
-// an earlier seq is still missing) and queued for the broker. It never
-// blocks on viewers or on the broker; what the broker loses, other nodes
-// fetch from the log. Envelopes without Event or Seq are logged and
-// dropped.
+// queued for this node's viewers (delivered in seq order, held back if
+// an earlier seq is still missing) and for the broker. It returns at once,
+// waiting neither for viewers nor for the broker; what the broker loses,
+// other nodes fetch from the log. Envelopes without Event or Seq are
+// logged and dropped.
 func (h *Hub) Publish(_ context.Context, envs ...app.Envelope) {
 	for _, env := range envs {
 		if env.Event == "" || env.Seq < 1 {
@@ -191,12 +203,46 @@ func (h *Hub) Publish(_ context.Context, envs ...app.Envelope) {
 			h.log.Error("realtime: publish", "err", err)
 			continue
 		}
-		if ev := h.lookup(env.Event); ev != nil {
-			ev.mu.Lock()
-			ev.offerLocked(f)
-			ev.mu.Unlock()
-		}
 		h.send(env.Event, encodePayload(payloadDurable, h.cfg.NodeID, f.json))
+		h.deliverLocal(env.Event, f)
+	}
+}
+
+// deliverLocal queues f for this node's viewers of the event, starting
+// the delivering goroutine when none runs.
+func (h *Hub) deliverLocal(slug string, f *frame) {
+	if h.lookup(slug) == nil {
+		return // nobody here follows the event
+	}
+	h.localMu.Lock()
+	defer h.localMu.Unlock()
+	h.local = append(h.local, localFrame{slug, f})
+	if !h.localRunning {
+		h.localRunning = true
+		go h.localLoop()
+	}
+}
+
+// localLoop delivers queued local frames in the order they were
+// published, and ends when the queue is empty.
+func (h *Hub) localLoop() {
+	for {
+		h.localMu.Lock()
+		batch := h.local
+		h.local = nil
+		if len(batch) == 0 {
+			h.localRunning = false
+			h.localMu.Unlock()
+			return
+		}
+		h.localMu.Unlock()
+		for _, x := range batch {
+			if ev := h.lookup(x.slug); ev != nil {
+				ev.mu.Lock()
+				ev.offerLocked(x.f)
+				ev.mu.Unlock()
+			}
+		}
 	}
 }
 

@@ -79,6 +79,7 @@ func (v *viewer) streamSSE(w *bufio.Writer) {
 		batch := v.q
 		v.q = nil
 		v.pingQueued = false
+		gen := v.gen
 		closing, code, reason := v.closing, v.closeCode, v.closeReason
 		v.mu.Unlock()
 		if closing {
@@ -106,7 +107,7 @@ func (v *viewer) streamSSE(w *bufio.Writer) {
 			}
 			return
 		}
-		v.written(batch, n)
+		v.written(batch, gen, n)
 	}
 }
 

@@ -2,8 +2,10 @@ package realtime
 
 import (
 	"errors"
+	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -13,12 +15,23 @@ import (
 // close frame, and bounds writing the close frame itself.
 const closeGrace = time.Second
 
-// viewer is one connection (websocket or SSE). The event delivers by
-// appending shared frames to q; a single writer drains it. For websockets
-// the writer goroutine exists only while q is non-empty (started by the
-// enqueue that finds it idle, ending when q is empty), so an idle viewer
-// costs no goroutine besides its reader; for SSE the stream goroutine
-// that fasthttp runs is the writer and waits on wake.
+// viewer is one connection (websocket or SSE). The event delivers shared,
+// pre-encoded frames to it.
+//
+// Websocket: a viewer whose socket is idle (nothing queued, no writer
+// running) is written to directly by the delivering goroutine, with one
+// non-blocking write(2) of the whole frame — the common case, costing no
+// goroutine, channel, timer or deadline. Whatever the socket does not
+// take at once (a slow or congested client) goes on q, and a writer
+// goroutine, started then and ending when q is empty, finishes it with
+// blocking writes under a deadline. Every byte this server sends on the
+// connection goes through these two paths, one at a time (v.mu and the
+// writing flag), so frames never interleave: pongs and close replies to
+// the client are queued here too (see serveWS). An idle viewer costs no
+// goroutine besides its reader.
+//
+// SSE: the stream goroutine that fasthttp runs is the writer and waits
+// on wake.
 type viewer struct {
 	h      *Hub
 	region string
@@ -26,6 +39,7 @@ type viewer struct {
 	bucket uint8           // ping bucket, see Hub.sweep
 	ws     *websocket.Conn // nil for SSE
 	nc     net.Conn        // the raw connection, to force it closed
+	raw    syscall.RawConn // nc's descriptor for direct writes; nil: always queue
 	wake   chan struct{}   // SSE: signalled when there is something to do
 
 	ev *eventState // set once by start, under the event's lock
@@ -34,6 +48,7 @@ type viewer struct {
 	q           []*frame
 	qBytes      int   // bytes of q not yet written
 	grace       int   // bytes at the head of q that do not count against the bound
+	gen         int   // bumped when q is replaced, so a batch taken before does not count against the new q
 	after       int64 // durable frames with seq ≤ after are skipped
 	writing     bool  // a websocket writer goroutine is running
 	pingQueued  bool
@@ -76,26 +91,100 @@ func (v *viewer) enqueue(f *frame) bool {
 		v.h.m.dropQueueFull.Add(1)
 		return false
 	}
+	if v.ws != nil && !v.writing && len(v.q) == 0 {
+		return v.writeNowLocked(f)
+	}
 	v.q = append(v.q, f)
 	v.qBytes += f.size()
 	v.kickLocked()
 	return true
 }
 
-// reset replaces whatever v had queued with snapshot f (event reset).
+// writeNowLocked writes f straight to the idle socket without blocking
+// and queues what the socket did not take for the writer goroutine. It
+// returns false when the connection failed.
+func (v *viewer) writeNowLocked(f *frame) bool {
+	n, err := v.tryWrite(f.wire)
+	if err != nil {
+		v.failLocked()
+		return false
+	}
+	if n == len(f.wire) {
+		return true
+	}
+	rest := &frame{kind: kindPartial, wire: f.wire[n:]}
+	v.q = append(v.q, rest)
+	v.qBytes += len(rest.wire)
+	v.kickLocked()
+	return true
+}
+
+// tryWrite writes as much of b as the socket takes now, without waiting.
+// An error means the connection is broken.
+func (v *viewer) tryWrite(b []byte) (n int, err error) {
+	if v.raw == nil {
+		return 0, nil
+	}
+	werr := v.raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, e := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			switch {
+			case e == syscall.EINTR:
+				continue
+			case e == syscall.EAGAIN:
+				return true // full: the writer goroutine waits for room
+			case e != nil:
+				err = e
+				return true
+			case m == 0:
+				err = io.ErrUnexpectedEOF
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
+}
+
+// reset replaces whatever v had queued with snapshot f (event reset). A
+// frame already begun on the wire is finished first.
 func (v *viewer) reset(f *frame) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closing {
 		return false
 	}
-	clear(v.q)
-	v.q = append(v.q[:0], f)
-	v.qBytes, v.grace = f.size(), f.size()
+	tail := v.keepTailLocked()
+	v.q = append(v.q, f)
+	v.qBytes, v.grace = tail+f.size(), tail+f.size()
 	v.pingQueued = false
 	v.after = f.seq
 	v.kickLocked()
 	return true
+}
+
+// keepTailLocked empties q except for a frame begun on the wire at its
+// head (which must be finished, or the stream is corrupt) and returns
+// the bytes it keeps.
+func (v *viewer) keepTailLocked() int {
+	v.gen++
+	var tail *frame
+	if len(v.q) > 0 && v.q[0].kind == kindPartial {
+		tail = v.q[0]
+	}
+	clear(v.q)
+	v.q = v.q[:0]
+	if tail == nil {
+		return 0
+	}
+	v.q = append(v.q, tail)
+	return tail.size()
 }
 
 // marker queues a ping (websocket) or heartbeat (SSE) unless one is
@@ -106,12 +195,35 @@ func (v *viewer) marker() {
 	if v.closing || v.pingQueued {
 		return
 	}
-	v.pingQueued = true
-	if v.ws != nil {
-		v.q = append(v.q, pingFrame)
-	} else {
+	if v.ws == nil {
+		v.pingQueued = true
 		v.q = append(v.q, heartbeatFrame)
+		v.kickLocked()
+		return
 	}
+	if !v.writing && len(v.q) == 0 {
+		v.writeNowLocked(pingFrame)
+		return
+	}
+	v.pingQueued = true
+	v.q = append(v.q, pingFrame)
+	v.kickLocked()
+}
+
+// control queues a control frame the client's frames call for (a pong,
+// or the reply to its close) and writes it at once when the socket is
+// idle.
+func (v *viewer) control(f *frame) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closing {
+		return
+	}
+	if !v.writing && len(v.q) == 0 {
+		v.writeNowLocked(f)
+		return
+	}
+	v.q = append(v.q, f)
 	v.kickLocked()
 }
 
@@ -129,8 +241,8 @@ func (v *viewer) closeLocked(code int, reason string) {
 	}
 	v.closing = true
 	v.closeCode, v.closeReason = code, reason
-	clear(v.q)
-	v.q, v.qBytes, v.grace = nil, 0, 0
+	tail := v.keepTailLocked()
+	v.qBytes, v.grace = tail, tail
 	v.kickLocked()
 }
 
@@ -151,33 +263,37 @@ func (v *viewer) kickLocked() {
 
 // take hands the writer the queued frames, or the close to send; it stops
 // the writer (returns ok false) when there is nothing left to do.
-func (v *viewer) take() (batch []*frame, closeCode int, closeReason string, ok bool) {
+func (v *viewer) take() (batch []*frame, gen int, closeCode int, closeReason string, ok bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	gen = v.gen
 	batch, v.q = v.q, nil
 	v.pingQueued = false
+	if len(batch) > 0 && (!v.closing || batch[0].kind == kindPartial) {
+		if v.closing { // only the frame begun on the wire, then the close
+			batch = batch[:1]
+		}
+		return batch, gen, 0, "", true
+	}
 	if v.closing && v.closeCode != 0 {
 		closeCode, closeReason = v.closeCode, v.closeReason
 		v.closeCode = 0
-		return nil, closeCode, closeReason, true
-	}
-	if len(batch) > 0 && !v.closing {
-		return batch, 0, "", true
+		return nil, gen, closeCode, closeReason, true
 	}
 	v.writing = false
 	if v.done != nil {
 		close(v.done)
 	}
-	return nil, 0, "", false
+	return nil, gen, 0, "", false
 }
 
-// written accounts n bytes as sent and returns the batch's array for
-// reuse when the queue is still empty.
-func (v *viewer) written(batch []*frame, n int) {
+// written accounts n bytes of a batch taken at generation gen as sent
+// and returns the batch's array for reuse when the queue is still empty.
+func (v *viewer) written(batch []*frame, gen, n int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.closing {
-		return
+	if v.closing || gen != v.gen {
+		return // q was replaced meanwhile; its count does not include the batch
 	}
 	v.qBytes -= n
 	v.grace = max(0, v.grace-n)
@@ -198,20 +314,25 @@ func isTimeout(err error) bool {
 // the reader ends too.
 func (v *viewer) fail() {
 	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.failLocked()
+}
+
+func (v *viewer) failLocked() {
 	v.closing = true
 	v.closeCode = 0
 	clear(v.q)
-	v.q = nil
-	v.mu.Unlock()
+	v.q, v.qBytes, v.grace = nil, 0, 0
 	_ = v.nc.Close()
 }
 
-// writeLoop is the websocket writer: the only goroutine that writes data
-// frames to v.ws (WriteControl for ping and close is allowed beside the
-// reader's own control replies).
+// writeLoop is the websocket writer for what the socket did not take at
+// once: it writes the queue with blocking writes, each batch under
+// WriteTimeout, and ends when the queue is empty. While it runs, nobody
+// else writes to the connection.
 func (v *viewer) writeLoop() {
 	for {
-		batch, code, reason, ok := v.take()
+		batch, gen, code, reason, ok := v.take()
 		if !ok {
 			return
 		}
@@ -219,34 +340,33 @@ func (v *viewer) writeLoop() {
 			v.sendClose(code, reason)
 			continue
 		}
-		deadline := time.Now().Add(v.h.cfg.WriteTimeout)
-		_ = v.ws.SetWriteDeadline(deadline)
+		_ = v.nc.SetWriteDeadline(time.Now().Add(v.h.cfg.WriteTimeout))
 		n := 0
+		var err error
 		for _, f := range batch {
-			var err error
-			if f.kind == kindPing {
-				err = v.ws.WriteControl(websocket.PingMessage, nil, deadline)
-			} else {
-				err = v.ws.WritePreparedMessage(f.pm)
-				n += f.size()
-			}
-			if err != nil {
-				if isTimeout(err) {
-					v.h.m.dropWrite.Add(1)
-				}
-				v.fail()
+			if _, err = v.nc.Write(f.wire); err != nil {
 				break
 			}
+			n += f.size()
 		}
-		v.written(batch, n)
+		// No deadline left behind: direct writes refuse to run once one
+		// has passed.
+		_ = v.nc.SetWriteDeadline(time.Time{})
+		if err != nil {
+			if isTimeout(err) {
+				v.h.m.dropWrite.Add(1)
+			}
+			v.fail()
+		}
+		v.written(batch, gen, n)
 	}
 }
 
 // sendClose writes a close frame and gives the client closeGrace to
 // answer before the reader gives up.
 func (v *viewer) sendClose(code int, reason string) {
-	msg := websocket.FormatCloseMessage(code, reason)
-	if err := v.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace)); err != nil {
+	_ = v.nc.SetWriteDeadline(time.Now().Add(closeGrace))
+	if _, err := v.nc.Write(wsFrame(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason))); err != nil {
 		_ = v.nc.Close()
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -41,8 +42,10 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 	}, fws.Config{
 		HandshakeTimeout: 10 * time.Second,
 		// Origins are checked before the upgrade, with our own error shape.
-		Origins:         []string{"*"},
-		ReadBufferSize:  h.cfg.ReadBufferSize,
+		Origins:        []string{"*"},
+		ReadBufferSize: h.cfg.ReadBufferSize,
+		// The hub writes frames itself (see viewer); the library writes
+		// only on handshake failures and protocol errors.
 		WriteBufferSize: 1024,
 		WriteBufferPool: &h.writePool,
 	})
@@ -97,6 +100,23 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 		ws:     ws,
 		nc:     rawConn(ws.NetConn()),
 	}
+	if sc, ok := v.nc.(syscall.Conn); ok {
+		v.raw, _ = sc.SyscallConn()
+	}
+	// Replies the client's frames call for go through v's writers, like
+	// everything else this server sends: the library writing them itself
+	// could split a frame the hub has begun.
+	ws.SetPingHandler(func(data string) error {
+		v.control(&frame{kind: kindControl, wire: wsFrame(websocket.PongMessage, []byte(data))})
+		return nil
+	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		v.control(&frame{kind: kindControl, wire: wsFrame(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))})
+		return nil
+	})
 	if !h.track() {
 		closeNow(ws, CloseServiceRestart, ReasonServiceRestart)
 		return
