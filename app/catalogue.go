@@ -171,8 +171,12 @@ func (s *Service) DeleteAchievement(ctx context.Context, p Principal, id int64) 
 }
 
 // showcaseEnvelopes appends showcase.updated for every session whose
-// run-of-show includes one of the changed achievements.
+// run-of-show includes one of the changed achievements; each carries the
+// changed achievements its run-of-show uses, so viewers update their map.
 func (s *Service) showcaseEnvelopes(ctx context.Context, r Repo, eventID int64, changed map[int64]bool) ([]Envelope, error) {
+	if len(changed) == 0 {
+		return nil, nil
+	}
 	ag, err := loadAgenda(ctx, r, eventID, s.Now())
 	if err != nil {
 		return nil, err
@@ -180,11 +184,13 @@ func (s *Service) showcaseEnvelopes(ctx context.Context, r Repo, eventID int64, 
 	var achievements []Achievement
 	var envs []Envelope
 	for _, se := range ag.Sessions {
-		hit := false
+		hit := map[int64]bool{}
 		for _, sl := range ag.Slots[se.ID] {
-			hit = hit || changed[sl.AchievementID]
+			if changed[sl.AchievementID] {
+				hit[sl.AchievementID] = true
+			}
 		}
-		if !hit {
+		if len(hit) == 0 {
 			continue
 		}
 		if achievements == nil {
@@ -192,7 +198,9 @@ func (s *Service) showcaseEnvelopes(ctx context.Context, r Repo, eventID int64, 
 				return nil, err
 			}
 		}
-		env, err := r.AppendLive(ctx, eventID, TypeShowcaseUpdated, buildShowcase(ag, se.ID, achievements))
+		live := liveShowcase(ag, se.ID)
+		live.Achievements = pickAchievements(achievements, hit)
+		env, err := r.AppendLive(ctx, eventID, TypeShowcaseUpdated, live)
 		if err != nil {
 			return nil, err
 		}

@@ -26,12 +26,14 @@ type StageNow struct {
 }
 
 // LiveState is the data of a snapshot envelope: everything a viewer page
-// needs to draw itself.
+// needs to draw itself. Showcases name achievements by id; Achievements
+// holds, once each, every achievement they use, for the client's map.
 type LiveState struct {
 	Event         Event          `json:"event"`
 	Sessions      []Session      `json:"sessions"`
 	Stages        []StageNow     `json:"stages"`
-	Showcases     []Showcase     `json:"showcases"`
+	Showcases     []LiveShowcase `json:"showcases"`
+	Achievements  []Achievement  `json:"achievements"`
 	Announcements []Announcement `json:"announcements"`
 	Attendance    Attendance     `json:"attendance"`
 	Presence      map[string]int `json:"presence"`
@@ -71,12 +73,13 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 		}
 		st.Sessions = ag.Sessions
 		st.Stages = stagesNow(ag)
-		st.Showcases = []Showcase{}
+		st.Showcases = []LiveShowcase{}
 		for _, se := range ag.Sessions {
 			if len(ag.Slots[se.ID]) > 0 {
-				st.Showcases = append(st.Showcases, *buildShowcase(ag, se.ID, achievements))
+				st.Showcases = append(st.Showcases, liveShowcase(ag, se.ID))
 			}
 		}
+		st.Achievements = pickAchievements(achievements, usedAchievements(ag))
 		anns, err := r.ListAnnouncements(ctx, eventID, 200)
 		if err != nil {
 			return err

@@ -171,6 +171,9 @@ func (s *Service) Showcase(ctx context.Context, sessionID int64) (*Showcase, err
 	return buildShowcase(ag, sessionID, achievements), nil
 }
 
+// buildShowcase is a session's run-of-show as the organizers' REST
+// endpoints return it: the session and every slot with its achievement
+// embedded. Live envelopes carry the smaller LiveShowcase instead.
 func buildShowcase(ag *Agenda, sessionID int64, achievements []Achievement) *Showcase {
 	byID := make(map[int64]*Achievement, len(achievements))
 	for i := range achievements {
@@ -188,4 +191,81 @@ func buildShowcase(ag *Agenda, sessionID int64, achievements []Achievement) *Sho
 	}
 	out.Current, out.Next = CurrentAndNext(out.Slots)
 	return out
+}
+
+// LiveShowcase is a session's run-of-show as live envelopes carry it
+// (showcase.updated, and within snapshot and schedule.shifted). It is
+// small because it is the frame sent to every viewer each time an
+// organizer presses Next: the session is named by id (session.updated,
+// or the snapshot or schedule.shifted around it, carries the whole
+// session), each slot is a SlotRow naming its achievement by id, and only
+// the presenting and the next slot come whole, with every planned and
+// expected time. Achievements lists the achievements a client may not
+// have yet: those a catalogue change altered and those a replaced
+// run-of-show newly uses; empty otherwise. A client keeps an achievement
+// map filled from the snapshot's achievements and from this list.
+type LiveShowcase struct {
+	SessionID    int64         `json:"session_id"`
+	Slots        []SlotRow     `json:"slots"`
+	Current      *Slot         `json:"current"`
+	Next         *Slot         `json:"next"`
+	Achievements []Achievement `json:"achievements,omitempty"`
+}
+
+// SlotRow is one line of a run-of-show in a LiveShowcase: what a viewer's
+// run-of-show list shows of a slot. The whole slot (planned times,
+// expected end, actual times) is in LiveShowcase.Current and Next for the
+// two slots that show them, and in the REST run-of-show for all.
+type SlotRow struct {
+	ID            int64     `json:"id"`
+	AchievementID int64     `json:"achievement_id"`
+	Position      int       `json:"position"`
+	State         string    `json:"state"`
+	ExpectedStart time.Time `json:"expected_start"`
+}
+
+// liveShowcase builds the LiveShowcase of a session from the agenda;
+// Achievements is left empty for the caller to fill.
+func liveShowcase(ag *Agenda, sessionID int64) LiveShowcase {
+	slots := ag.Slots[sessionID]
+	out := LiveShowcase{SessionID: sessionID, Slots: make([]SlotRow, len(slots))}
+	for i, sl := range slots {
+		out.Slots[i] = SlotRow{ID: sl.ID, AchievementID: sl.AchievementID, Position: sl.Position, State: sl.State, ExpectedStart: sl.ExpectedStart}
+	}
+	cur, next := CurrentAndNext(slots)
+	if cur != nil {
+		c := *cur
+		c.Achievement = nil
+		out.Current = &c
+	}
+	if next != nil {
+		n := *next
+		n.Achievement = nil
+		out.Next = &n
+	}
+	return out
+}
+
+// pickAchievements returns the achievements whose ids are in ids, in the
+// order of all (by id, as the store lists them). Never nil.
+func pickAchievements(all []Achievement, ids map[int64]bool) []Achievement {
+	out := []Achievement{}
+	for _, a := range all {
+		if ids[a.ID] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// usedAchievements returns the ids of the achievements the agenda's
+// run-of-shows use.
+func usedAchievements(ag *Agenda) map[int64]bool {
+	ids := map[int64]bool{}
+	for _, slots := range ag.Slots {
+		for _, sl := range slots {
+			ids[sl.AchievementID] = true
+		}
+	}
+	return ids
 }

@@ -20,10 +20,11 @@ type editOutcome struct {
 
 // ScheduleShift is the data of a schedule.shifted envelope: the sessions
 // whose expected times moved and, for those with a run-of-show, their
-// slots with the new expected times.
+// slots with the new expected times (no achievements: a shift changes
+// none, and the client has those the run-of-show uses).
 type ScheduleShift struct {
-	Sessions  []Session  `json:"sessions"`
-	Showcases []Showcase `json:"showcases"`
+	Sessions  []Session      `json:"sessions"`
+	Showcases []LiveShowcase `json:"showcases"`
 }
 
 // editSession runs one organizer action on a session in a transaction:
@@ -90,14 +91,20 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 		}
 		envs = append(envs, env)
 		// A session with a run-of-show sends it whole after every action:
-		// even a pause or a resume moves its slots' expected times.
+		// even a pause or a resume moves its slots' expected times. The
+		// live envelope is the slim LiveShowcase; the organizer's answer
+		// embeds the achievements.
 		if outcome.replaced || len(after.Slots[sessionID]) > 0 || len(prior0Slots) > 0 {
 			achievements, err := r.ListAchievements(ctx, sess.EventID)
 			if err != nil {
 				return err
 			}
 			show = buildShowcase(after, sessionID, achievements)
-			if env, err = r.AppendLive(ctx, sess.EventID, TypeShowcaseUpdated, show); err != nil {
+			live := liveShowcase(after, sessionID)
+			if outcome.replaced {
+				live.Achievements = pickAchievements(achievements, newlyUsed(before, after, sessionID))
+			}
+			if env, err = r.AppendLive(ctx, sess.EventID, TypeShowcaseUpdated, live); err != nil {
 				return err
 			}
 			envs = append(envs, env)
@@ -117,6 +124,20 @@ func (s *Service) editSession(ctx context.Context, p Principal, sessionID int64,
 	}
 	s.pub.Publish(ctx, envs...)
 	return show, nil
+}
+
+// newlyUsed returns the ids of the achievements the session's
+// run-of-show uses in after that no run-of-show used in before: the ones a
+// viewer's achievement map may lack.
+func newlyUsed(before, after *Agenda, sessionID int64) map[int64]bool {
+	had := usedAchievements(before)
+	ids := map[int64]bool{}
+	for _, sl := range after.Slots[sessionID] {
+		if !had[sl.AchievementID] {
+			ids[sl.AchievementID] = true
+		}
+	}
+	return ids
 }
 
 // sessionOf returns the session of an edit's result.

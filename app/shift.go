@@ -36,19 +36,11 @@ func announceShifts(ctx context.Context, r Repo, eventID int64, ag *Agenda) ([]E
 	if len(shifted) == 0 {
 		return nil, nil
 	}
-	shift := ScheduleShift{Sessions: shifted, Showcases: []Showcase{}}
-	var achievements []Achievement
+	shift := ScheduleShift{Sessions: shifted, Showcases: []LiveShowcase{}}
 	for _, se := range shifted {
-		if len(ag.Slots[se.ID]) == 0 {
-			continue
+		if len(ag.Slots[se.ID]) > 0 {
+			shift.Showcases = append(shift.Showcases, liveShowcase(ag, se.ID))
 		}
-		if achievements == nil {
-			var err error
-			if achievements, err = r.ListAchievements(ctx, eventID); err != nil {
-				return nil, err
-			}
-		}
-		shift.Showcases = append(shift.Showcases, *buildShowcase(ag, se.ID, achievements))
 	}
 	env, err := r.AppendLive(ctx, eventID, TypeScheduleShifted, shift)
 	if err != nil {

@@ -262,6 +262,7 @@ var enums = map[string][]string{
 	"Session.state":              {app.StateScheduled, app.StateLive, app.StatePaused, app.StateEnded, app.StateCancelled},
 	"Session.mode":               {app.ModeOnsite, app.ModeOnline, app.ModeHybrid},
 	"Slot.state":                 {app.SlotPending, app.SlotPresenting, app.SlotDone, app.SlotSkipped},
+	"SlotRow.state":              {app.SlotPending, app.SlotPresenting, app.SlotDone, app.SlotSkipped},
 	"StageNow.state":             {"", app.StateScheduled, app.StateLive, app.StatePaused},
 	"Achievement.presenter_mode": {app.PresenterOnsite, app.PresenterRemote},
 	"ScanAnswer.result":          {app.ResultCheckedIn, app.ResultAlreadyCheckedIn, app.ResultRejected},
@@ -281,6 +282,8 @@ var typeDocs = map[string]string{
 	"Session":          "One agenda item with planned and expected times (RFC 3339, UTC).",
 	"Slot":             "One achievement's turn in a showcase session.",
 	"Showcase":         "A session's run-of-show: its slots with planned and expected times, the presenting slot and the next.",
+	"LiveShowcase":     "A session's run-of-show as live envelopes carry it (showcase.updated, snapshot, schedule.shifted): slot rows naming their achievement by id, the presenting and the next slot whole (without achievement). Resolve achievement ids in the snapshot's achievements and in the achievements of later showcase.updated envelopes.",
+	"SlotRow":          "One line of a live run-of-show: the slot, its achievement's id, its state and expected start.",
 	"Achievement":      "One scientific or technological achievement of the showcase catalogue.",
 	"Announcement":     "A trilingual message to viewers.",
 	"AttendeeView":     "An attendee with the ticket text and check-in state.",
@@ -304,10 +307,12 @@ var typeDocs = map[string]string{
 
 // fieldDocs describe single fields, by Component.field.
 var fieldDocs = map[string]string{
-	"Event.public_key":       "Ed25519 key verifying this event's tickets, standard base64.",
-	"Envelope.seq":           "Position in the event's live log; 0 for volatile messages.",
-	"Envelope.data":          "The payload; its shape depends on type (snapshot: LiveState).",
-	"Session.stream_links":   "Live stream per region (cn, hu, …); \"default\" serves regions without their own.",
-	"LogPage.more":           "Whether envelopes after the last one returned exist (ask again with since = the last seq).",
-	"ErrorDetail.request_id": "The X-Request-ID of the request.",
+	"Event.public_key":          "Ed25519 key verifying this event's tickets, standard base64.",
+	"Envelope.seq":              "Position in the event's live log; 0 for volatile messages.",
+	"Envelope.data":             "The payload; its shape depends on type (snapshot: LiveState; showcase.updated: LiveShowcase; schedule.shifted: {sessions, showcases: [LiveShowcase]}).",
+	"LiveState.achievements":    "Every achievement the showcases name, once each: the client's achievement map.",
+	"LiveShowcase.achievements": "Achievements the client may not have: those a catalogue change altered and those a replaced run-of-show newly uses; absent otherwise. Add them to the achievement map.",
+	"Session.stream_links":      "Live stream per region (cn, hu, …); \"default\" serves regions without their own.",
+	"LogPage.more":              "Whether envelopes after the last one returned exist (ask again with since = the last seq).",
+	"ErrorDetail.request_id":    "The X-Request-ID of the request.",
 }

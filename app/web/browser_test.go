@@ -84,6 +84,68 @@ func TestConsoleNextReachesViewer(t *testing.T) {
 		fmt.Sprintf(`document.querySelector('#ctl-now .ctl-title')?.dataset.slot === '%d'`, after.Current.ID))
 }
 
+// TestViewerResolvesAchievements: live envelopes name achievements by id
+// (docs/api.md "Run-of-shows in live envelopes"); the live page, its
+// hall-screen mode and the console show the titles from the map the
+// snapshot filled, follow Next, and show a renamed achievement at once
+// when the catalogue changes under a viewer that is already open.
+func TestViewerResolvesAchievements(t *testing.T) {
+	srv := startServer(t)
+	showcase := srv.showcaseID()
+	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/start", showcase), nil, nil)
+	sc := srv.showcase(showcase)
+
+	b := newBrowser(t)
+	viewer := newTab(t, b)
+	hall := newTab(t, b)
+	organizer := newTab(t, b)
+	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
+	do(t, hall, 20*time.Second, "open the hall screen", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?screen=1&lang=en"))
+	login(t, organizer, srv.url, "/console", organizerName, organizerPassword, "/console")
+
+	titles := func(slots []app.Slot) string {
+		var out []string
+		for _, sl := range slots {
+			out = append(out, sl.Achievement.Title.EN)
+		}
+		return jsString(strings.Join(out, "\n"))
+	}
+	rosTitles := `[...document.querySelectorAll('#ros .ros-title')].map((e) => e.textContent).join('\n')`
+	showing := func(sc app.Showcase) string {
+		return fmt.Sprintf(`document.querySelector('#conn').dataset.state === 'live' && document.querySelector('#now-title')?.textContent === %s &&
+			document.querySelector('#next-title')?.textContent === %s && %s === %s &&
+			document.querySelector('.now .meta .presenter')?.textContent.endsWith(%s)`,
+			jsString(sc.Current.Achievement.Title.EN), jsString(sc.Next.Achievement.Title.EN), rosTitles, titles(sc.Slots),
+			jsString(sc.Current.Achievement.Presenter))
+	}
+	waitFor(t, viewer, 10*time.Second, "the viewer to show the titles of now, next and the run-of-show", showing(sc))
+	waitFor(t, hall, 10*time.Second, "the hall screen to show now and next with the second language",
+		fmt.Sprintf(`document.querySelector('#now-title')?.textContent === %s && document.querySelector('.now .alt-title')?.textContent === %s &&
+			document.querySelector('#next-title')?.textContent === %s`,
+			jsString(sc.Current.Achievement.Title.EN), jsString(sc.Current.Achievement.Title.ZH), jsString(sc.Next.Achievement.Title.EN)))
+	waitFor(t, organizer, 10*time.Second, "the console to show the titles",
+		fmt.Sprintf(`document.querySelector('#ctl-now .ctl-title')?.textContent === %s && document.querySelector('#ctl-next .ctl-title')?.textContent === %s`,
+			jsString(sc.Current.Achievement.Title.EN), jsString(sc.Next.Achievement.Title.EN)))
+
+	// Next: the slim showcase.updated moves every page to the next item.
+	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/showcase/advance", showcase), map[string]int64{"expected_slot_id": sc.Current.ID}, nil)
+	sc = srv.showcase(showcase)
+	waitFor(t, viewer, 5*time.Second, "the viewer to show the next item", showing(sc))
+
+	// A catalogue edit of the item on stage: showcase.updated carries the
+	// changed achievement, and every page shows the new title and presenter.
+	renamed := "Renamed while on stage"
+	srv.call("PATCH", fmt.Sprintf("/api/v1/achievements/%d", sc.Current.AchievementID),
+		map[string]any{"title": map[string]string{"en": renamed}, "presenter": "Dr. Új Előadó"}, nil)
+	sc = srv.showcase(showcase)
+	if sc.Current.Achievement.Title.EN != renamed {
+		t.Fatalf("the edit did not take: %q", sc.Current.Achievement.Title.EN)
+	}
+	waitFor(t, viewer, 5*time.Second, "the viewer to show the renamed item", showing(sc))
+	waitFor(t, hall, 5*time.Second, "the hall screen to show the renamed item", `document.querySelector('#now-title')?.textContent === `+jsString(renamed))
+	waitFor(t, organizer, 5*time.Second, "the console to show the renamed item", `document.querySelector('#ctl-now .ctl-title')?.textContent === `+jsString(renamed))
+}
+
 // TestConsoleStaleNext: a console that missed another organizer's moves
 // (its live connection is down, plain requests still go through) sends a
 // stale Next; the server refuses it and the console says plainly who is

@@ -257,7 +257,7 @@ function renderControl() {
   keyed(picker, `${currentLang()}|${all.map((x) => x.session.id).join(',')}|${sc ? sc.session.id : 0}`, () => all.map((x) => h('option', {
     value: x.session.id, selected: sc && x.session.id === sc.session.id,
   }, pick(x.session.title))));
-  const zsKey = zones().map((z) => z.tz).join(',');
+  const zsKey = `${zones().map((z) => z.tz).join(',')}|${state.catalogue}`;
   const slotKey = (x) => (x ? `${x.id}:${x.state}:${x.expected_start}:${x.expected_end}` : '-');
   keyed($('#ctl-now'), `${currentLang()}|${zsKey}|${sc ? slotKey(sc.current) : '-'}`, () => slotBlock(sc && sc.current, 'now'));
   keyed($('#ctl-next'), `${currentLang()}|${zsKey}|${sc ? slotKey(sc.next) : '-'}`, () => slotBlock(sc && sc.next, 'next'));

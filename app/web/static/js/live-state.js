@@ -2,6 +2,13 @@
 // a snapshot, kept current by envelopes of the wire protocol. Durable
 // envelopes carry whole objects, so applying one twice is harmless; the
 // seq check below still drops duplicates and notices gaps.
+//
+// Run-of-shows arrive slim (docs/api.md "Live updates"): each slot names
+// its achievement by achievement_id, and the achievements come once, in
+// the snapshot's achievements and in a showcase.updated's achievements
+// when the catalogue changed. The state keeps them in a map and gives
+// every slot it hands out its achievement, so pages read
+// slot.achievement as they would from the REST run-of-show.
 
 /** Results of LiveState.accept. */
 export const APPLIED = 'applied';
@@ -13,6 +20,7 @@ const ACTIVE = new Set(['live', 'paused']);
 
 export class LiveState {
   constructor() {
+    this.catalogue = 0; // bumped whenever the achievement map changes; never reset, so page keys see every change
     this.reset();
   }
 
@@ -20,6 +28,7 @@ export class LiveState {
     this.event = null;
     this.sessions = new Map(); // id → Session
     this.showcases = new Map(); // session id → {session, slots, current, next}
+    this.achievements = new Map(); // id → Achievement
     this.announcements = new Map(); // id → Announcement
     this.attendance = null; // {checked_in, expected}
     this.presence = null; // {total, regions:{cn, hu, …}}
@@ -57,6 +66,7 @@ export class LiveState {
     this.reset();
     this.event = d.event || null;
     for (const s of d.sessions || []) this.sessions.set(s.id, s);
+    this.putAchievements(d.achievements);
     for (const sc of d.showcases || []) this.putShowcase(sc);
     for (const a of d.announcements || []) this.announcements.set(a.id, a);
     this.attendance = d.attendance || null;
@@ -103,13 +113,52 @@ export class LiveState {
     if (sc) sc.session = s;
   }
 
+  /**
+   * putShowcase stores a run-of-show. It takes both shapes: the live one
+   * (session_id, slots naming achievement_id, current and next whole,
+   * achievements the client may lack) and the REST one an organizer's
+   * action answers with (session, slots with the achievement embedded).
+   */
   putShowcase(sc) {
-    if (!sc || !sc.session) return;
-    const slots = (sc.slots || []).slice().sort((a, b) => a.position - b.position);
+    if (!sc) return;
+    const session = sc.session || this.sessions.get(sc.session_id);
+    if (!session || !session.id) return;
+    this.putAchievements(sc.achievements);
+    this.putAchievements((sc.slots || []).map((x) => x.achievement));
+    // The live shape's rows carry what a list shows; current and next
+    // carry every time, so they stand for their rows.
+    const whole = new Map();
+    for (const x of [sc.current, sc.next]) if (x) whole.set(x.id, x);
+    const slots = (sc.slots || []).map((x) => this.withAchievement(whole.get(x.id) || x))
+      .sort((a, b) => a.position - b.position);
     const cur = slots.find((x) => x.state === 'presenting') || null;
     const next = slots.find((x) => x.state === 'pending') || null;
-    this.showcases.set(sc.session.id, { session: sc.session, slots, current: cur, next });
-    this.sessions.set(sc.session.id, sc.session);
+    this.showcases.set(session.id, { session, slots, current: cur, next });
+    this.sessions.set(session.id, session);
+  }
+
+  /** putAchievements adds or replaces achievements in the map and, when
+   * one changed, gives every stored slot its current achievement. */
+  putAchievements(list) {
+    let changed = false;
+    for (const a of list || []) {
+      if (!a || !a.id) continue;
+      const old = this.achievements.get(a.id);
+      if (old && JSON.stringify(old) === JSON.stringify(a)) continue;
+      this.achievements.set(a.id, a);
+      changed = true;
+    }
+    if (!changed) return;
+    this.catalogue++;
+    for (const sc of this.showcases.values()) {
+      for (const x of sc.slots) x.achievement = this.achievements.get(x.achievement_id) || null;
+    }
+  }
+
+  /** withAchievement is a copy of slot with its achievement from the map. */
+  withAchievement(slot) {
+    const { achievement, ...rest } = slot;
+    return { ...rest, achievement: this.achievements.get(slot.achievement_id) || achievement || null };
   }
 
   /** sessionList is the agenda: planned start order, then id. */

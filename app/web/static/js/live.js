@@ -115,7 +115,7 @@ function renderStages() {
   const list = state.stages().filter((st) => st.session);
   const box = $('#stages');
   const zs = zones();
-  const key = [currentLang(), region, zs.map((z) => z.tz).join(','), list.map(stageSignature).join('/')].join('#');
+  const key = [currentLang(), region, zs.map((z) => z.tz).join(','), state.catalogue, list.map(stageSignature).join('/')].join('#');
   keyed(box, key, () => {
     if (!list.length) {
       return h('article', { class: 'stage' }, h('div', { class: 'now card now-ended' },
@@ -209,7 +209,7 @@ function renderRunOfShow() {
   const ol = $('#ros');
   const zs = rosZones();
   const sig = sc ? sc.slots.map((x) => `${x.id}:${x.state}:${x.expected_start}`).join(',') : '-';
-  const key = [currentLang(), zs.map((z) => z.tz).join(','), sc ? sc.session.id : 0, sig].join('#');
+  const key = [currentLang(), zs.map((z) => z.tz).join(','), state.catalogue, sc ? sc.session.id : 0, sig].join('#');
   setText($('#ros-sub'), sc ? `${pick(sc.session.title)} · ${t('live.items', { n: sc.slots.length })}` : t('live.noShowcase'));
   keyed($('#ros-head'), `${currentLang()}|${zs.map((z) => z.tz).join(',')}`, () => [
     h('span', { class: 'ros-pos' }, '#'),
