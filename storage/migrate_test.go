@@ -17,7 +17,7 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []int64{1}; !reflect.DeepEqual(got, want) {
+		if want := []int64{1, 2}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("applied: got %v, want %v", got, want)
 		}
 		for range 2 {
@@ -29,7 +29,7 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []int64{1}; !reflect.DeepEqual(got, want) {
+		if want := []int64{1, 2}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("applied after re-run: got %v, want %v", got, want)
 		}
 		// The schema is there: an event can be stored.
@@ -65,7 +65,7 @@ func TestMigrate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []int64{1}; !reflect.DeepEqual(got, want) {
+		if want := []int64{1, 2}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("applied: got %v, want %v", got, want)
 		}
 	})
