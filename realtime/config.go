@@ -68,9 +68,10 @@ type HubConfig struct {
 	// else is refused with 400. Region is always included. Zero: [Region].
 	KnownRegions []string
 	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed
-	// to open websockets; "*" allows any. Zero: same origin only, i.e. the
-	// Origin's host must equal the request's Host. A request without an
-	// Origin header (a non-browser client) is always allowed.
+	// to open websockets besides the node's own (the Origin's host equals
+	// the host the client asked for: Host, or X-Forwarded-Host from a
+	// trusted proxy); "*" allows any. A request without an Origin header (a
+	// non-browser client) is always allowed.
 	AllowedOrigins []string
 
 	// PingInterval is how often each websocket viewer is pinged. Zero: 25 s.

@@ -236,6 +236,7 @@ func TestHTTPErrorsBeforeUpgrade(t *testing.T) {
 		{"OtherOriginNotListed", strict, slug, "", "https://evil.example.com", 403},
 		{"ListedOrigin", strict, slug, "", "https://live.example.org", 101},
 		{"SameOrigin", n, slug, "", "http://" + n.addr, 101},
+		{"SameOriginWithList", strict, slug, "", "http://" + strict.addr, 101}, // the node's own pages need no listing
 		{"NoOrigin", n, slug, "", "", 101},
 	}
 	for _, tc := range cases {

@@ -90,15 +90,16 @@ func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
 	return p, nil
 }
 
-// originAllowed applies HubConfig.AllowedOrigins to the request.
+// originAllowed accepts a browser's connection from the node's own
+// origin — the host the client asked for, X-Forwarded-Host when a trusted
+// proxy sent it (Fiber's Hostname) — or from HubConfig.AllowedOrigins.
 func (h *Hub) originAllowed(c *fiber.Ctx) bool {
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin == "" {
 		return true // not a browser
 	}
-	if len(h.cfg.AllowedOrigins) == 0 {
-		u, err := url.Parse(origin)
-		return err == nil && strings.EqualFold(u.Host, string(c.Context().Host()))
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, c.Hostname()) {
+		return true
 	}
 	for _, o := range h.cfg.AllowedOrigins {
 		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
