@@ -363,14 +363,18 @@ func (s *Service) reject(ctx context.Context, c *CheckIn, reason string) (*ScanA
 // counted reports that the attendee has just checked in for the first
 // time.
 //
-// Most scans take no lock and no transaction: one query reads the
-// attendee, the scan id and the attendee's first check-in, one insert
-// stores the scan. A concurrent scan that decided on the same state is
+// Most scans are settled in a group with the scans arriving at the same
+// time (admitGrouped, checkin_batch.go). The others take no lock and no
+// transaction either: one query reads the attendee, the scan id and the
+// attendee's first check-in, one insert stores the scan. A concurrent scan that decided on the same state is
 // caught by the schema — the unique scan id, the one First per attendee —
 // as EConflict, and record decides again on the new state. Only a scan
 // earlier than the attendee's current first (it moves First, clearing the
 // old mark) runs in a transaction holding the attendee's row lock.
 func (s *Service) admit(ctx context.Context, c CheckIn, attendeeID string) (ans *ScanAnswer, counted bool, err error) {
+	if g := s.admitGrouped(c, attendeeID); g.handled {
+		return g.ans, g.counted, nil
+	}
 	ans, counted, movesFirst, err := s.decide(ctx, s.store, c, attendeeID, false)
 	if err != nil || !movesFirst {
 		return ans, counted, err
@@ -476,7 +480,8 @@ func (s *Service) replayOf(ctx context.Context, r Repo, c *CheckIn) (*ScanAnswer
 // attendance coalescer. The zero value is ready; the coalescer starts on
 // first use.
 type checkinDesk struct {
-	keys       sync.Map // event id → ed25519.PublicKey
+	groups     scanGroups // scans waiting for their group (checkin_batch.go)
+	keys       sync.Map   // event id → ed25519.PublicKey
 	once       sync.Once
 	attendance *coalescer
 }

@@ -67,6 +67,14 @@ type Repo interface {
 	// when none) and the attendee's check-in holding First (nil when
 	// none): what deciding a scan needs.
 	ScanState(ctx context.Context, eventID int64, scanID, attendeeID string) (a *Attendee, byScan, first *CheckIn, err error)
+	// ScanStates returns, in one query and without locks, the attendees
+	// with the given ids (unknown ones absent) and the check-in holding
+	// First of those that have one, by attendee id.
+	ScanStates(ctx context.Context, attendeeIDs []string) (map[string]*Attendee, map[string]*CheckIn, error)
+	// AddCheckInsIfNew inserts cs in one statement, skipping each a
+	// unique index refuses (scan id already recorded, or a second First),
+	// fills the IDs of those inserted and reports which were.
+	AddCheckInsIfNew(ctx context.Context, cs []*CheckIn) ([]bool, error)
 	// CheckInByScanID returns the event's check-in with scanID, or
 	// ENotFound.
 	CheckInByScanID(ctx context.Context, eventID int64, scanID string) (*CheckIn, error)

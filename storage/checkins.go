@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/hybridcon/hybridcon/app"
@@ -99,38 +100,21 @@ WHERE a.id = ?`, eventID, scanID, attendeeID).Rows()
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			ar                                   attendeeRow
-			cid, cEvent                          sql.NullInt64
-			cAttendee                            sql.NullString
-			cGate, cScan, cResult, cReason, cSrc sql.NullString
-			cScanned, cReceived                  sql.NullTime
-			cFirst                               sql.NullBool
-		)
-		if err := rows.Scan(&ar.ID, &ar.EventID, &ar.Name, &ar.Organization, &ar.Country, &ar.Email, &ar.ExternalID,
-			&ar.Category, &ar.Revoked, &ar.Sample, &ar.CreatedAt, &ar.UpdatedAt,
-			&cid, &cEvent, &cAttendee, &cGate, &cScan, &cScanned, &cReceived, &cResult, &cReason, &cSrc, &cFirst); err != nil {
+		at, c, err := scanAttendeeAndCheckIn(rows)
+		if err != nil {
 			return nil, nil, nil, s.fail(ctx, err, "look up scan", on{})
 		}
 		if a == nil {
-			at := ar.toApp()
-			a = &at
+			a = at
 		}
-		if !cid.Valid {
+		if c == nil {
 			continue
 		}
-		row := checkInRow{ID: cid.Int64, EventID: cEvent.Int64, Gate: cGate.String, ScanID: cScan.String,
-			ScannedAt: cScanned.Time, ReceivedAt: cReceived.Time, Result: cResult.String, Reason: cReason.String,
-			Source: cSrc.String, First: cFirst.Bool}
-		if cAttendee.Valid {
-			row.AttendeeID = &cAttendee.String
-		}
-		c := row.toApp()
 		if c.EventID == eventID && c.ScanID == scanID {
-			byScan = &c
+			byScan = c
 		}
 		if c.First && c.AttendeeID == a.ID {
-			first = &c
+			first = c
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -296,4 +280,122 @@ func (s *Store) ListCheckedIn(ctx context.Context, eventID int64) ([]app.Checked
 		}
 	}
 	return out, nil
+}
+
+// ScanStates returns, in one query and without locks, the attendees with
+// the given ids (unknown ids are absent) and, for those that hold one,
+// their check-in holding First: what deciding a group of scans needs.
+func (s *Store) ScanStates(ctx context.Context, attendeeIDs []string) (map[string]*app.Attendee, map[string]*app.CheckIn, error) {
+	attendees := make(map[string]*app.Attendee, len(attendeeIDs))
+	firsts := make(map[string]*app.CheckIn)
+	if len(attendeeIDs) == 0 {
+		return attendees, firsts, nil
+	}
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.event_id, a.name, a.organization, a.country, a.email, a.external_id,
+	a.category, a.revoked, a.sample, a.created_at, a.updated_at,
+	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first"
+FROM attendees a
+LEFT JOIN check_ins c ON c.attendee_id = a.id AND c."first"
+WHERE a.id IN ?`, attendeeIDs).Rows()
+	if err != nil {
+		return nil, nil, s.fail(ctx, err, "look up scans", on{})
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, c, err := scanAttendeeAndCheckIn(rows)
+		if err != nil {
+			return nil, nil, s.fail(ctx, err, "look up scans", on{})
+		}
+		attendees[a.ID] = a
+		if c != nil && c.First {
+			firsts[a.ID] = c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, s.fail(ctx, err, "look up scans", on{})
+	}
+	return attendees, firsts, nil
+}
+
+// scanAttendeeAndCheckIn reads one row of an attendee's columns followed
+// by a LEFT JOINed check-in's (nil when NULL), in the order ScanState and
+// ScanStates select them.
+func scanAttendeeAndCheckIn(rows *sql.Rows) (*app.Attendee, *app.CheckIn, error) {
+	var (
+		ar                                   attendeeRow
+		cid, cEvent                          sql.NullInt64
+		cAttendee                            sql.NullString
+		cGate, cScan, cResult, cReason, cSrc sql.NullString
+		cScanned, cReceived                  sql.NullTime
+		cFirst                               sql.NullBool
+	)
+	if err := rows.Scan(&ar.ID, &ar.EventID, &ar.Name, &ar.Organization, &ar.Country, &ar.Email, &ar.ExternalID,
+		&ar.Category, &ar.Revoked, &ar.Sample, &ar.CreatedAt, &ar.UpdatedAt,
+		&cid, &cEvent, &cAttendee, &cGate, &cScan, &cScanned, &cReceived, &cResult, &cReason, &cSrc, &cFirst); err != nil {
+		return nil, nil, err
+	}
+	a := ar.toApp()
+	if !cid.Valid {
+		return &a, nil, nil
+	}
+	row := checkInRow{ID: cid.Int64, EventID: cEvent.Int64, Gate: cGate.String, ScanID: cScan.String,
+		ScannedAt: cScanned.Time, ReceivedAt: cReceived.Time, Result: cResult.String, Reason: cReason.String,
+		Source: cSrc.String, First: cFirst.Bool}
+	if cAttendee.Valid {
+		row.AttendeeID = &cAttendee.String
+	}
+	c := row.toApp()
+	return &a, &c, nil
+}
+
+// AddCheckInsIfNew inserts cs in one statement, skipping each that a
+// unique index refuses (its scan id is already recorded in its event, or
+// it is a second First of its attendee), fills the ID of those inserted
+// and reports which were.
+func (s *Store) AddCheckInsIfNew(ctx context.Context, cs []*app.CheckIn) ([]bool, error) {
+	added := make([]bool, len(cs))
+	if len(cs) == 0 {
+		return added, nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO check_ins (event_id, attendee_id, gate, scan_id, scanned_at, received_at, result, reason, source, "first") VALUES `)
+	args := make([]any, 0, 10*len(cs))
+	for i, c := range cs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		r := checkInToRow(c)
+		args = append(args, r.EventID, r.AttendeeID, r.Gate, r.ScanID, r.ScannedAt, r.ReceivedAt, r.Result, r.Reason, r.Source, r.First)
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id, event_id, scan_id")
+	rows, err := s.db.WithContext(ctx).Raw(q.String(), args...).Rows()
+	if err != nil {
+		return nil, s.fail(ctx, err, "add check-ins", on{fk: notFound("a check-in's event or attendee not found")})
+	}
+	defer rows.Close()
+	type key struct {
+		event int64
+		scan  string
+	}
+	at := make(map[key]int, len(cs))
+	for i, c := range cs {
+		at[key{c.EventID, c.ScanID}] = i
+	}
+	for rows.Next() {
+		var (
+			id, event int64
+			scan      string
+		)
+		if err := rows.Scan(&id, &event, &scan); err != nil {
+			return nil, s.fail(ctx, err, "add check-ins", on{})
+		}
+		if i, ok := at[key{event, scan}]; ok {
+			cs[i].ID, added[i] = id, true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, err, "add check-ins", on{})
+	}
+	return added, nil
 }

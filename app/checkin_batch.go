@@ -1,0 +1,155 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Group commit of scans. Gates scan at once; deciding each scan alone
+// costs the database two statements per scan (read the attendee's state,
+// insert the scan). Instead, scans that arrive while a group is being
+// written wait and go together: one query reads the state of every
+// attendee in the group, one multi-row insert stores the group, and the
+// schema's unique indexes still arbitrate — an insert they refuse (a
+// concurrent scan, on this node or another, took First or the scan id
+// first) is skipped, and that scan is decided again alone (admit's
+// path), as is every scan the group does not settle: unknown or revoked
+// attendees, a scan earlier than the attendee's first (it moves First,
+// which needs the row lock), a second scan of one attendee in the same
+// group, or any error. The group is the queue found when the writer
+// looks, so a lone scan waits for nobody.
+
+// Limits of one group.
+const (
+	maxScanGroup  = 64              // scans per group (10 parameters each)
+	scanGroupWait = 5 * time.Second // deadline of one group's statements
+)
+
+// groupScan is one scan waiting for its group.
+type groupScan struct {
+	c          CheckIn
+	attendeeID string
+	done       chan groupResult
+}
+
+// groupResult settles a scan (handled) or sends it back to be decided
+// alone.
+type groupResult struct {
+	handled bool
+	ans     *ScanAnswer
+	counted bool
+}
+
+// scanGroups queues scans for the group writer, which runs while the
+// queue is not empty.
+type scanGroups struct {
+	mu      sync.Mutex
+	queue   []*groupScan
+	running bool
+}
+
+// admitGrouped offers the scan to the next group and waits for the
+// outcome.
+func (s *Service) admitGrouped(c CheckIn, attendeeID string) groupResult {
+	g := &groupScan{c: c, attendeeID: attendeeID, done: make(chan groupResult, 1)}
+	q := &s.desk.groups
+	q.mu.Lock()
+	q.queue = append(q.queue, g)
+	if !q.running {
+		q.running = true
+		go s.writeGroups()
+	}
+	q.mu.Unlock()
+	return <-g.done
+}
+
+// writeGroups writes queued scans a group at a time until the queue is
+// empty.
+func (s *Service) writeGroups() {
+	q := &s.desk.groups
+	for {
+		q.mu.Lock()
+		n := min(len(q.queue), maxScanGroup)
+		if n == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		group := q.queue[:n:n]
+		q.queue = q.queue[n:]
+		if len(q.queue) == 0 {
+			q.queue = nil
+		}
+		q.mu.Unlock()
+		s.writeGroup(group)
+	}
+}
+
+// writeGroup decides and stores one group, answering every scan in it.
+func (s *Service) writeGroup(group []*groupScan) {
+	results := make([]groupResult, len(group))
+	defer func() {
+		for i, g := range group {
+			g.done <- results[i]
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), scanGroupWait)
+	defer cancel()
+
+	// One scan per attendee and per scan id: the others go alone, after.
+	ids := make([]string, 0, len(group))
+	seenAttendee := make(map[string]bool, len(group))
+	type scanKey struct {
+		event int64
+		scan  string
+	}
+	seenScan := make(map[scanKey]bool, len(group))
+	in := make([]bool, len(group))
+	for i, g := range group {
+		k := scanKey{g.c.EventID, g.c.ScanID}
+		if seenAttendee[g.attendeeID] || seenScan[k] {
+			continue
+		}
+		seenAttendee[g.attendeeID], seenScan[k], in[i] = true, true, true
+		ids = append(ids, g.attendeeID)
+	}
+	attendees, firsts, err := s.store.ScanStates(ctx, ids)
+	if err != nil {
+		return // every scan is decided alone, which reports the error
+	}
+	var rows []*CheckIn
+	var at []int
+	for i, g := range group {
+		if !in[i] {
+			continue
+		}
+		a := attendees[g.attendeeID]
+		if a == nil || a.EventID != g.c.EventID || a.Revoked {
+			continue
+		}
+		first := firsts[g.attendeeID]
+		c := g.c
+		c.AttendeeID = a.ID
+		c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
+		if c.First && first != nil {
+			continue // moves First: needs the attendee's row lock
+		}
+		ans := &ScanAnswer{Attendee: scanAttendee(a), Result: c.Result, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
+		if c.Result == ResultAlreadyCheckedIn {
+			t := first.ScannedAt
+			ans.FirstScannedAt, ans.FirstGate = &t, first.Gate
+		}
+		results[i] = groupResult{ans: ans, counted: first == nil}
+		rows = append(rows, &c)
+		at = append(at, i)
+	}
+	added, err := s.store.AddCheckInsIfNew(ctx, rows)
+	for k, i := range at {
+		if err != nil || !added[k] {
+			results[i] = groupResult{} // refused by a unique index, or failed: decide alone
+			continue
+		}
+		results[i].handled = true
+	}
+}
