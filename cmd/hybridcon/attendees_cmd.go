@@ -119,8 +119,9 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 	fs.SetOutput(stderr)
 	event := fs.String("event", "", "event slug (required)")
 	out := fs.String("out", "", "directory to write the PNG files and index.csv to; created if missing (required)")
+	textOnly := fs.Bool("text-only", false, "write index.csv and tickets.txt only, no PNG files (for a mail merge or a print shop that makes its own QR codes, and for load tests)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: hybridcon tickets --event SLUG --out DIR\n")
+		fmt.Fprintf(stderr, "usage: hybridcon tickets --event SLUG --out DIR [--text-only]\n")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -155,13 +156,16 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 			name = a.ID
 		}
 		used[name] = true
-		file := name + ".png"
-		png, err := app.TicketPNG(tk.Ticket)
-		if err != nil {
-			return fmt.Errorf("QR code for attendee %s: %w", a.ID, err)
-		}
-		if err := os.WriteFile(filepath.Join(*out, file), png, 0o640); err != nil {
-			return err
+		file := ""
+		if !*textOnly {
+			file = name + ".png"
+			png, err := app.TicketPNG(tk.Ticket)
+			if err != nil {
+				return fmt.Errorf("QR code for attendee %s: %w", a.ID, err)
+			}
+			if err := os.WriteFile(filepath.Join(*out, file), png, 0o640); err != nil {
+				return err
+			}
 		}
 		index = append(index, []string{file, a.ID, a.ExternalID, app.SafeCell(a.Name), app.SafeCell(a.Organization), app.SafeCell(a.Category), tk.Ticket})
 		texts.WriteString(tk.Ticket + "\n")

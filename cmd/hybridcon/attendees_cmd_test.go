@@ -173,4 +173,17 @@ func TestTicketsCommand(t *testing.T) {
 	if code, _, _ := runCmd(t, env, "tickets", "--event", demo.Slug); code == 0 {
 		t.Fatal("tickets without --out exited 0")
 	}
+	t.Run("TextOnly", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "texts")
+		if code, _, errOut := runCmd(t, env, "tickets", "--event", demo.Slug, "--out", out, "--text-only"); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if pngs, _ := filepath.Glob(filepath.Join(out, "*.png")); len(pngs) != 0 {
+			t.Fatalf("%d PNG files with --text-only", len(pngs))
+		}
+		texts, err := os.ReadFile(filepath.Join(out, "tickets.txt"))
+		if err != nil || strings.Count(string(texts), "\n") != 200 || !strings.HasPrefix(string(texts), "HC1.") {
+			t.Fatalf("tickets.txt: %v %q…", err, texts[:min(len(texts), 40)])
+		}
+	})
 }

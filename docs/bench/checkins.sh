@@ -43,7 +43,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 for f in "$tmp"/attendees-*.csv; do
   "$tmp/hybridcon" import-attendees --event cn-hu-2021 "$f" | tail -1
 done
-"$tmp/hybridcon" tickets --event cn-hu-2021 --out "$tmp/tickets" | tail -1
+"$tmp/hybridcon" tickets --event cn-hu-2021 --out "$tmp/tickets" --text-only | tail -1
 "$tmp/hybridcon" >"$tmp/server.log" 2>&1 & pid=$!
 until curl -fs -o /dev/null http://127.0.0.1:18300/readyz; do sleep 0.1; done
 "$tmp/loadgen" checkins --url http://127.0.0.1:18300 --event cn-hu-2021 --token $token \
