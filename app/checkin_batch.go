@@ -20,10 +20,11 @@ import (
 // group, or any error. The group is the queue found when the writer
 // looks, so a lone scan waits for nobody.
 
-// Limits of one group.
+// Limits of the groups.
 const (
-	maxScanGroup  = 64              // scans per group (10 parameters each)
-	scanGroupWait = 5 * time.Second // deadline of one group's statements
+	maxScanGroup    = 64              // scans per group (10 parameters each)
+	scanGroupWait   = 5 * time.Second // deadline of one group's statements
+	maxGroupWriters = 4               // groups written at once: the next group forms while others wait for their commit
 )
 
 // groupScan is one scan waiting for its group.
@@ -41,12 +42,12 @@ type groupResult struct {
 	counted bool
 }
 
-// scanGroups queues scans for the group writer, which runs while the
+// scanGroups queues scans for the group writers, which run while the
 // queue is not empty.
 type scanGroups struct {
 	mu      sync.Mutex
 	queue   []*groupScan
-	running bool
+	running int // group writers
 }
 
 // admitGrouped offers the scan to the next group and waits for the
@@ -56,8 +57,8 @@ func (s *Service) admitGrouped(c CheckIn, attendeeID string) groupResult {
 	q := &s.desk.groups
 	q.mu.Lock()
 	q.queue = append(q.queue, g)
-	if !q.running {
-		q.running = true
+	if q.running < maxGroupWriters {
+		q.running++
 		go s.writeGroups()
 	}
 	q.mu.Unlock()
@@ -72,7 +73,7 @@ func (s *Service) writeGroups() {
 		q.mu.Lock()
 		n := min(len(q.queue), maxScanGroup)
 		if n == 0 {
-			q.running = false
+			q.running--
 			q.mu.Unlock()
 			return
 		}
