@@ -44,7 +44,7 @@ var errNotObject = errors.New("envelope: not a JSON object")
 //
 // It replaces json.Unmarshal on the viewers' hot path: with the server's
 // field order (seq, epoch, type, at, event, data) a showcase.updated frame
-// of tens of KiB is decided after its first 60 bytes, where encoding/json
+// of several KiB is decided after its first 60 bytes, where encoding/json
 // would scan all of it, 10,000 times per broadcast. Any key order is
 // understood; only first occurrences of duplicated keys count; it checks
 // as much syntax as it reads and no more.
