@@ -215,6 +215,29 @@ func (ev *eventState) snapshotUsableLocked() bool {
 		(f.seq >= ev.delivered || ev.ring.covers(f.seq))
 }
 
+// usableSnapshot returns the cached snapshot if it can start a viewer
+// now (snapshotUsableLocked), else nil.
+func (ev *eventState) usableSnapshot() *frame {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.snapshotUsableLocked() {
+		return ev.snap
+	}
+	return nil
+}
+
+// currentSnapshot returns the cached snapshot if it includes every
+// delivered seq and is young enough (for GET …/live), else nil.
+func (ev *eventState) currentSnapshot() *frame {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	f := ev.snap
+	if f != nil && f.epoch == ev.epoch && f.seq >= ev.delivered && time.Since(ev.snapAt) < ev.h.cfg.SnapshotMaxAge {
+		return f
+	}
+	return nil
+}
+
 // addLocked registers v with its first frames. backlog is enqueued ahead
 // of any live delivery and outside the queue bound; after is the last
 // seq v already has, so live frames up to it are skipped.

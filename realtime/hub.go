@@ -354,12 +354,9 @@ func (h *Hub) Snapshot(ctx context.Context, slug string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev.mu.Lock()
-	f := ev.snap
-	fresh := f != nil && f.epoch == ev.epoch && f.seq >= ev.delivered && time.Since(ev.snapAt) < h.cfg.SnapshotMaxAge
-	ev.mu.Unlock()
-	if !fresh {
-		if f, err = h.buildSnapshot(ctx, ev); err != nil {
+	f := ev.currentSnapshot()
+	if f == nil {
+		if f, err = h.buildSnapshot(ctx, ev, ev.currentSnapshot); err != nil {
 			return nil, err
 		}
 	}

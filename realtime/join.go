@@ -336,11 +336,8 @@ func (h *Hub) fetchSince(ctx context.Context, ev *eventState, since int64, epoch
 // snapshotForJoin returns the cached snapshot if it can start a viewer
 // now, else builds a fresh one (once for all concurrent joiners).
 func (h *Hub) snapshotForJoin(ctx context.Context, ev *eventState) (*frame, error) {
-	ev.mu.Lock()
-	f, ok := ev.snap, ev.snapshotUsableLocked()
-	ev.mu.Unlock()
-	if ok {
+	if f := ev.usableSnapshot(); f != nil {
 		return f, nil
 	}
-	return h.buildSnapshot(ctx, ev)
+	return h.buildSnapshot(ctx, ev, ev.usableSnapshot)
 }

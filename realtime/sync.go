@@ -123,7 +123,7 @@ func (h *Hub) syncEvent(runCtx context.Context, ev *eventState, why trigger) {
 		}
 	}()
 	if epoch != cur || seq-d > int64(h.cfg.MaxLogCatchUp) {
-		f, err := h.buildSnapshot(ctx, ev)
+		f, err := h.buildSnapshot(ctx, ev, nil)
 		if err != nil {
 			retry(err)
 			return
@@ -178,9 +178,22 @@ func (h *Hub) syncEvent(runCtx context.Context, ev *eventState, why trigger) {
 }
 
 // buildSnapshot asks the Source for a fresh snapshot, once for all
-// concurrent callers, and caches it on the event.
-func (h *Hub) buildSnapshot(ctx context.Context, ev *eventState) (*frame, error) {
-	v, err, _ := h.sf.Do("snap:"+ev.slug, func() (any, error) {
+// concurrent callers, and caches it. With reuse, the cached snapshot that
+// reuse accepts — cached by a build that ended between the caller's look
+// at the cache and this call — is returned instead of building again, so
+// a storm of joiners costs one build; the log sync (reuse nil) always
+// builds, since it needs the log's state, not the node's.
+func (h *Hub) buildSnapshot(ctx context.Context, ev *eventState, reuse func() *frame) (*frame, error) {
+	key := "snap:" + ev.slug
+	if reuse == nil {
+		key = "snap-sync:" + ev.slug
+	}
+	v, err, _ := h.sf.Do(key, func() (any, error) {
+		if reuse != nil {
+			if f := reuse(); f != nil {
+				return f, nil
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		defer cancel()
 		env, err := h.src.Snapshot(ctx, ev.slug)
