@@ -1,7 +1,9 @@
 package app
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -145,6 +147,22 @@ func (s *Service) writeGroup(group []*groupScan) {
 		rows = append(rows, &c)
 		at = append(at, i)
 	}
+	// Every group inserts in the same order, so that two groups waiting on
+	// each other's uncommitted rows (PostgreSQL's ON CONFLICT waits for
+	// them) cannot deadlock.
+	order := make([]int, len(rows))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		a, b := rows[x], rows[y]
+		return cmp.Or(cmp.Compare(a.AttendeeID, b.AttendeeID), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.ScanID, b.ScanID))
+	})
+	sorted, sortedAt := make([]*CheckIn, len(rows)), make([]int, len(rows))
+	for k, o := range order {
+		sorted[k], sortedAt[k] = rows[o], at[o]
+	}
+	rows, at = sorted, sortedAt
 	added, err := s.store.AddCheckInsIfNew(ctx, rows)
 	for k, i := range at {
 		if err != nil || !added[k] {

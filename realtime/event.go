@@ -3,6 +3,7 @@ package realtime
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +38,21 @@ type eventState struct {
 
 	snap   *frame // cached snapshot frame
 	snapAt time.Time
+
+	// published is the highest seq this node published and queued for
+	// local delivery: a snapshot older than it is not current, even
+	// before the delivery ran (GET …/live right after an action).
+	published atomic.Int64
+}
+
+// notePublished records that f was published here.
+func (ev *eventState) notePublished(f *frame) {
+	for {
+		p := ev.published.Load()
+		if f.seq <= p || ev.published.CompareAndSwap(p, f.seq) {
+			return
+		}
+	}
 }
 
 func newEventState(h *Hub, slug, epoch string, delivered int64) *eventState {
@@ -176,6 +192,9 @@ func (ev *eventState) broadcastLocked(f *frame) {
 // too far behind to replay): D becomes its seq, the ring restarts there,
 // and every viewer drops what it had queued and gets the snapshot.
 func (ev *eventState) applySnapshotLocked(f *frame) {
+	if f.epoch != ev.epoch {
+		ev.published.Store(0) // seqs of the old log
+	}
 	ev.epoch = f.epoch
 	ev.delivered = f.seq
 	ev.seqGauge.Set(float64(f.seq))
@@ -232,7 +251,7 @@ func (ev *eventState) currentSnapshot() *frame {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	f := ev.snap
-	if f != nil && f.epoch == ev.epoch && f.seq >= ev.delivered && time.Since(ev.snapAt) < ev.h.cfg.SnapshotMaxAge {
+	if f != nil && f.epoch == ev.epoch && f.seq >= max(ev.delivered, ev.published.Load()) && time.Since(ev.snapAt) < ev.h.cfg.SnapshotMaxAge {
 		return f
 	}
 	return nil
