@@ -22,8 +22,8 @@ const (
 	// CloseTryAgainLater (1013, reason "try again later") means the first
 	// frames could not be prepared (the database did not answer).
 	CloseTryAgainLater = 1013
-	// CloseMessageTooBig (1009) is sent by the websocket library when a
-	// client frame is larger than HubConfig.MaxClientFrame.
+	// CloseMessageTooBig (1009, reason "frame too large") answers a client
+	// frame larger than HubConfig.MaxClientFrame.
 	CloseMessageTooBig = 1009
 	// CloseUnsupportedData (1003) answers a binary client frame.
 	CloseUnsupportedData = 1003

@@ -211,9 +211,11 @@ func (h *Hub) Publish(_ context.Context, envs ...app.Envelope) {
 // deliverLocal queues f for this node's viewers of the event, starting
 // the delivering goroutine when none runs.
 func (h *Hub) deliverLocal(slug string, f *frame) {
-	if h.lookup(slug) == nil {
+	ev := h.lookup(slug)
+	if ev == nil {
 		return // nobody here follows the event
 	}
+	ev.notePublished(f)
 	h.localMu.Lock()
 	defer h.localMu.Unlock()
 	h.local = append(h.local, localFrame{slug, f})

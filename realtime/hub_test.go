@@ -283,3 +283,30 @@ func TestHTTPErrorsBeforeUpgrade(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotAfterPublishIsCurrent: local delivery runs after Publish
+// returns, yet GET …/live right after an organizer's action must show it.
+func TestSnapshotAfterPublishIsCurrent(t *testing.T) {
+	t.Parallel()
+	src := newFakeSource()
+	src.add(slug, "E1")
+	src.appendN(slug, 3)
+	n := startNode(t, testConfig("a"), NewMemoryBroker(), src)
+	c := dial(t, n.wsURL(slug, ""), nil) // the event is followed here
+	c.next(t, 5*time.Second)
+	ctx := context.Background()
+	if _, err := n.hub.Snapshot(ctx, slug); err != nil { // cached at seq 3
+		t.Fatal(err)
+	}
+	for want := int64(4); want <= 8; want++ {
+		n.hub.Publish(ctx, src.append(slug))
+		b, err := n.hub.Snapshot(ctx, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env app.Envelope
+		if err := json.Unmarshal(b, &env); err != nil || env.Seq != want {
+			t.Fatalf("snapshot right after publishing seq %d has seq %d (%v)", want, env.Seq, err)
+		}
+	}
+}

@@ -381,7 +381,9 @@ func (v *viewer) isClosing() bool {
 }
 
 // finish is called by the connection's own goroutine when it ends: v is
-// unregistered, and finish returns once no writer runs any more.
+// unregistered, and finish returns once no writer runs any more. A close
+// frame still to send (the reply to the client's close) gets closeGrace
+// to go out before the connection is cut.
 func (v *viewer) finish() {
 	if ev := v.ev; ev != nil {
 		ev.mu.Lock()
@@ -390,7 +392,6 @@ func (v *viewer) finish() {
 	}
 	v.mu.Lock()
 	v.closing = true
-	v.closeCode = 0
 	clear(v.q)
 	v.q = nil
 	var done chan struct{}
@@ -399,7 +400,14 @@ func (v *viewer) finish() {
 		done = v.done
 	}
 	v.mu.Unlock()
-	if done != nil {
+	if done == nil {
+		return
+	}
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 		_ = v.nc.Close() // unblock a write stuck on a full socket
 		<-done
 	}

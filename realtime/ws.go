@@ -114,7 +114,7 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 		if code == websocket.CloseNoStatusReceived {
 			code = websocket.CloseNormalClosure
 		}
-		v.control(&frame{kind: kindControl, wire: wsFrame(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))})
+		v.close(code, "") // nothing more after the reply; finish lets it go out
 		return nil
 	})
 	if !h.track() {
@@ -148,7 +148,11 @@ func closeNow(ws *websocket.Conn, code int, reason string) {
 // the client closes, or PongWait passes without a sign of life.
 func (v *viewer) readLoop() {
 	ws, wait := v.ws, v.h.cfg.PongWait
-	ws.SetReadLimit(int64(v.h.cfg.MaxClientFrame))
+	// The size limit is checked here rather than by the library, which
+	// would write its 1009 close itself, possibly into a frame the hub
+	// has begun.
+	ws.SetReadLimit(0)
+	limit := int64(v.h.cfg.MaxClientFrame)
 	_ = ws.SetReadDeadline(time.Now().Add(wait))
 	alive := func() {
 		if !v.isClosing() {
@@ -168,8 +172,13 @@ func (v *viewer) readLoop() {
 			v.close(CloseUnsupportedData, "binary frames are not supported")
 			continue // wait for the client's close answer, bounded by closeGrace
 		}
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		n, err := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+		if err != nil {
 			return
+		}
+		if n > limit {
+			v.close(CloseMessageTooBig, "frame too large")
+			continue // the rest of the frame is skipped; closeGrace bounds the wait
 		}
 		alive()
 	}
