@@ -338,7 +338,10 @@ func (s *Service) record(ctx context.Context, eventID int64, slug string, sc sca
 		if err != nil {
 			return nil, err
 		}
-		if counted {
+		// A replayed checked_in recounts too: its first recording may have
+		// committed without its answer (a connection lost while reading
+		// it), so nobody scheduled the count. Recounts are coalesced.
+		if counted || ans.Result == ResultCheckedIn {
 			s.attendanceChanged(slug)
 		}
 		return ans, nil
