@@ -12,7 +12,7 @@ type EventInput struct {
 	Slug      *string    `json:"slug"`
 	Title     *Text      `json:"title"`
 	Summary   *Text      `json:"summary"`
-	Venue     *string    `json:"venue"`
+	Venue     *Text      `json:"venue"`
 	VenueTZ   *string    `json:"venue_tz"`
 	ViewerTZs *[]string  `json:"viewer_tzs"`
 	Languages *[]string  `json:"languages"`
@@ -28,7 +28,12 @@ func (in EventInput) apply(e *Event) error {
 		e.Summary = trimText(*in.Summary)
 	}
 	if in.Venue != nil {
-		e.Venue = strings.TrimSpace(*in.Venue)
+		// A venue given must say something: an event without a venue
+		// simply omits it.
+		e.Venue = trimText(*in.Venue)
+		if e.Venue.Empty() {
+			return Errorf(EInvalid, "venue needs text in at least one language (zh, en, hu)")
+		}
 	}
 	if in.VenueTZ != nil {
 		e.VenueTZ = strings.TrimSpace(*in.VenueTZ)
@@ -68,8 +73,8 @@ func validateEvent(e *Event) error {
 	if err := validateText("summary", e.Summary, false, 4000); err != nil {
 		return err
 	}
-	if len(e.Venue) > 200 {
-		return Errorf(EInvalid, "venue must be at most 200 bytes")
+	if err := validateText("venue", e.Venue, false, 200); err != nil {
+		return err
 	}
 	if !validTZ(e.VenueTZ) {
 		return Errorf(EInvalid, "venue_tz %q is not an IANA time zone name such as Asia/Shanghai", e.VenueTZ)

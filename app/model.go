@@ -33,13 +33,14 @@ func (t Text) In(lang string) string {
 func (t Text) Empty() bool { return t.ZH == "" && t.EN == "" && t.HU == "" }
 
 // Event is one conference. Its live log (LastSeq, Epoch) orders every
-// change viewers see.
+// change viewers see. Venue is trilingual like the title; it is empty in
+// every language when the event has none.
 type Event struct {
 	ID        int64     `json:"-"`
 	Slug      string    `json:"slug"`
 	Title     Text      `json:"title"`
 	Summary   Text      `json:"summary"`
-	Venue     string    `json:"venue"`
+	Venue     Text      `json:"venue"`
 	VenueTZ   string    `json:"venue_tz"`
 	ViewerTZs []string  `json:"viewer_tzs"`
 	Languages []string  `json:"languages"`

@@ -22,3 +22,9 @@ func (s *Store) PragmaForTest(ctx context.Context, name string) (string, error) 
 	err := s.db.WithContext(ctx).Raw("PRAGMA " + name).Row().Scan(&v)
 	return v, err
 }
+
+// MigrateToForTest applies the pending migrations up to and including
+// version, as a binary of that schema would.
+func (s *Store) MigrateToForTest(ctx context.Context, version int64) error {
+	return s.migrateTo(ctx, version)
+}

@@ -21,6 +21,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, name: "initial schema", up: execDDL(schemaV1)},
 	{version: 2, name: "index of first check-ins per event", up: execDDL(schemaV2)},
+	{version: 3, name: "trilingual event venue", up: execDDL(schemaV3)},
 }
 
 // Migrate applies the pending migrations and records each in
@@ -31,6 +32,12 @@ var migrations = []migration{
 // was applied once it holds the lock, so none is applied twice. A database
 // whose schema is newer than this binary is an error.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, migrations[len(migrations)-1].version)
+}
+
+// migrateTo is Migrate stopping after the step of version target; tests
+// use it to build a database as an older binary left it.
+func (s *Store) migrateTo(ctx context.Context, target int64) error {
 	err := s.migrationStep(ctx, func(tx *gorm.DB) error {
 		return tx.Exec(ddl(s.c.dialect, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version BIGINT NOT NULL PRIMARY KEY,
@@ -42,6 +49,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	latest := migrations[len(migrations)-1].version
 	for _, m := range migrations {
+		if m.version > target {
+			break
+		}
 		err := s.migrationStep(ctx, func(tx *gorm.DB) error {
 			var applied []int64
 			if err := tx.Table("schema_migrations").Order("version").Pluck("version", &applied).Error; err != nil {
@@ -140,6 +150,26 @@ func execDDL(stmts []string) func(tx *gorm.DB, dialect string) error {
 // at 20,000 attendees on PostgreSQL).
 var schemaV2 = []string{
 	`CREATE INDEX check_ins_event_first_idx ON check_ins (event_id) WHERE "first"`,
+}
+
+// schemaV3 makes the event's venue trilingual like its title: three
+// columns venue_zh, venue_en, venue_hu. The old single venue was written
+// in English (the API and the demo had it so), so its text moves to
+// venue_en and an existing database keeps its venue. The old column is
+// then dropped rather than kept unused: one place holds the venue, and
+// nothing can read a stale copy. Both databases can: PostgreSQL always,
+// SQLite since 3.35 (the driver bundles 3.41), and both inside the step's
+// transaction, so the copy and the drop happen together or not at all.
+// The cost is in a rolling upgrade: a node still running the previous
+// binary reads no venue (its pages show none) and cannot create or change
+// events (it writes the dropped column) until it is replaced; check-ins,
+// sessions and the live log are not affected.
+var schemaV3 = []string{
+	`ALTER TABLE events ADD COLUMN venue_zh TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE events ADD COLUMN venue_en TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE events ADD COLUMN venue_hu TEXT NOT NULL DEFAULT ''`,
+	`UPDATE events SET venue_en = venue`,
+	`ALTER TABLE events DROP COLUMN venue`,
 }
 
 var schemaV1 = []string{

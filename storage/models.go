@@ -21,7 +21,9 @@ type eventRow struct {
 	SummaryZH  string `gorm:"column:summary_zh"`
 	SummaryEN  string `gorm:"column:summary_en"`
 	SummaryHU  string `gorm:"column:summary_hu"`
-	Venue      string `gorm:"column:venue"`
+	VenueZH    string `gorm:"column:venue_zh"`
+	VenueEN    string `gorm:"column:venue_en"`
+	VenueHU    string `gorm:"column:venue_hu"`
 	VenueTZ    string `gorm:"column:venue_tz"`
 	ViewerTZs  string `gorm:"column:viewer_tzs"`
 	Languages  string `gorm:"column:languages"`
@@ -42,7 +44,8 @@ func eventToRow(e *app.Event) eventRow {
 		ID: e.ID, Slug: e.Slug,
 		TitleZH: e.Title.ZH, TitleEN: e.Title.EN, TitleHU: e.Title.HU,
 		SummaryZH: e.Summary.ZH, SummaryEN: e.Summary.EN, SummaryHU: e.Summary.HU,
-		Venue: e.Venue, VenueTZ: e.VenueTZ,
+		VenueZH: e.Venue.ZH, VenueEN: e.Venue.EN, VenueHU: e.Venue.HU,
+		VenueTZ:   e.VenueTZ,
 		ViewerTZs: jsonList(e.ViewerTZs), Languages: jsonList(e.Languages),
 		StartsAt: utc(e.StartsAt), EndsAt: utc(e.EndsAt),
 		PublicKey: e.PublicKey, LastSeq: e.LastSeq, Epoch: e.Epoch,
@@ -56,7 +59,7 @@ func (r *eventRow) toApp() app.Event {
 		ID: r.ID, Slug: r.Slug,
 		Title:     app.Text{ZH: r.TitleZH, EN: r.TitleEN, HU: r.TitleHU},
 		Summary:   app.Text{ZH: r.SummaryZH, EN: r.SummaryEN, HU: r.SummaryHU},
-		Venue:     r.Venue,
+		Venue:     app.Text{ZH: r.VenueZH, EN: r.VenueEN, HU: r.VenueHU},
 		VenueTZ:   r.VenueTZ,
 		ViewerTZs: parseList(r.ViewerTZs), Languages: parseList(r.Languages),
 		StartsAt: utc(r.StartsAt), EndsAt: utc(r.EndsAt),

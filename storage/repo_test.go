@@ -134,7 +134,7 @@ func TestEvent(t *testing.T) {
 		}
 		stale := *ev // LastSeq 0, as read before the append
 		stale.Title.HU = "Új cím"
-		stale.Venue = ""
+		stale.Venue = app.Text{}
 		stale.ViewerTZs = []string{"Europe/Budapest"}
 		stale.LastSeq, stale.Epoch = 77, "zzz"
 		if err := s.UpdateEvent(ctx, &stale); err != nil {

@@ -179,7 +179,7 @@ func TestEventsAdmin(t *testing.T) {
 	e := newEnv(t)
 	org := e.token("organizer", "")
 	good := map[string]any{"slug": "budapest-2027", "title": map[string]string{"en": "Budapest follow-up", "hu": "Budapesti folytatás"},
-		"venue": "Budapest", "venue_tz": "Europe/Budapest", "viewer_tzs": []string{"Europe/Budapest", "Asia/Shanghai"},
+		"venue": map[string]string{"en": "Budapest", "hu": "Budapest"}, "venue_tz": "Europe/Budapest", "viewer_tzs": []string{"Europe/Budapest", "Asia/Shanghai"},
 		"languages": []string{"hu", "en", "zh"}, "starts_at": "2027-04-23T07:00:00Z", "ends_at": "2027-04-23T11:00:00Z"}
 	with := func(k string, v any) map[string]any {
 		m := map[string]any{}
@@ -203,6 +203,9 @@ func TestEventsAdmin(t *testing.T) {
 		{"BadLanguage", adminToken, with("languages", []string{"de"}), 422},
 		{"BadSlug", adminToken, with("slug", "Bad Slug!"), 422},
 		{"EndsBeforeStart", adminToken, with("ends_at", "2027-04-22T11:00:00Z"), 422},
+		{"VenueEmpty", adminToken, with("venue", map[string]string{"en": "  "}), 422},
+		{"VenueTooLong", adminToken, with("venue", map[string]string{"zh": strings.Repeat("厅", 201)}), 422},
+		{"VenueOldString", adminToken, with("venue", "Budapest"), 400},
 		{"DuplicateSlug", adminToken, with("slug", "cn-hu-2021"), 409},
 		{"Created", adminToken, good, 201},
 	}
@@ -219,19 +222,50 @@ func TestEventsAdmin(t *testing.T) {
 	if len(evs.Events) != 2 {
 		t.Fatalf("%d events after the refused ones and one creation", len(evs.Events))
 	}
+	var created app.Event
+	_ = json.Unmarshal(e.do("GET", "/api/v1/events/budapest-2027", "", nil).Body, &created)
+	if want := (app.Text{EN: "Budapest", HU: "Budapest"}); created.Venue != want {
+		t.Fatalf("created venue: got %+v, want %+v", created.Venue, want)
+	}
 	seq := e.liveRows()
-	r := e.do("PATCH", "/api/v1/events/cn-hu-2021", adminToken, map[string]any{"venue": "Chongqing, hall B"})
+	venue := app.Text{ZH: "重庆，B厅", EN: "Chongqing, hall B", HU: "Csungking, B terem"}
+	r := e.do("PATCH", "/api/v1/events/cn-hu-2021", adminToken, map[string]any{"venue": venue})
 	if r.Status != 200 {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
+	var patched app.Event
+	if err := json.Unmarshal(r.Body, &patched); err != nil || patched.Venue != venue {
+		t.Fatalf("patched venue: got %+v (%v), want %+v", patched.Venue, err, venue)
+	}
 	log := e.logPage(seq)
-	if len(log) != 1 || log[0].Type != app.TypeEventUpdated || !strings.Contains(string(log[0].Data), "hall B") {
+	if len(log) != 1 || log[0].Type != app.TypeEventUpdated || !strings.Contains(string(log[0].Data), "B terem") {
 		t.Fatalf("event.updated missing: %v", log)
+	}
+	// A refused venue changes nothing and tells no one.
+	seq = e.liveRows()
+	for _, bad := range []struct {
+		name   string
+		venue  any
+		status int
+	}{
+		{"TooLong", map[string]string{"hu": strings.Repeat("é", 201)}, 422},
+		{"Empty", map[string]string{}, 422},
+		{"OldString", "Chongqing, hall C", 400},
+	} {
+		r := e.do("PATCH", "/api/v1/events/cn-hu-2021", adminToken, map[string]any{"venue": bad.venue, "title": map[string]string{"en": "Changed"}})
+		if r.Status != bad.status {
+			t.Fatalf("%s venue: got %d %s, want %d", bad.name, r.Status, truncate(r.Body), bad.status)
+		}
+	}
+	var after app.Event
+	_ = json.Unmarshal(e.do("GET", "/api/v1/events/cn-hu-2021", "", nil).Body, &after)
+	if after.Venue != venue || after.Title.EN == "Changed" || e.liveRows() != seq {
+		t.Fatalf("a refused patch changed the event: venue %+v, title %q, live rows %d → %d", after.Venue, after.Title.EN, seq, e.liveRows())
 	}
 	if r := e.do("PATCH", "/api/v1/events/cn-hu-2021", adminToken, map[string]any{"slug": "renamed"}); r.Status != 422 {
 		t.Fatalf("slug change: %d", r.Status)
 	}
-	if r := e.do("PATCH", "/api/v1/events/cn-hu-2021", org, map[string]any{"venue": "x"}); r.Status != 403 {
+	if r := e.do("PATCH", "/api/v1/events/cn-hu-2021", org, map[string]any{"venue": map[string]string{"en": "x"}}); r.Status != 403 {
 		t.Fatalf("organizer patch: %d", r.Status)
 	}
 }

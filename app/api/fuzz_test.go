@@ -166,7 +166,7 @@ func FuzzAchievementBody(f *testing.F) {
 func FuzzEventBody(f *testing.F) {
 	r := fuzzRig(f)
 	addSeeds(f, `{"slug":"fuzz-1","title":{"en":"F"},"venue_tz":"Asia/Shanghai","viewer_tzs":["Europe/Budapest"],"starts_at":"2030-01-01T00:00:00Z","ends_at":"2030-01-02T00:00:00Z"}`,
-		`{"venue":"Hall"}`, `{"slug":"other-2022"}`, `{"venue_tz":"Mars/Olympus"}`, `{"viewer_tzs":[]}`, `{"languages":["de"]}`,
+		`{"venue":{"en":"Hall","hu":"Terem"}}`, `{"venue":"Hall"}`, `{"venue":{}}`, `{"slug":"other-2022"}`, `{"venue_tz":"Mars/Olympus"}`, `{"viewer_tzs":[]}`, `{"languages":["de"]}`,
 		`{"starts_at":"2030-01-02T00:00:00Z","ends_at":"2030-01-01T00:00:00Z"}`, `{"slug":"UPPER"}`, `{"venue_tz":"Local"}`)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if len(body)%2 == 0 {

@@ -74,7 +74,7 @@ var samples = map[string]sampler{
 		return sample{path: "/api/v1/events", body: mustJSON(tb, map[string]any{"slug": r.uniq("m"), "title": map[string]string{"en": "Matrix"},
 			"venue_tz": "Asia/Shanghai", "viewer_tzs": []string{"Asia/Shanghai"}, "starts_at": time.Now(), "ends_at": time.Now().Add(time.Hour)})}
 	},
-	"PATCH /api/v1/events/:slug": withJSON("/api/v1/events/other-2022", map[string]any{"venue": "Matrix hall"}),
+	"PATCH /api/v1/events/:slug": withJSON("/api/v1/events/other-2022", map[string]any{"venue": map[string]string{"en": "Matrix hall"}}),
 	"POST /api/v1/events/:slug/sessions": func(r *rig, tb testing.TB) sample {
 		return sample{path: ev + "/sessions", body: mustJSON(tb, map[string]any{"title": map[string]string{"en": "Matrix"}, "kind": "panel",
 			"stage": r.uniq("stage"), "planned_start": time.Now().Add(time.Hour), "planned_end": time.Now().Add(2 * time.Hour)})}

@@ -308,6 +308,8 @@ var typeDocs = map[string]string{
 // fieldDocs describe single fields, by Component.field.
 var fieldDocs = map[string]string{
 	"Event.public_key":          "Ed25519 key verifying this event's tickets, standard base64.",
+	"Event.venue":               "Where the event takes place, in the three languages like the title; empty in every language when the event has none. (It was a single string before; see docs/api.md.)",
+	"EventInput.venue":          "Text in at least one language, each at most 200 characters; omit it for an event without a venue. The former single-string form is refused (400).",
 	"Envelope.seq":              "Position in the event's live log; 0 for volatile messages.",
 	"Envelope.data":             "The payload; its shape depends on type (snapshot: LiveState; showcase.updated: LiveShowcase; schedule.shifted: {sessions, showcases: [LiveShowcase]}).",
 	"LiveState.achievements":    "Every achievement the showcases name, once each: the client's achievement map.",

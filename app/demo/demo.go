@@ -89,7 +89,11 @@ func Build(now time.Time) Conference {
 				EN: "A hybrid conference held in Chongqing online and onsite, broadcast live in China and Hungary: 27 scientific and technological achievements are showcased, and the Agreement on Collaborative Promotion of China-Hungary Technology Exchange and Cooperation is signed.",
 				HU: "Csungkingban online és helyszíni formában megrendezett hibrid konferencia, élő közvetítéssel Kínában és Magyarországon: 27 tudományos és technológiai eredmény bemutatása, valamint a kínai–magyar technológiai csere és együttműködés összehangolt előmozdításáról szóló megállapodás aláírása.",
 			},
-			Venue:     "Chongqing, main hall",
+			Venue: app.Text{
+				ZH: "重庆，主会场",
+				EN: "Chongqing, main hall",
+				HU: "Csungking, nagyterem",
+			},
 			VenueTZ:   venueTZ,
 			ViewerTZs: []string{venueTZ, budapestTZ},
 			Languages: append([]string(nil), app.Languages...),

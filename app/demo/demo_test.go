@@ -37,8 +37,8 @@ func TestEvent(t *testing.T) {
 	if !strings.Contains(e.Summary.EN, "27") || !strings.Contains(e.Summary.ZH, "27") || !strings.Contains(e.Summary.HU, "27") {
 		t.Errorf("summary does not mention the 27 achievements: %+v", e.Summary)
 	}
-	if !strings.HasPrefix(e.Venue, "Chongqing") {
-		t.Errorf("venue = %q, want Chongqing…", e.Venue)
+	if !strings.HasPrefix(e.Venue.EN, "Chongqing") || !strings.HasPrefix(e.Venue.ZH, "重庆") || !strings.HasPrefix(e.Venue.HU, "Csungking") {
+		t.Errorf("venue = %+v, want Chongqing… in each language", e.Venue)
 	}
 	if e.VenueTZ != "Asia/Shanghai" {
 		t.Errorf("venue tz = %q", e.VenueTZ)

@@ -220,7 +220,7 @@ func (p *pages) live(c *fiber.Ctx) error {
 		return err
 	}
 	d := p.newData(c, "live")
-	d.Slug, d.EventTitle, d.Venue = ev.Slug, ev.Title.In(d.Lang), ev.Venue
+	d.Slug, d.EventTitle, d.Venue = ev.Slug, ev.Title.In(d.Lang), ev.Venue.In(d.Lang)
 	d.Title = d.EventTitle
 	if c.Query("screen") == "1" {
 		d.Class = "screen"
@@ -277,7 +277,7 @@ func (p *pages) kiosk(c *fiber.Ctx) error {
 		return err
 	}
 	d := p.newData(c, "kiosk")
-	d.Slug, d.EventTitle, d.Venue = ev.Slug, ev.Title.In(d.Lang), ev.Venue
+	d.Slug, d.EventTitle, d.Venue = ev.Slug, ev.Title.In(d.Lang), ev.Venue.In(d.Lang)
 	d.User, d.Role = pr.Name, pr.Role
 	d.Title = d.T("kiosk.title") + " · " + d.EventTitle
 	return p.render(c, fiber.StatusOK, d, true)

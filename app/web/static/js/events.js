@@ -27,7 +27,7 @@ function render() {
       h('h2', null, h('a', { href: `/e/${encodeURIComponent(ev.slug)}` }, pick(ev.title))),
       h('p', { class: 'event-when' }, dayLabel(ev.starts_at, ev.venue_tz || 'Asia/Shanghai'), ' · ',
         zones.map((z) => `${zoneLabel(z.tz)} ${hm(ev.starts_at, z.tz)}–${hm(ev.ends_at, z.tz)}`).join(' · ')),
-      ev.venue ? h('p', { class: 'muted' }, ev.venue) : null,
+      pick(ev.venue) ? h('p', { class: 'muted' }, pick(ev.venue)) : null,
       h('p', { class: 'muted' }, pick(ev.summary)),
       h('p', { class: 'event-links' },
         h('a', { class: 'btn btn-primary', href: `/e/${encodeURIComponent(ev.slug)}` }, t('events.watch')),

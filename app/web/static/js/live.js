@@ -68,7 +68,7 @@ function altLang() {
 function renderHeader() {
   if (!state.event) return;
   setText($('#event-title'), pick(state.event.title));
-  setText($('#event-venue'), state.event.venue || '');
+  setText($('#event-venue'), pick(state.event.venue));
   document.title = pick(state.event.title);
 }
 
