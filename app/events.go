@@ -28,12 +28,8 @@ func (in EventInput) apply(e *Event) error {
 		e.Summary = trimText(*in.Summary)
 	}
 	if in.Venue != nil {
-		// A venue given must say something: an event without a venue
-		// simply omits it.
+		// {} (or only blanks) clears the venue: an online-only event.
 		e.Venue = trimText(*in.Venue)
-		if e.Venue.Empty() {
-			return Errorf(EInvalid, "venue needs text in at least one language (zh, en, hu)")
-		}
 	}
 	if in.VenueTZ != nil {
 		e.VenueTZ = strings.TrimSpace(*in.VenueTZ)

@@ -25,7 +25,7 @@ func TestEventInputVenue(t *testing.T) {
 	}{
 		{"OK", Text{ZH: " 重庆，主会场 ", HU: "Csungking, nagyterem"}, Text{ZH: "重庆，主会场", HU: "Csungking, nagyterem"}, ""},
 		{"LongestOK", Text{HU: strings.Repeat("é", 200)}, Text{HU: strings.Repeat("é", 200)}, ""},
-		{"ErrEmpty", Text{EN: " \t"}, Text{}, "venue needs text in at least one language"},
+		{"BlankClears", Text{EN: " \t"}, Text{}, ""}, // an online-only event
 		{"ErrBadUTF8", Text{ZH: "重庆\xff\xfe"}, Text{}, "venue.zh is not valid UTF-8"},
 		{"ErrTooLong", Text{EN: "Hall", HU: strings.Repeat("é", 201)}, Text{}, "venue.hu is longer than 200 characters"},
 	} {
