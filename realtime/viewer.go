@@ -39,7 +39,7 @@ type viewer struct {
 	bucket uint8           // ping bucket, see Hub.sweep
 	ws     *websocket.Conn // nil for SSE
 	nc     net.Conn        // the raw connection, to force it closed
-	raw    syscall.RawConn // nc's descriptor for direct writes; nil: always queue
+	raw    syscall.RawConn // nc's descriptor for direct writes; nil (SSE, or not a socket): always queue
 	wake   chan struct{}   // SSE: signalled when there is something to do
 
 	ev *eventState // set once by start, under the event's lock
@@ -91,7 +91,19 @@ func (v *viewer) enqueue(f *frame) bool {
 		v.h.m.dropQueueFull.Add(1)
 		return false
 	}
-	if v.ws != nil && !v.writing && len(v.q) == 0 {
+	return v.sendLocked(f)
+}
+
+// idleLocked reports whether f can go straight to the socket: a
+// websocket with its descriptor, nothing queued, no writer running.
+func (v *viewer) idleLocked() bool {
+	return v.raw != nil && !v.writing && len(v.q) == 0
+}
+
+// sendLocked writes f at once when the socket is idle, else queues it
+// for the writer. It returns false when the connection failed.
+func (v *viewer) sendLocked(f *frame) bool {
+	if v.idleLocked() {
 		return v.writeNowLocked(f)
 	}
 	v.q = append(v.q, f)
@@ -122,9 +134,6 @@ func (v *viewer) writeNowLocked(f *frame) bool {
 // tryWrite writes as much of b as the socket takes now, without waiting.
 // An error means the connection is broken.
 func (v *viewer) tryWrite(b []byte) (n int, err error) {
-	if v.raw == nil {
-		return 0, nil
-	}
 	werr := v.raw.Write(func(fd uintptr) bool {
 		for n < len(b) {
 			m, e := syscall.Write(int(fd), b[n:])
@@ -195,19 +204,12 @@ func (v *viewer) marker() {
 	if v.closing || v.pingQueued {
 		return
 	}
+	f := pingFrame
 	if v.ws == nil {
-		v.pingQueued = true
-		v.q = append(v.q, heartbeatFrame)
-		v.kickLocked()
-		return
+		f = heartbeatFrame
 	}
-	if !v.writing && len(v.q) == 0 {
-		v.writeNowLocked(pingFrame)
-		return
-	}
-	v.pingQueued = true
-	v.q = append(v.q, pingFrame)
-	v.kickLocked()
+	v.pingQueued = !v.idleLocked() // a marker written at once waits for nobody
+	v.sendLocked(f)
 }
 
 // control queues a control frame the client's frames call for (a pong,
@@ -216,15 +218,9 @@ func (v *viewer) marker() {
 func (v *viewer) control(f *frame) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.closing {
-		return
+	if !v.closing {
+		v.sendLocked(f)
 	}
-	if !v.writing && len(v.q) == 0 {
-		v.writeNowLocked(f)
-		return
-	}
-	v.q = append(v.q, f)
-	v.kickLocked()
 }
 
 // close asks the writer to send a close frame with code and reason (SSE:
