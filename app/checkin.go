@@ -417,11 +417,9 @@ func (s *Service) decide(ctx context.Context, r Repo, c CheckIn, attendeeID stri
 		return ans, false, false, err
 	}
 	c.AttendeeID = a.ID
-	ans = &ScanAnswer{Attendee: scanAttendee(a), ScanID: c.ScanID, ScannedAt: c.ScannedAt}
 	if a.Revoked {
 		c.Result, c.Reason = ResultRejected, ReasonRevoked
-		ans.Result, ans.Reason = c.Result, c.Reason
-		return ans, false, false, r.AddCheckIn(ctx, &c)
+		return admittedAnswer(a, &c, nil), false, false, r.AddCheckIn(ctx, &c)
 	}
 	c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
 	if c.First && first != nil {
@@ -432,15 +430,22 @@ func (s *Service) decide(ctx context.Context, r Repo, c CheckIn, attendeeID stri
 			return nil, false, false, err
 		}
 	}
-	ans.Result = c.Result
+	if err := r.AddCheckIn(ctx, &c); err != nil {
+		return nil, false, false, err
+	}
+	return admittedAnswer(a, &c, first), first == nil, false, nil
+}
+
+// admittedAnswer is the answer to c, a decided scan of attendee a's
+// genuine ticket: its result and reason and, for already_checked_in, the
+// first scan known before it.
+func admittedAnswer(a *Attendee, c *CheckIn, first *CheckIn) *ScanAnswer {
+	ans := &ScanAnswer{Attendee: scanAttendee(a), Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
 	if c.Result == ResultAlreadyCheckedIn {
 		at := first.ScannedAt
 		ans.FirstScannedAt, ans.FirstGate = &at, first.Gate
 	}
-	if err := r.AddCheckIn(ctx, &c); err != nil {
-		return nil, false, false, err
-	}
-	return ans, first == nil, false, nil
+	return ans
 }
 
 // replay answers a scan id already stored in the event, or ENotFound.

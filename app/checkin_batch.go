@@ -121,8 +121,11 @@ func (s *Service) writeGroup(group []*groupScan) {
 	if err != nil {
 		return // every scan is decided alone, which reports the error
 	}
-	var rows []*CheckIn
-	var at []int
+	type row struct {
+		c *CheckIn
+		i int // its scan's index in group
+	}
+	var todo []row
 	for i, g := range group {
 		if !in[i] {
 			continue
@@ -138,37 +141,25 @@ func (s *Service) writeGroup(group []*groupScan) {
 		if c.First && first != nil {
 			continue // moves First: needs the attendee's row lock
 		}
-		ans := &ScanAnswer{Attendee: scanAttendee(a), Result: c.Result, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
-		if c.Result == ResultAlreadyCheckedIn {
-			t := first.ScannedAt
-			ans.FirstScannedAt, ans.FirstGate = &t, first.Gate
-		}
-		results[i] = groupResult{ans: ans, counted: first == nil}
-		rows = append(rows, &c)
-		at = append(at, i)
+		results[i] = groupResult{ans: admittedAnswer(a, &c, first), counted: first == nil}
+		todo = append(todo, row{&c, i})
 	}
 	// Every group inserts in the same order, so that two groups waiting on
 	// each other's uncommitted rows (PostgreSQL's ON CONFLICT waits for
 	// them) cannot deadlock.
-	order := make([]int, len(rows))
-	for k := range order {
-		order[k] = k
-	}
-	slices.SortFunc(order, func(x, y int) int {
-		a, b := rows[x], rows[y]
-		return cmp.Or(cmp.Compare(a.AttendeeID, b.AttendeeID), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.ScanID, b.ScanID))
+	slices.SortFunc(todo, func(x, y row) int {
+		return cmp.Or(cmp.Compare(x.c.AttendeeID, y.c.AttendeeID), cmp.Compare(x.c.EventID, y.c.EventID), cmp.Compare(x.c.ScanID, y.c.ScanID))
 	})
-	sorted, sortedAt := make([]*CheckIn, len(rows)), make([]int, len(rows))
-	for k, o := range order {
-		sorted[k], sortedAt[k] = rows[o], at[o]
+	rows := make([]*CheckIn, len(todo))
+	for k, t := range todo {
+		rows[k] = t.c
 	}
-	rows, at = sorted, sortedAt
 	added, err := s.store.AddCheckInsIfNew(ctx, rows)
-	for k, i := range at {
+	for k, t := range todo {
 		if err != nil || !added[k] {
-			results[i] = groupResult{} // refused by a unique index, or failed: decide alone
+			results[t.i] = groupResult{} // refused by a unique index, or failed: decide alone
 			continue
 		}
-		results[i].handled = true
+		results[t.i].handled = true
 	}
 }

@@ -80,8 +80,8 @@ type Hub struct {
 var _ app.Publisher = (*Hub)(nil)
 
 type localFrame struct {
-	slug string
-	f    *frame
+	ev *eventState
+	f  *frame
 }
 
 type outMsg struct {
@@ -218,7 +218,7 @@ func (h *Hub) deliverLocal(slug string, f *frame) {
 	ev.notePublished(f)
 	h.localMu.Lock()
 	defer h.localMu.Unlock()
-	h.local = append(h.local, localFrame{slug, f})
+	h.local = append(h.local, localFrame{ev, f})
 	if !h.localRunning {
 		h.localRunning = true
 		go h.localLoop()
@@ -239,11 +239,9 @@ func (h *Hub) localLoop() {
 		}
 		h.localMu.Unlock()
 		for _, x := range batch {
-			if ev := h.lookup(x.slug); ev != nil {
-				ev.mu.Lock()
-				ev.offerLocked(x.f)
-				ev.mu.Unlock()
-			}
+			x.ev.mu.Lock()
+			x.ev.offerLocked(x.f) // a state dropped meanwhile has no viewers left
+			x.ev.mu.Unlock()
 		}
 	}
 }

@@ -89,9 +89,7 @@ func (s *Store) ScanLookup(ctx context.Context, eventID int64, scanID, attendeeI
 // row. A scan id stored for an attendee that does not exist is not found
 // here; inserting it again then fails on the unique scan id.
 func (s *Store) ScanState(ctx context.Context, eventID int64, scanID, attendeeID string) (a *app.Attendee, byScan, first *app.CheckIn, err error) {
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.event_id, a.name, a.organization, a.country, a.email, a.external_id,
-	a.category, a.revoked, a.sample, a.created_at, a.updated_at,
-	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first"
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT `+attendeeAndCheckInColumns+`
 FROM attendees a
 LEFT JOIN check_ins c ON (c.event_id = ? AND c.scan_id = ?) OR (c.attendee_id = a.id AND c."first")
 WHERE a.id = ?`, eventID, scanID, attendeeID).Rows()
@@ -291,9 +289,7 @@ func (s *Store) ScanStates(ctx context.Context, attendeeIDs []string) (map[strin
 	if len(attendeeIDs) == 0 {
 		return attendees, firsts, nil
 	}
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.event_id, a.name, a.organization, a.country, a.email, a.external_id,
-	a.category, a.revoked, a.sample, a.created_at, a.updated_at,
-	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first"
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT `+attendeeAndCheckInColumns+`
 FROM attendees a
 LEFT JOIN check_ins c ON c.attendee_id = a.id AND c."first"
 WHERE a.id IN ?`, attendeeIDs).Rows()
@@ -317,9 +313,14 @@ WHERE a.id IN ?`, attendeeIDs).Rows()
 	return attendees, firsts, nil
 }
 
-// scanAttendeeAndCheckIn reads one row of an attendee's columns followed
-// by a LEFT JOINed check-in's (nil when NULL), in the order ScanState and
-// ScanStates select them.
+// attendeeAndCheckInColumns are the columns scanAttendeeAndCheckIn
+// reads: an attendee a and a LEFT JOINed check-in c.
+const attendeeAndCheckInColumns = `a.id, a.event_id, a.name, a.organization, a.country, a.email, a.external_id,
+	a.category, a.revoked, a.sample, a.created_at, a.updated_at,
+	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first"`
+
+// scanAttendeeAndCheckIn reads one row of attendeeAndCheckInColumns: the
+// attendee, and the check-in (nil when the join found none).
 func scanAttendeeAndCheckIn(rows *sql.Rows) (*app.Attendee, *app.CheckIn, error) {
 	var (
 		ar                                   attendeeRow
