@@ -30,7 +30,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func TestLogger(t *testing.T) {
+func TestSQLLogger(t *testing.T) {
 	var buf lockedBuffer
 	o := storagetest.NewOptions(t)
 	o.Logger = slog.New(slog.NewTextHandler(&buf, nil))
