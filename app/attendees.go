@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	qrcode "github.com/skip2/go-qrcode"
 )
 
 // Registration: organizers add, change, revoke and import attendees, and
@@ -303,31 +301,25 @@ func (s *Service) UpdateAttendee(ctx context.Context, p Principal, id string, in
 	return s.view(ctx, s.store, out)
 }
 
-// TicketPNG renders a ticket text as a QR code: PNG, 256×256 pixels,
-// medium error recovery (15 %).
-func TicketPNG(ticket string) ([]byte, error) {
-	return qrcode.Encode(ticket, qrcode.Medium, 256)
-}
-
-// AttendeeTicketPNG returns an attendee's ticket as a QR code PNG
-// (organizers only). A malformed id is EBadRequest, an unknown one
-// ENotFound.
-func (s *Service) AttendeeTicketPNG(ctx context.Context, p Principal, id string) ([]byte, error) {
+// AttendeeTicket returns an attendee's ticket text (organizers only), to
+// be printed or drawn as a QR code (app/qrcode). A malformed id is
+// EBadRequest, an unknown one ENotFound.
+func (s *Service) AttendeeTicket(ctx context.Context, p Principal, id string) (string, error) {
 	if err := p.RequireOrganizer(); err != nil {
-		return nil, err
+		return "", err
 	}
 	if !ValidAttendeeID(id) {
-		return nil, Errorf(EBadRequest, "malformed attendee id: expected 26 characters a–z, 2–7")
+		return "", Errorf(EBadRequest, "malformed attendee id: expected 26 characters a–z, 2–7")
 	}
 	a, err := s.store.AttendeeByID(ctx, id)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	slug, priv, err := s.eventSigner(ctx, a.EventID)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	return TicketPNG(SignTicket(priv, slug, a.ID))
+	return SignTicket(priv, slug, a.ID), nil
 }
 
 // IssuedTicket is an attendee with their ticket text.

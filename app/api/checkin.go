@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/qrcode"
 )
 
 // Check-in routes: attendees and their tickets (organizers), scans and
@@ -129,7 +130,11 @@ func (s *Server) ticketPNG(c *fiber.Ctx) error {
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	png, err := s.svc.AttendeeTicketPNG(cx, principal(c), utils.CopyString(c.Params("id")))
+	ticket, err := s.svc.AttendeeTicket(cx, principal(c), utils.CopyString(c.Params("id")))
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.PNG(ticket)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/qrcode"
 	"github.com/hybridcon/hybridcon/configs"
 )
 
@@ -159,7 +160,7 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 		file := ""
 		if !*textOnly {
 			file = name + ".png"
-			png, err := app.TicketPNG(tk.Ticket)
+			png, err := qrcode.PNG(tk.Ticket)
 			if err != nil {
 				return fmt.Errorf("QR code for attendee %s: %w", a.ID, err)
 			}
