@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/hybridcon/hybridcon/app/origin"
 )
 
 // Close codes the hub sends on websocket connections. Clients should
@@ -67,12 +69,12 @@ type HubConfig struct {
 	// KnownRegions are the regions a viewer may name (?region=); anything
 	// else is refused with 400. Region is always included. Zero: [Region].
 	KnownRegions []string
-	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed
-	// to open websockets besides the node's own (the Origin's host equals
-	// the host the client asked for: Host, or X-Forwarded-Host from a
-	// trusted proxy); "*" allows any. A request without an Origin header (a
-	// non-browser client) is always allowed.
-	AllowedOrigins []string
+	// Origins decides which browsers may open websockets: those on the
+	// node's own origin (as Fiber sees it behind trusted proxies) and
+	// those the policy allows — the rule the API's cookie writes follow.
+	// A request without an Origin header (a non-browser client) is always
+	// allowed. Zero: the own origin only.
+	Origins origin.Policy
 
 	// PingInterval is how often each websocket viewer is pinged. Zero: 25 s.
 	PingInterval time.Duration

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/origin"
 )
 
 const slug = "cn-hu-2021"
@@ -215,7 +216,7 @@ func TestHTTPErrorsBeforeUpgrade(t *testing.T) {
 	src.add(slug, "E1")
 	cfg := testConfig("a")
 	n := startNode(t, cfg, NewMemoryBroker(), src)
-	cfg.AllowedOrigins = []string{"https://live.example.org"}
+	cfg.Origins = origin.NewPolicy([]string{"https://live.example.org"})
 	strict := startNode(t, cfg, NewMemoryBroker(), src)
 
 	cases := []struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,27 +29,12 @@ const (
 	maxEpoch = 128
 )
 
-// validSlug accepts the characters slugs are made of, so a slug is safe
-// in a broker channel name.
-func validSlug(s string) bool {
-	if s == "" || len(s) > maxSlug {
-		return false
-	}
-	for _, c := range []byte(s) {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // parseParams reads slug, since, epoch, region and lang. For SSE a
 // Last-Event-ID header takes the place of since. A since without epoch
 // cannot be trusted (seqs restart with a new epoch) and gets a snapshot.
 func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
 	p := connParams{slug: utils.CopyString(c.Params("slug"))}
-	if !validSlug(p.slug) {
+	if !app.ValidSlug(p.slug) {
 		return p, app.Errorf(app.ENotFound, "no event %q", p.slug)
 	}
 	since := c.Query("since")
@@ -90,24 +74,8 @@ func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
 	return p, nil
 }
 
-// originAllowed accepts a browser's connection from the node's own
-// origin — the host the client asked for, X-Forwarded-Host when a trusted
-// proxy sent it (Fiber's Hostname) — or from HubConfig.AllowedOrigins.
-func (h *Hub) originAllowed(c *fiber.Ctx) bool {
-	origin := c.Get(fiber.HeaderOrigin)
-	if origin == "" {
-		return true // not a browser
-	}
-	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, c.Hostname()) {
-		return true
-	}
-	for _, o := range h.cfg.AllowedOrigins {
-		if o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
-			return true
-		}
-	}
-	return false
-}
+// originAllowed applies HubConfig.Origins to a handshake.
+func (h *Hub) originAllowed(c *fiber.Ctx) bool { return h.cfg.Origins.Allows(c) }
 
 // publicErr passes app errors (not found, …) through and turns anything
 // else (the database did not answer) into 503 with a safe message.

@@ -81,7 +81,4 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Region != "hu" || c.PongWait != 2*time.Second || c.PresenceTTL != 20*time.Second {
 		t.Fatalf("derived: region %q pong %v ttl %v", c.Region, c.PongWait, c.PresenceTTL)
 	}
-	if !validSlug("cn-hu-2021") || validSlug("") || validSlug("a b") || validSlug("ev:x") {
-		t.Error("slug validation")
-	}
 }

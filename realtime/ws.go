@@ -17,7 +17,7 @@ import (
 // WebsocketHandler serves GET /ws/events/:slug?since=&epoch=&region=&lang=.
 //
 // Before upgrading it answers with an *app.Error (for the app's error
-// handler): 403 for a disallowed Origin (see HubConfig.AllowedOrigins),
+// handler): 403 for a disallowed Origin (see HubConfig.Origins),
 // 400 for a bad since, epoch, region or lang or a request that is not a
 // websocket handshake, 404 for an unknown event, 503 while shutting down
 // or when the log cannot be read.

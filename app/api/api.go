@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/origin"
 )
 
 // Live is the realtime side the API mounts: websocket and SSE handlers
@@ -40,13 +41,14 @@ type Config struct {
 	// so browsers send them over HTTPS only. Set it behind TLS; false (the
 	// zero value) also works over plain HTTP.
 	SecureCookies bool
-	// AllowedOrigins are origins (scheme://host[:port]) besides the
-	// request's own from which browsers may make cookie-authenticated
-	// writes; a write whose Origin header names any other is refused with
-	// 403. Empty allows the own origin only. Bearer requests are not
-	// checked. (Over HTTPS, Fiber's CSRF middleware also wants a Referer
-	// of the request's own host on such writes; see middleware.go.)
-	AllowedOrigins []string
+	// Origins are the browser origins from which cookie-authenticated
+	// writes are accepted: the request's own, and those the policy allows
+	// (the same policy the websocket handshake follows); a write whose
+	// Origin header names any other is refused with 403. The zero value
+	// allows the own origin only. Bearer requests are not checked. (Over
+	// HTTPS, Fiber's CSRF middleware also wants a Referer of the request's
+	// own host on such writes; see middleware.go.)
+	Origins origin.Policy
 	// Logger receives access and error logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics, when set, times every request and serves MetricsPath

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/demo"
+	"github.com/hybridcon/hybridcon/app/qrcode"
 )
 
 const evPath = "/api/v1/events/" + demo.Slug
@@ -393,8 +394,8 @@ func TestAttendeesAPI(t *testing.T) {
 			t.Fatalf("ticket.png: %d %v", r.Status, r.Header)
 		}
 		img, err := png.Decode(bytes.NewReader(r.Body))
-		if err != nil || img.Bounds().Dx() != 256 || img.Bounds().Dy() != 256 {
-			t.Fatalf("ticket.png is not a 256 px PNG: %v %v", err, img.Bounds())
+		if err != nil || img.Bounds().Dx() < qrcode.MinPixels || img.Bounds().Dy() != img.Bounds().Dx() {
+			t.Fatalf("ticket.png is not a square PNG of at least %d px: %v %v", qrcode.MinPixels, err, img.Bounds())
 		}
 		for path, status := range map[string]int{
 			"/api/v1/attendees/aaaaaaaaaaaaaaaaaaaaaaaaaa/ticket.png": 404,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/api"
+	"github.com/hybridcon/hybridcon/app/origin"
 	"github.com/hybridcon/hybridcon/realtime"
 )
 
@@ -93,7 +94,7 @@ func refusedWith(t *testing.T, resp response, want string) {
 }
 
 func TestCSRF_CookieWrites(t *testing.T) {
-	r := newRig(t, api.Config{AllowedOrigins: []string{"https://console.example.org"}})
+	r := newRig(t, api.Config{Origins: origin.NewPolicy([]string{"https://console.example.org"})})
 	a := r.loginPage(t)
 	b := r.loginPage(t) // the same user's second login (another browser)
 	if a.csrfCookie == b.csrfCookie {
@@ -281,7 +282,7 @@ func TestCSRF_TwoNodes(t *testing.T) {
 // host on cookie-authenticated writes.
 func TestCSRF_BehindTLSProxy(t *testing.T) {
 	r := newRig(t, api.Config{TrustedProxies: []string{"0.0.0.0"}, SecureCookies: true,
-		AllowedOrigins: []string{"https://console.example.org"}})
+		Origins: origin.NewPolicy([]string{"https://console.example.org"})})
 	const site = "https://live.example.org"
 	https := func(extra ...string) []string {
 		return append([]string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "live.example.org"}, extra...)

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/origin"
 )
 
 // Cookie names used by the pages.
@@ -140,7 +141,7 @@ func principal(c *fiber.Ctx) app.Principal {
 //
 //  1. checkOrigin: a browser's Origin header, when present, must be this
 //     site's own origin (as Fiber sees it behind trusted proxies) or one
-//     of Config.AllowedOrigins.
+//     of the allowed origins (Config.Origins).
 //  2. Fiber's csrf middleware (newCSRF): over HTTPS, a Referer of this
 //     host; then the X-CSRF-Token header must equal the hc_csrf cookie (a
 //     double submit: another site's page can neither read the cookie nor
@@ -309,56 +310,19 @@ func csrfRefusal(_ *fiber.Ctx, err error) error {
 }
 
 // checkOrigin refuses a cookie-authenticated write whose Origin header
-// names a site other than this one or Config.AllowedOrigins. Browsers
-// send Origin with every cross-origin request and with same-origin
-// writes; a request without it (not from a browser, or from an old one)
-// is left to the CSRF check.
+// names a site other than this one or the allowed origins (Config.Origins,
+// the rule websockets follow too). Browsers send Origin with every
+// cross-origin request and with same-origin writes; a request without it
+// (not from a browser, or from an old one) is left to the CSRF check.
 func (s *Server) checkOrigin(c *fiber.Ctx) error {
-	if !cookieWrite(c) {
+	if !cookieWrite(c) || s.cfg.Origins.Allows(c) {
 		return c.Next()
 	}
-	origin := c.Get(fiber.HeaderOrigin)
-	if origin == "" || s.originAllowed(c, origin) {
-		return c.Next()
-	}
-	if len(origin) > 100 {
-		origin = origin[:100] + "…"
+	o := c.Get(fiber.HeaderOrigin)
+	if len(o) > 100 {
+		o = o[:100] + "…"
 	}
 	return app.Errorf(app.EForbidden,
 		"a change made with the login cookie is not accepted from origin %q: only from %s and the allowed origins (HYBRIDCON_ALLOWED_ORIGINS)",
-		origin, ownOrigin(c))
-}
-
-// originAllowed reports whether origin is this site's own origin or one
-// of Config.AllowedOrigins.
-func (s *Server) originAllowed(c *fiber.Ctx, origin string) bool {
-	origin = canonicalOrigin(origin)
-	if origin == canonicalOrigin(ownOrigin(c)) {
-		return true
-	}
-	for _, o := range s.cfg.AllowedOrigins {
-		if origin == canonicalOrigin(o) {
-			return true
-		}
-	}
-	return false
-}
-
-// ownOrigin is the origin the request was sent to, as Fiber sees it:
-// scheme and host from X-Forwarded-Proto and X-Forwarded-Host when a
-// trusted proxy sent them (Config.TrustedProxies), else from the
-// connection and the Host header.
-func ownOrigin(c *fiber.Ctx) string { return c.Protocol() + "://" + c.Hostname() }
-
-// canonicalOrigin lowercases an origin and drops its scheme's default
-// port, so https://Live.example.org:443 equals https://live.example.org.
-func canonicalOrigin(o string) string {
-	o = strings.TrimSuffix(strings.ToLower(o), "/")
-	switch {
-	case strings.HasPrefix(o, "https://"):
-		o = strings.TrimSuffix(o, ":443")
-	case strings.HasPrefix(o, "http://"):
-		o = strings.TrimSuffix(o, ":80")
-	}
-	return o
+		o, origin.Own(c))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/api"
 	"github.com/hybridcon/hybridcon/app/demo"
+	"github.com/hybridcon/hybridcon/app/origin"
 	"github.com/hybridcon/hybridcon/app/web"
 	"github.com/hybridcon/hybridcon/configs"
 	"github.com/hybridcon/hybridcon/realtime"
@@ -142,8 +143,9 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	} else {
 		broker = realtime.NewMemoryBroker()
 	}
+	origins := origin.NewPolicy(cfg.AllowedOrigins) // one rule for websockets and cookie writes
 	hub := realtime.NewHub(realtime.HubConfig{
-		Region: cfg.Region, NodeID: cfg.NodeID, KnownRegions: cfg.Regions, AllowedOrigins: cfg.AllowedOrigins,
+		Region: cfg.Region, NodeID: cfg.NodeID, KnownRegions: cfg.Regions, Origins: origins,
 		Metrics: metrics.hub,
 	}, broker, svc, log)
 	svc.SetPublisher(hub)
@@ -165,7 +167,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		log.Warn("rate limits are off (HYBRIDCON_RATE_LIMITS=false)")
 	}
 	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, Limits: limits,
-		AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies, ProxyHeader: cfg.ProxyHeader,
+		Origins: origins, TrustedProxies: cfg.TrustedProxies, ProxyHeader: cfg.ProxyHeader,
 		SecureCookies: cfg.SecureCookies, HSTSMaxAge: cfg.HSTSMaxAge}, svc, hub)
 	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
 	hubCtx, stopHub := context.WithCancel(context.Background())
