@@ -5,7 +5,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
+
+// bootstrapActor is who the audit trail names for what a start-up
+// creates (the first admin, the HYBRIDCON_ADMIN_TOKEN token).
+var bootstrapActor = Principal{Name: "hybridcon (start-up)", Role: RoleAdmin}
 
 // LoginTTL is how long a page login lasts.
 const LoginTTL = 12 * time.Hour
@@ -27,7 +32,13 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generatedPa
 		} else if ErrorCode(err) != ENotFound {
 			return "", err
 		}
-		err := s.store.CreateToken(ctx, &Token{Kind: TokenAPI, Name: "HYBRIDCON_ADMIN_TOKEN", Hash: hash, Role: RoleAdmin, CreatedAt: s.Now()})
+		t := &Token{Kind: TokenAPI, Name: "HYBRIDCON_ADMIN_TOKEN", Hash: hash, Role: RoleAdmin, CreatedBy: bootstrapActor.Name, CreatedAt: s.Now()}
+		err := s.store.Tx(ctx, func(r Repo) error {
+			if err := r.CreateToken(ctx, t); err != nil {
+				return err
+			}
+			return r.AddAudit(ctx, s.accountAudit(bootstrapActor, "token.create", "token", t.ID, nil, tokenAudit(t)))
+		})
 		if ErrorCode(err) == EConflict { // another node created it meanwhile
 			return "", nil
 		}
@@ -42,11 +53,17 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generatedPa
 		return "", err
 	}
 	password = password[:20]
-	hash, err := HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", err
 	}
-	err = s.store.CreateUser(ctx, &User{Username: "admin", PasswordHash: hash, Role: RoleAdmin, CreatedAt: s.Now()})
+	u := &User{Username: "admin", PasswordHash: hash, Role: RoleAdmin, CreatedAt: s.Now()}
+	err = s.store.Tx(ctx, func(r Repo) error {
+		if err := r.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return r.AddAudit(ctx, s.accountAudit(bootstrapActor, "user.create", "user", u.ID, nil, userAudit(u)))
+	})
 	if ErrorCode(err) == EConflict {
 		return "", nil
 	}
@@ -54,33 +71,6 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generatedPa
 		return "", err
 	}
 	return password, nil
-}
-
-// CreateUser adds a user who logs in to the pages. Checkers need an event.
-func (s *Service) CreateUser(ctx context.Context, p Principal, username, password, role, eventSlug string) (*User, error) {
-	if err := p.RequireAdmin(); err != nil {
-		return nil, err
-	}
-	username = strings.TrimSpace(username)
-	if username == "" || len(username) > 64 {
-		return nil, Errorf(EInvalid, "username must be 1–64 characters")
-	}
-	if len(password) < 10 {
-		return nil, Errorf(EInvalid, "password must be at least 10 characters")
-	}
-	u := &User{Username: username, Role: role, CreatedAt: s.Now()}
-	eventID, err := s.roleEvent(ctx, role, eventSlug)
-	if err != nil {
-		return nil, err
-	}
-	u.EventID = eventID
-	if u.PasswordHash, err = HashPassword(password); err != nil {
-		return nil, err
-	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return nil, err
-	}
-	return u, nil
 }
 
 // roleEvent validates a role and resolves the event a checker belongs to.
@@ -111,56 +101,84 @@ func (s *Service) roleEvent(ctx context.Context, role, eventSlug string) (*int64
 type IssuedToken struct {
 	Token
 	Secret string `json:"token"`
-	Event  string `json:"event,omitempty"`
+}
+
+// TokenInput is a new API token.
+type TokenInput struct {
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Event string `json:"event,omitempty"` // a checker token's event (slug)
+	// ExpiresAt, when set, ends the token then; it must lie in the next
+	// five years. Nil: the token lasts until it is revoked.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // IssueToken creates an API token with a role (admin only). Checker
 // tokens belong to one event.
-func (s *Service) IssueToken(ctx context.Context, p Principal, name, role, eventSlug string) (*IssuedToken, error) {
+func (s *Service) IssueToken(ctx context.Context, p Principal, in TokenInput) (*IssuedToken, error) {
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
 	}
-	name = strings.TrimSpace(name)
-	if len(name) > 100 {
-		return nil, Errorf(EInvalid, "name must be at most 100 characters")
+	name, err := cleanDisplayName(in.Name)
+	if err != nil || utf8.RuneCountInString(name) > maxTokenNameRunes {
+		return nil, Errorf(EInvalid, "name must be at most %d characters, without control characters", maxTokenNameRunes)
 	}
-	eventID, err := s.roleEvent(ctx, role, eventSlug)
+	role, event := strings.TrimSpace(in.Role), strings.TrimSpace(in.Event)
+	eventID, err := s.roleEvent(ctx, role, event)
 	if err != nil {
 		return nil, err
+	}
+	now := s.Now()
+	if in.ExpiresAt != nil && (!in.ExpiresAt.After(now) || in.ExpiresAt.Sub(now) > maxTokenLifetime) {
+		return nil, Errorf(EInvalid, "expires_at must lie in the future and within five years")
 	}
 	secret, err := NewSecret("hc_")
 	if err != nil {
 		return nil, err
 	}
-	t := Token{Kind: TokenAPI, Name: name, Hash: HashToken(secret), Role: role, EventID: eventID, CreatedAt: s.Now()}
+	t := Token{Kind: TokenAPI, Name: name, Hash: HashToken(secret), Role: role, EventID: eventID, Event: event,
+		CreatedBy: p.Name, CreatedAt: now, ExpiresAt: in.ExpiresAt}
 	err = s.store.Tx(ctx, func(r Repo) error {
 		if err := r.CreateToken(ctx, &t); err != nil {
 			return err
 		}
-		return r.AddAudit(ctx, &AuditEntry{EventID: eventID, Actor: p.Name, Action: "token.create", ObjectType: "token",
-			ObjectID: itoa(t.ID), After: mustJSON(map[string]any{"name": name, "role": role, "event": eventSlug}), At: s.Now()})
+		e := s.accountAudit(p, "token.create", "token", t.ID, nil, tokenAudit(&t))
+		e.EventID = eventID
+		return r.AddAudit(ctx, e)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &IssuedToken{Token: t, Secret: secret, Event: eventSlug}, nil
+	return &IssuedToken{Token: t, Secret: secret}, nil
 }
 
-// Login checks a user's password and returns a login token for a cookie.
-// A wrong user name and a wrong password give the same answer.
+// Login checks a user's password (the username in any case) and returns
+// a login token for a cookie. A wrong user name and a wrong password give
+// the same answer; a disabled user is told so once the password is right.
+// Password checks wait for a free hashing slot (see SetPasswordHashes).
 func (s *Service) Login(ctx context.Context, username, password string) (string, *User, error) {
+	wrong := Errorf(EUnauthorized, "wrong user name or password")
 	u, err := s.store.UserByName(ctx, username)
 	if ErrorCode(err) == ENotFound {
 		// Spend the same time as a real check so timing does not reveal
 		// which user names exist.
-		CheckPassword(dummyHash(), password)
-		return "", nil, Errorf(EUnauthorized, "wrong user name or password")
+		if _, err := s.checkPasswordHash(ctx, dummyHash(), password); err != nil {
+			return "", nil, err
+		}
+		return "", nil, wrong
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	if !CheckPassword(u.PasswordHash, password) {
-		return "", nil, Errorf(EUnauthorized, "wrong user name or password")
+	ok, err := s.checkPasswordHash(ctx, u.PasswordHash, password)
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		return "", nil, wrong
+	}
+	if u.Disabled {
+		return "", nil, Errorf(EUnauthorized, "this account is disabled; ask an administrator")
 	}
 	secret, err := NewSecret("hcs_")
 	if err != nil {
@@ -169,6 +187,12 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 	exp := s.Now().Add(LoginTTL)
 	t := &Token{Kind: TokenLogin, Name: u.Username, Hash: HashToken(secret), Role: u.Role, EventID: u.EventID, UserID: &u.ID, CreatedAt: s.Now(), ExpiresAt: &exp}
 	if err := s.store.CreateToken(ctx, t); err != nil {
+		if ErrorCode(err) == ENotFound { // the user was deleted meanwhile
+			return "", nil, wrong
+		}
+		return "", nil, err
+	}
+	if u.Event, err = eventSlug(ctx, s.store, map[int64]string{}, u.EventID); err != nil {
 		return "", nil, err
 	}
 	return secret, u, nil
@@ -212,7 +236,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return Principal{}, Errorf(EUnauthorized, "invalid or expired token")
 	}
-	s.touch(ctx, t.ID, now)
+	s.touch(t.ID, now)
 	name := t.Name
 	if name == "" {
 		name = "token-" + itoa(t.ID)
@@ -222,19 +246,62 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	return p, nil
 }
 
-func (s *Service) touch(ctx context.Context, id int64, now time.Time) {
+// touch records that token id was used at now, at most once per
+// tokenTouchEvery per token, without making the request wait: the write
+// is queued and a goroutine (started when the queue fills from empty,
+// gone when it is empty again) writes the queue with its own deadline.
+func (s *Service) touch(id int64, now time.Time) {
 	s.touchMu.Lock()
-	last, ok := s.touched[id]
-	if ok && now.Sub(last) < tokenTouchEvery {
-		s.touchMu.Unlock()
+	defer s.touchMu.Unlock()
+	if last, ok := s.touched[id]; ok && now.Sub(last) < tokenTouchEvery {
 		return
 	}
 	s.touched[id] = now
-	s.touchMu.Unlock()
-	if err := s.store.TouchToken(ctx, id, now); err != nil {
-		s.log.Warn("recording token use", "token", id, "err", err)
+	if len(s.touched) > authCacheMax { // forget old uses rather than grow
+		clear(s.touched)
+		s.touched[id] = now
+	}
+	if s.touchQueue == nil {
+		s.touchQueue = make(map[int64]time.Time)
+	}
+	s.touchQueue[id] = now
+	if !s.touching {
+		s.touching = true
+		s.touchWG.Add(1)
+		go s.writeTouches()
 	}
 }
+
+// touchWriteTimeout bounds one last-used write.
+const touchWriteTimeout = 5 * time.Second
+
+// writeTouches writes queued last uses until the queue is empty.
+func (s *Service) writeTouches() {
+	defer s.touchWG.Done()
+	for {
+		s.touchMu.Lock()
+		q := s.touchQueue
+		s.touchQueue = nil
+		if len(q) == 0 {
+			s.touching = false
+			s.touchMu.Unlock()
+			return
+		}
+		s.touchMu.Unlock()
+		for id, at := range q {
+			ctx, cancel := context.WithTimeout(context.Background(), touchWriteTimeout)
+			err := s.store.TouchToken(ctx, id, at)
+			cancel()
+			if err != nil && ErrorCode(err) != ENotFound { // a revoked token is no news
+				s.log.Warn("recording token use", "token", id, "err", err)
+			}
+		}
+	}
+}
+
+// FlushTokenUses waits until the last uses recorded so far are written
+// (tests, and a node shutting down before it closes the database).
+func (s *Service) FlushTokenUses() { s.touchWG.Wait() }
 
 // authCacheTTL is how long a verified token is trusted without asking the
 // database again. A busy gate sends many scans a second with one token;

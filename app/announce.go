@@ -37,7 +37,7 @@ func (s *Service) PostAnnouncement(ctx context.Context, p Principal, slug string
 	if err != nil {
 		return nil, err
 	}
-	a := &Announcement{EventID: eventID, Text: in.Text, Pinned: in.Pinned, Author: p.Name, CreatedAt: s.Now()}
+	a := &Announcement{EventID: eventID, Text: in.Text, Pinned: in.Pinned, Author: s.publicName(ctx, p), CreatedAt: s.Now()}
 	var env Envelope
 	err = s.store.Tx(ctx, func(r Repo) error {
 		if err := r.CreateAnnouncement(ctx, a); err != nil {

@@ -227,10 +227,12 @@ type CheckIn struct {
 
 // Announcement is a trilingual message to viewers.
 type Announcement struct {
-	ID        int64     `json:"id"`
-	EventID   int64     `json:"-"`
-	Text      Text      `json:"text"`
-	Pinned    bool      `json:"pinned"`
+	ID      int64 `json:"id"`
+	EventID int64 `json:"-"`
+	Text    Text  `json:"text"`
+	Pinned  bool  `json:"pinned"`
+	// Author is how the public sees who posted it: the user's display
+	// name, else their role — never a username or a token's name.
 	Author    string    `json:"author"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -247,13 +249,19 @@ func ValidRole(r string) bool {
 	return r == RoleAdmin || r == RoleOrganizer || r == RoleChecker
 }
 
-// User is a person who logs in to the pages.
+// User is a person who logs in to the pages. Username is what they log
+// in with (unique whatever its case) and is never shown to the public;
+// DisplayName is what viewers see where a user is named (announcements),
+// and the role is shown instead when it is empty.
 type User struct {
 	ID           int64     `json:"id"`
 	Username     string    `json:"username"`
+	DisplayName  string    `json:"display_name"`
 	PasswordHash string    `json:"-"`
 	Role         string    `json:"role"`
-	EventID      *int64    `json:"-"` // checkers belong to one event
+	EventID      *int64    `json:"-"`               // checkers belong to one event
+	Event        string    `json:"event,omitempty"` // EventID's slug, in answers
+	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
 }
 
@@ -272,6 +280,8 @@ type Token struct {
 	Role       string     `json:"role"`
 	EventID    *int64     `json:"-"`
 	UserID     *int64     `json:"-"`
+	Event      string     `json:"event,omitempty"` // EventID's slug, in answers
+	CreatedBy  string     `json:"created_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`

@@ -27,9 +27,13 @@ type Service struct {
 
 	slugs sync.Map // slug → event id; slugs never change once created
 
-	touchMu sync.Mutex
-	touched map[int64]time.Time // token id → last recorded use
-	auth    authCache           // recently verified tokens (account.go)
+	touchMu    sync.Mutex
+	touched    map[int64]time.Time // token id → last recorded use
+	touchQueue map[int64]time.Time // uses not written yet
+	touching   bool                // a writeTouches goroutine runs
+	touchWG    sync.WaitGroup
+	auth       authCache     // recently verified tokens (account.go)
+	hashSlots  chan struct{} // password hashes running (hashing.go)
 
 	desk checkinDesk // check-in caches and attendance updates (checkin.go)
 }
@@ -48,8 +52,9 @@ func NewService(store Store, pub Publisher, log *slog.Logger) *Service {
 		pub:   pub,
 		log:   log,
 		// Milliseconds are enough for a conference and keep JSON tidy.
-		Now:     func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
-		touched: make(map[int64]time.Time),
+		Now:       func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		touched:   make(map[int64]time.Time),
+		hashSlots: make(chan struct{}, DefaultPasswordHashes),
 	}
 }
 

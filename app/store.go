@@ -110,7 +110,8 @@ type Repo interface {
 	CreateAnnouncement(ctx context.Context, a *Announcement) error
 	ListAnnouncements(ctx context.Context, eventID int64, limit int) ([]Announcement, error)
 
-	// Users and tokens.
+	// Users and tokens (see also AccountRepo).
+	AccountRepo
 	CreateUser(ctx context.Context, u *User) error
 	UserByName(ctx context.Context, username string) (*User, error)
 	CountUsers(ctx context.Context) (int64, error)

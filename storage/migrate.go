@@ -22,6 +22,7 @@ var migrations = []migration{
 	{version: 1, name: "initial schema", up: execDDL(schemaV1)},
 	{version: 2, name: "index of first check-ins per event", up: execDDL(schemaV2)},
 	{version: 3, name: "trilingual event venue", up: execDDL(schemaV3)},
+	{version: 5, name: "accounts: case-insensitive usernames, display names, disabled users, token creators, public authors", up: migrateV5},
 }
 
 // Migrate applies the pending migrations and records each in
@@ -170,6 +171,47 @@ var schemaV3 = []string{
 	`ALTER TABLE events ADD COLUMN venue_hu TEXT NOT NULL DEFAULT ''`,
 	`UPDATE events SET venue_en = venue`,
 	`ALTER TABLE events DROP COLUMN venue`,
+}
+
+// schemaV5 is the accounts step. Usernames become unique whatever their
+// case (an index on lower(username); the application accepts ASCII
+// usernames only, which both databases lower alike). Users already in the
+// database that differ only in case keep their rows: the oldest keeps its
+// name, each later one is renamed to "<name>-<id>" (and can log in with
+// that). Users get a display name (what the public sees) and a disabled
+// flag; tokens record who created them. Announcements named their author
+// by user or token name, which the public must not see: every existing
+// author becomes the role of that user or token ("organizer" when it is
+// gone, "admin" for the command line), in the table and in the
+// announcement.posted envelopes of the live log, so a viewer replaying the
+// log sees the same.
+var schemaV5 = []string{
+	`UPDATE users SET username = username || '-' || CAST(id AS TEXT)
+		WHERE EXISTS (SELECT 1 FROM users o WHERE lower(o.username) = lower(users.username) AND o.id < users.id)`,
+	`CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username))`,
+	`ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE`,
+	`ALTER TABLE tokens ADD COLUMN created_by TEXT NOT NULL DEFAULT ''`,
+	`UPDATE announcements SET author = COALESCE(
+		(SELECT u.role FROM users u WHERE u.username = announcements.author),
+		(SELECT MIN(t.role) FROM tokens t WHERE t.kind = 'api' AND t.name = announcements.author),
+		CASE WHEN announcements.author = 'hybridcon-cli' THEN 'admin' ELSE 'organizer' END)`,
+}
+
+// migrateV5 runs schemaV5, then rewrites the author of the live log's
+// announcement envelopes with each dialect's JSON functions.
+func migrateV5(tx *gorm.DB, dialect string) error {
+	if err := execDDL(schemaV5)(tx, dialect); err != nil {
+		return err
+	}
+	author := `COALESCE((SELECT a.author FROM announcements a WHERE a.id = %s), 'organizer')`
+	stmt := `UPDATE live_entries SET data = json_set(data, '$.author', ` +
+		fmt.Sprintf(author, `json_extract(live_entries.data, '$.id')`) + `) WHERE type = 'announcement.posted'`
+	if dialect == DialectPostgres {
+		stmt = `UPDATE live_entries SET data = jsonb_set(data::jsonb, '{author}', to_jsonb(` +
+			fmt.Sprintf(author, `(live_entries.data::jsonb->>'id')::bigint`) + `))::text WHERE type = 'announcement.posted'`
+	}
+	return tx.Exec(stmt).Error
 }
 
 var schemaV1 = []string{

@@ -283,9 +283,11 @@ func (r *announcementRow) toApp() app.Announcement {
 type userRow struct {
 	ID           int64 `gorm:"primaryKey"`
 	Username     string
+	DisplayName  string `gorm:"column:display_name"`
 	PasswordHash string `gorm:"column:password_hash"`
 	Role         string
 	EventID      *int64 `gorm:"column:event_id"`
+	Disabled     bool
 	CreatedAt    time.Time
 }
 
@@ -293,15 +295,15 @@ func (userRow) TableName() string { return "users" }
 
 func userToRow(u *app.User) userRow {
 	return userRow{
-		ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash,
-		Role: u.Role, EventID: u.EventID, CreatedAt: utc(u.CreatedAt),
+		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash,
+		Role: u.Role, EventID: u.EventID, Disabled: u.Disabled, CreatedAt: utc(u.CreatedAt),
 	}
 }
 
 func (r *userRow) toApp() app.User {
 	return app.User{
-		ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash,
-		Role: r.Role, EventID: r.EventID, CreatedAt: utc(r.CreatedAt),
+		ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, PasswordHash: r.PasswordHash,
+		Role: r.Role, EventID: r.EventID, Disabled: r.Disabled, CreatedAt: utc(r.CreatedAt),
 	}
 }
 
@@ -313,6 +315,7 @@ type tokenRow struct {
 	Role       string
 	EventID    *int64 `gorm:"column:event_id"`
 	UserID     *int64 `gorm:"column:user_id"`
+	CreatedBy  string `gorm:"column:created_by"`
 	CreatedAt  time.Time
 	ExpiresAt  *time.Time
 	LastUsedAt *time.Time
@@ -323,7 +326,7 @@ func (tokenRow) TableName() string { return "tokens" }
 func tokenToRow(t *app.Token) tokenRow {
 	return tokenRow{
 		ID: t.ID, Kind: t.Kind, Name: t.Name, Hash: t.Hash, Role: t.Role,
-		EventID: t.EventID, UserID: t.UserID, CreatedAt: utc(t.CreatedAt),
+		EventID: t.EventID, UserID: t.UserID, CreatedBy: t.CreatedBy, CreatedAt: utc(t.CreatedAt),
 		ExpiresAt: utcPtr(t.ExpiresAt), LastUsedAt: utcPtr(t.LastUsedAt),
 	}
 }
@@ -331,7 +334,7 @@ func tokenToRow(t *app.Token) tokenRow {
 func (r *tokenRow) toApp() app.Token {
 	return app.Token{
 		ID: r.ID, Kind: r.Kind, Name: r.Name, Hash: r.Hash, Role: r.Role,
-		EventID: r.EventID, UserID: r.UserID, CreatedAt: utc(r.CreatedAt),
+		EventID: r.EventID, UserID: r.UserID, CreatedBy: r.CreatedBy, CreatedAt: utc(r.CreatedAt),
 		ExpiresAt: utcPtr(r.ExpiresAt), LastUsedAt: utcPtr(r.LastUsedAt),
 	}
 }

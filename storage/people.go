@@ -118,10 +118,11 @@ func (s *Store) CreateUser(ctx context.Context, u *app.User) error {
 	return nil
 }
 
-// UserByName returns the user with username, or ENotFound.
+// UserByName returns the user whose username is username in any case
+// (usernames are unique case-insensitively), or ENotFound.
 func (s *Store) UserByName(ctx context.Context, username string) (*app.User, error) {
 	var r userRow
-	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&r).Error
+	err := s.db.WithContext(ctx).Where("lower(username) = lower(?)", username).Take(&r).Error
 	if err != nil {
 		return nil, s.fail(ctx, err, "get user", on{notFound: notFound("user %q not found", username)})
 	}
@@ -155,11 +156,12 @@ func (s *Store) CreateToken(ctx context.Context, t *app.Token) error {
 }
 
 // TokenByHash returns the token whose hash is hash, expired or not (the
-// caller checks ExpiresAt), or ENotFound. The message does not echo the
-// hash.
+// caller checks ExpiresAt), or ENotFound — also when the token is a
+// disabled user's. The message does not echo the hash.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*app.Token, error) {
 	var r tokenRow
-	err := s.db.WithContext(ctx).Where("hash = ?", hash).Take(&r).Error
+	err := s.db.WithContext(ctx).Where("hash = ?", hash).
+		Where("user_id IS NULL OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = tokens.user_id AND u.disabled)").Take(&r).Error
 	if err != nil {
 		return nil, s.fail(ctx, err, "get token", on{notFound: notFound("token not found")})
 	}

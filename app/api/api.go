@@ -174,8 +174,6 @@ func (s *Server) Routes() []Route {
 		{Method: "POST", Path: "/api/v1/auth/login", Who: "public", Summary: "log in to the pages (sets cookies)", Handler: s.login},
 		{Method: "POST", Path: "/api/v1/auth/logout", Who: "public", Summary: "log out", Handler: s.logout, BodyLimit: smallBodyLimit},
 		{Method: "GET", Path: "/api/v1/auth/me", Who: "public", Summary: "who is calling", Handler: s.me},
-		{Method: "POST", Path: "/api/v1/tokens", Who: "admin", Summary: "issue an API token (shown once)", Handler: s.createToken},
-		{Method: "POST", Path: "/api/v1/users", Who: "admin", Summary: "create a user who logs in to the pages", Handler: s.createUser},
 
 		{Method: "GET", Path: "/api/v1/events", Who: "public", Summary: "list events", Handler: s.listEvents},
 		{Method: "GET", Path: "/api/v1/events/:slug", Who: "public", Summary: "one event", Handler: s.getEvent},
@@ -210,6 +208,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/ws/events/:slug", Who: "public", Summary: "live envelopes over websocket", Handler: s.live.WebsocketHandler()},
 	}
 	routes = append(routes, s.checkinRoutes()...)
+	routes = append(routes, s.accountRoutes()...)
 	return routes
 }
 

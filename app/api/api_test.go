@@ -300,7 +300,7 @@ func TestAnnouncementAndLog(t *testing.T) {
 
 func TestLoginCookieAndCSRF(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.svc.CreateUser(context.Background(), app.Principal{Name: "t", Role: app.RoleAdmin}, "olga", "correct horse battery", "organizer", ""); err != nil {
+	if _, err := e.svc.CreateUser(context.Background(), app.Principal{Name: "t", Role: app.RoleAdmin}, app.UserInput{Username: "olga", Password: "correct horse battery", Role: "organizer"}); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "olga", "password": "wrong password!"}); r.Status != 401 {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -187,6 +186,9 @@ func (s *Server) me(c *fiber.Ctx) error {
 		return app.Errorf(app.EUnauthorized, "not logged in")
 	}
 	out := fiber.Map{"name": p.Name, "role": p.Role}
+	if p.UserID != nil {
+		out["user_id"] = *p.UserID
+	}
 	if p.EventID != nil {
 		cx, cancel := ctx(c)
 		defer cancel()
@@ -195,52 +197,4 @@ func (s *Server) me(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(out)
-}
-
-type tokenRequest struct {
-	Name  string `json:"name"`
-	Role  string `json:"role"`
-	Event string `json:"event"`
-}
-
-func (s *Server) createToken(c *fiber.Ctx) error {
-	if err := principal(c).RequireAdmin(); err != nil {
-		return err
-	}
-	var in tokenRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	t, err := s.svc.IssueToken(cx, principal(c), in.Name, strings.TrimSpace(in.Role), strings.TrimSpace(in.Event))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusCreated).JSON(t)
-}
-
-type userRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Role     string `json:"role"`
-	Event    string `json:"event"`
-}
-
-func (s *Server) createUser(c *fiber.Ctx) error {
-	if err := principal(c).RequireAdmin(); err != nil {
-		return err
-	}
-	var in userRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	u, err := s.svc.CreateUser(cx, principal(c), in.Username, in.Password, strings.TrimSpace(in.Role), strings.TrimSpace(in.Event))
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(u)
 }

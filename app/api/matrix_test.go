@@ -57,6 +57,23 @@ var samples = map[string]sampler{
 	"POST /api/v1/users": func(r *rig, tb testing.TB) sample {
 		return sample{path: "/api/v1/users", body: mustJSON(tb, map[string]string{"username": r.uniq("u"), "password": "matrix password 1", "role": "checker", "event": demo.Slug})}
 	},
+	"GET /api/v1/users": at("/api/v1/users"),
+	"PATCH /api/v1/users/:id": func(r *rig, tb testing.TB) sample {
+		return sample{path: fmt.Sprintf("/api/v1/users/%d", r.freshUser(tb).ID), body: mustJSON(tb, map[string]string{"display_name": "Matrix Person"})}
+	},
+	"DELETE /api/v1/users/:id": func(r *rig, tb testing.TB) sample {
+		return sample{path: fmt.Sprintf("/api/v1/users/%d", r.freshUser(tb).ID)}
+	},
+	"GET /api/v1/tokens": at("/api/v1/tokens"),
+	"DELETE /api/v1/tokens/:id": func(r *rig, tb testing.TB) sample {
+		t, err := r.svc.IssueToken(context.Background(), asAdmin, app.TokenInput{Name: r.uniq("kiosk"), Role: app.RoleChecker, Event: demo.Slug})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r.known = ""
+		return sample{path: fmt.Sprintf("/api/v1/tokens/%d", t.ID)}
+	},
+	"GET /api/v1/audit": at("/api/v1/audit?limit=5"),
 
 	"GET /api/v1/events":                     at("/api/v1/events"),
 	"GET /api/v1/events/:slug":               at(ev),
@@ -202,6 +219,17 @@ func (r *rig) freshAchievement(tb testing.TB) *app.Achievement {
 		tb.Fatal(err)
 	}
 	return a
+}
+
+// freshUser creates a checker who logs in, for the user routes.
+func (r *rig) freshUser(tb testing.TB) *app.User {
+	tb.Helper()
+	u, err := r.svc.CreateUser(context.Background(), asAdmin, app.UserInput{Username: r.uniq("u"), Password: "matrix password 1", Role: app.RoleChecker, Event: demo.Slug})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.known = ""
+	return u
 }
 
 func (r *rig) freshAttendee(tb testing.TB) *app.AttendeeView {

@@ -52,6 +52,9 @@ type op struct {
 	headers, reqHeaders map[string]string
 	// notModified adds a 304 answer (If-None-Match).
 	notModified bool
+	// hashes marks routes that check or hash a password: 503 with
+	// Retry-After when every hashing slot stays busy.
+	hashes bool
 }
 
 // body is a hand-written request body.
@@ -80,7 +83,8 @@ func str(enum ...string) schema {
 var (
 	healthOut   = obj(schema{"status": str("ok")})
 	readyOut    = obj(schema{"status": str("ready"), "checks": schema{"type": "object", "additionalProperties": str("ok")}})
-	meOut       = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker), "event": withDescription(str(), "a checker's event")}, "event")
+	meOut       = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker), "event": withDescription(str(), "a checker's event"),
+		"user_id": schema{"type": "integer", "format": "int64", "description": "the logged-in user's id (absent for API tokens): PATCH /api/v1/users/{id} changes their own password"}}, "event", "user_id")
 	importOut   = app.ImportResult{}
 	textOut     = str()
 	binaryOut   = schema{"type": "string", "contentEncoding": "binary"}
@@ -138,13 +142,26 @@ var operations = map[string]op{
 	"GET " + OpenAPIPath: {id: "openapi", tag: "ops", out: documentOut, noDB: true, headers: map[string]string{"ETag": "the document's version"}, notModified: true},
 	"GET " + MetricsPath: {id: "metrics", tag: "ops", out: textOut, media: "text/plain; version=0.0.4", noDB: true, desc: "Prometheus text exposition (only when metrics are enabled)."},
 
-	"POST " + loginPath: {id: "login", tag: "accounts", in: loginRequest{}, out: loginOut, errs: []string{app.EInvalid},
+	"POST " + loginPath: {id: "login", tag: "accounts", in: loginRequest{}, out: loginOut, errs: []string{app.EInvalid}, hashes: true,
 		headers: map[string]string{"Set-Cookie": SessionCookie + " (HttpOnly) and " + CSRFCookie + " (this login's CSRF token, readable by scripts, to echo in " + CSRFHeader + ")"},
-		desc:    "A wrong user name or password is 401. Limited per client address."},
+		desc:    "The username matches in any case. A wrong user name or password is 401, and so is a disabled account. Limited per client address."},
 	"POST /api/v1/auth/logout": {id: "logout", tag: "accounts", status: fiber.StatusNoContent, desc: "Ends the login of the hc_session cookie (if any) and clears both cookies."},
 	"GET /api/v1/auth/me":      {id: "me", tag: "accounts", out: meOut, desc: "401 when nobody is logged in."},
-	"POST /api/v1/tokens":      {id: "createToken", tag: "accounts", in: tokenRequest{}, status: fiber.StatusCreated, out: app.IssuedToken{}, errs: []string{app.EInvalid}},
-	"POST /api/v1/users":       {id: "createUser", tag: "accounts", in: userRequest{}, status: fiber.StatusCreated, out: app.User{}, errs: []string{app.EInvalid, app.EConflict}},
+
+	"GET /api/v1/users": {id: "listUsers", tag: "accounts", out: listOf("users", app.User{})},
+	"POST /api/v1/users": {id: "createUser", tag: "accounts", in: app.UserInput{}, status: fiber.StatusCreated, out: app.User{}, errs: []string{app.EInvalid, app.EConflict}, hashes: true,
+		desc: "Usernames are 1–64 ASCII letters, digits and . _ @ -, unique whatever their case (409 for a taken one). Passwords are 10–128 characters, not the username, not one character repeated (else 422). A checker needs an event."},
+	"PATCH /api/v1/users/:id": {id: "updateUser", tag: "accounts", in: app.UserUpdate{}, out: app.User{}, errs: []string{app.EInvalid, app.EConflict}, hashes: true,
+		desc: "An admin changes anyone's display_name and disabled flag and resets another user's password. Anyone logged in may change their own display_name, and their own password with current_password (403 when it is wrong). Disabling a user or setting a password ends that user's logins on every node within 5 s (changing your own keeps the login you made it with). The last active admin cannot be disabled (409)."},
+	"DELETE /api/v1/users/:id": {id: "deleteUser", tag: "accounts", status: fiber.StatusNoContent, errs: []string{app.EConflict},
+		desc: "Ends the user's logins; the audit trail keeps the name they acted under. The last active admin cannot be deleted (409)."},
+	"GET /api/v1/tokens": {id: "listTokens", tag: "accounts", out: listOf("tokens", app.Token{}), desc: "API tokens (not logins) with name, role, event, creator, creation, expiry and last use (recorded at most once a minute). Secrets are never stored, so never shown."},
+	"POST /api/v1/tokens": {id: "createToken", tag: "accounts", in: app.TokenInput{}, status: fiber.StatusCreated, out: app.IssuedToken{}, errs: []string{app.EInvalid},
+		desc: "The secret is in token, shown this once. expires_at (optional) must lie in the next five years."},
+	"DELETE /api/v1/tokens/:id": {id: "revokeToken", tag: "accounts", status: fiber.StatusNoContent,
+		desc: "Refused at once by the node that answers, and by every other node within 5 s (their authentication cache). HYBRIDCON_ADMIN_TOKEN's token comes back at the next start while the variable is set."},
+	"GET /api/v1/audit": {id: "listAllAudit", tag: "accounts", query: []string{"before", "limit"}, maxLimit: 200, out: auditOut,
+		desc: "Every entry: each event's, and those about users and tokens (which belong to no event)."},
 
 	"GET /api/v1/events":                     {id: "listEvents", tag: "events", out: listOf("events", app.Event{})},
 	"GET /api/v1/events/:slug":               {id: "getEvent", tag: "events", out: app.Event{}},
@@ -406,6 +423,10 @@ func operation(g *schemaGen, r Route, o op, documented bool, errRef schema, lim 
 		}
 		if st == fiber.StatusTooManyRequests {
 			e["headers"] = schema{"Retry-After": schema{"description": "seconds until the limit resets", "schema": schema{"type": "integer"}}}
+		}
+		if st == fiber.StatusServiceUnavailable && o.hashes {
+			e["description"] = e["description"].(string) + " (also when too many password checks run at once)"
+			e["headers"] = schema{"Retry-After": schema{"description": "seconds to wait when every password-hashing slot was busy", "schema": schema{"type": "integer"}}}
 		}
 		resp[strconv.Itoa(st)] = e
 	}

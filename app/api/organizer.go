@@ -319,12 +319,18 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(auditPage(entries, int(limit)))
+}
+
+// auditPage is the answer of an audit route: the entries and, when the
+// page is full, next_before for the next one.
+func auditPage(entries []app.AuditEntry, limit int) fiber.Map {
 	if entries == nil {
 		entries = []app.AuditEntry{}
 	}
 	out := fiber.Map{"entries": entries}
-	if n := len(entries); n > 0 && n == int(limit) {
+	if n := len(entries); n > 0 && n == limit {
 		out["next_before"] = entries[n-1].ID
 	}
-	return c.JSON(out)
+	return out
 }

@@ -128,7 +128,7 @@ func (r *rig) login(tb testing.TB) (user, password string) {
 	user, password = "rig-organizer", "rig password 0123"
 	r.userOnce.Do(func() {
 		r.known = ""
-		if _, err := r.svc.CreateUser(context.Background(), asAdmin, user, password, app.RoleOrganizer, ""); err != nil {
+		if _, err := r.svc.CreateUser(context.Background(), asAdmin, app.UserInput{Username: user, Password: password, Role: app.RoleOrganizer}); err != nil {
 			tb.Fatal(err)
 		}
 	})
@@ -138,7 +138,7 @@ func (r *rig) login(tb testing.TB) (user, password string) {
 func (r *rig) issue(tb testing.TB, role, event string) string {
 	tb.Helper()
 	r.known = ""
-	t, err := r.svc.IssueToken(context.Background(), asAdmin, role+" "+event, role, event)
+	t, err := r.svc.IssueToken(context.Background(), asAdmin, app.TokenInput{Name: role + " " + event, Role: role, Event: event})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -77,10 +77,10 @@ func startServer(t *testing.T) *server {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	admin := app.Principal{Name: "admin", Role: app.RoleAdmin}
-	if _, err := svc.CreateUser(ctx, admin, organizerName, organizerPassword, app.RoleOrganizer, ""); err != nil {
+	if _, err := svc.CreateUser(ctx, admin, app.UserInput{Username: organizerName, Password: organizerPassword, Role: app.RoleOrganizer}); err != nil {
 		t.Fatalf("create organizer: %v", err)
 	}
-	if _, err := svc.CreateUser(ctx, admin, checkerName, checkerPassword, app.RoleChecker, demo.Slug); err != nil {
+	if _, err := svc.CreateUser(ctx, admin, app.UserInput{Username: checkerName, Password: checkerPassword, Role: app.RoleChecker, Event: demo.Slug}); err != nil {
 		t.Fatalf("create checker: %v", err)
 	}
 	hub := realtime.NewHub(realtime.HubConfig{Region: "cn", NodeID: "web-test", KnownRegions: []string{"cn", "hu"},
