@@ -1,12 +1,8 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +10,6 @@ import (
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/api"
 	"github.com/hybridcon/hybridcon/app/origin"
-	"github.com/hybridcon/hybridcon/realtime"
 )
 
 // A login as the pages hold it: the two cookies and the token the login
@@ -226,35 +221,8 @@ func setCookie(resp response, name string) *http.Cookie {
 // another over the same database: nothing about it lives in a node.
 func TestCSRF_TwoNodes(t *testing.T) {
 	r := newRig(t, api.Config{})
-	svc2 := app.NewService(r.st, nil, nil)
-	t.Cleanup(svc2.StopAttendance)
-	hub2 := realtime.NewHub(realtime.HubConfig{Region: "hu", NodeID: "rig-2", KnownRegions: []string{"cn", "hu"}}, realtime.NewMemoryBroker(), svc2, nil)
-	svc2.SetPublisher(hub2)
-	hctx, stop := context.WithCancel(context.Background())
-	go hub2.Run(hctx)
-	t.Cleanup(func() {
-		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
-		defer c()
-		hub2.Shutdown(sctx)
-		stop()
-	})
-	node2 := api.New(api.Config{Limits: api.NoLimits}, svc2, hub2)
-	on2 := func(req request) response {
-		t.Helper()
-		hr := httptest.NewRequest(req.method, req.path, bytes.NewReader(req.body))
-		hr.Header.Set("Content-Type", "application/json")
-		for k, v := range req.header {
-			hr.Header.Set(k, v)
-		}
-		resp, err := node2.App().Test(hr, 20000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		r.known = ""
-		return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
-	}
+	n2 := r.secondNode(t)
+	on2 := func(req request) response { t.Helper(); return n2.do(t, r, req) }
 
 	a := r.loginPage(t) // on the first node
 	if resp := on2(announce(a.session, a.csrfCookie, api.CSRFHeader, a.csrfCookie)); resp.Status != 201 {

@@ -35,11 +35,12 @@ import (
 // target builds it once, and it reads the database directly to tell
 // whether a request wrote anything (fingerprint).
 type rig struct {
-	st  *storage.Store
-	svc *app.Service
-	hub *realtime.Hub
-	srv *api.Server
-	raw *sql.DB // a second connection, for fingerprints
+	st   *storage.Store
+	svc  *app.Service
+	hub  *realtime.Hub
+	srv  *api.Server
+	raw  *sql.DB // a second connection, for fingerprints
+	opts storage.Options
 
 	admin, organizer, checker, otherChecker string
 	other                                   string // the second event's slug
@@ -77,7 +78,7 @@ func newRig(tb testing.TB, cfg api.Config) *rig {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { _ = st.Close() })
-	r := &rig{st: st, owner: tb}
+	r := &rig{st: st, owner: tb, opts: opts}
 	r.raw = openRaw(tb, opts)
 
 	r.svc = app.NewService(st, nil, nil)
@@ -143,6 +144,60 @@ func (r *rig) issue(tb testing.TB, role, event string) string {
 		tb.Fatal(err)
 	}
 	return t.Secret
+}
+
+// node is a second node on the rig's database: its own store (pool),
+// service (with its own authentication cache), hub and API.
+type node struct {
+	svc *app.Service
+	srv *api.Server
+}
+
+// secondNode starts another node on the rig's database.
+func (r *rig) secondNode(tb testing.TB) *node {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	st, err := storage.Open(ctx, r.opts)
+	cancel()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	n := &node{svc: app.NewService(st, nil, nil)}
+	tb.Cleanup(n.svc.StopAttendance)
+	hub := realtime.NewHub(realtime.HubConfig{Region: "hu", NodeID: "rig-2", KnownRegions: []string{"cn", "hu"}}, realtime.NewMemoryBroker(), n.svc, nil)
+	n.svc.SetPublisher(hub)
+	hctx, stop := context.WithCancel(context.Background())
+	go hub.Run(hctx)
+	tb.Cleanup(func() {
+		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
+		defer c()
+		hub.Shutdown(sctx)
+		stop()
+	})
+	n.srv = api.New(api.Config{Limits: api.NoLimits}, n.svc, hub)
+	return n
+}
+
+// do sends req to the second node; writes clear r.known as rig.do does.
+func (n *node) do(tb testing.TB, r *rig, req request) response {
+	tb.Helper()
+	hr := httptest.NewRequest(req.method, req.path, bytes.NewReader(req.body))
+	hr.Header.Set("Content-Type", "application/json")
+	if req.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+req.token)
+	}
+	for k, v := range req.header {
+		hr.Header.Set(k, v)
+	}
+	resp, err := n.srv.App().Test(hr, 20000)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r.known = ""
+	return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
 }
 
 // openRaw opens a second connection to the rig's database.
