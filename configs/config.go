@@ -111,6 +111,18 @@ type Config struct {
 	// nothing; never expose it beyond the host.
 	PprofAddr string `yaml:"pprof_addr"`
 
+	// MetricsAddr, when set (host:port), serves the Prometheus metrics
+	// (/metrics) on a listener of its own, and the API's listener no
+	// longer does, so they need not be public. Empty (the default) serves
+	// /metrics on HTTPAddr.
+	MetricsAddr string `yaml:"metrics_addr"`
+
+	// PasswordHashes is how many argon2id password hashes (32 MiB each,
+	// for tens of milliseconds) may run at once: logins and password
+	// changes past it wait up to a second, then get 503 with Retry-After.
+	// It must be 1–64; the zero value is invalid; the default is 2.
+	PasswordHashes int `yaml:"password_hashes"`
+
 	// RateLimits turns the API's per-IP and per-token rate limits on (the
 	// default). Turn them off only for load tests, or behind a gateway
 	// that limits on its own. The zero value (false) is "off"; Default
@@ -145,6 +157,7 @@ func Default() Config {
 		LogFormat:       "text",
 		ShutdownTimeout: 10 * time.Second,
 		RateLimits:      true,
+		PasswordHashes:  2,
 	}
 }
 
@@ -282,6 +295,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.Int("password_hashes", c.PasswordHashes),
 	)
 }
 

@@ -60,6 +60,7 @@ func TestDefault(t *testing.T) {
 		NodeID: c.NodeID, Demo: true, LogLevel: "info", LogFormat: "text",
 		ShutdownTimeout: 10 * time.Second,
 		RateLimits:      true,
+		PasswordHashes:  2,
 	}
 	assertSame(t, c, want)
 	if suffix := "-" + strconv.Itoa(os.Getpid()); !strings.HasSuffix(c.NodeID, suffix) || len(c.NodeID) <= len(suffix) {
@@ -164,6 +165,7 @@ func TestLoad_FileOverridesDefaults(t *testing.T) {
 		LogFormat:       "json",
 		ShutdownTimeout: 90 * time.Second,
 		RateLimits:      true,
+		PasswordHashes:  2,
 	}
 	assertSame(t, c, want)
 	if !c.UsesPostgres() || !c.UsesRedis() {
@@ -212,6 +214,7 @@ func TestLoad_EnvOverridesFile(t *testing.T) {
 		LogFormat:       "text",
 		ShutdownTimeout: 250 * time.Millisecond,
 		RateLimits:      true,
+		PasswordHashes:  2,
 	}
 	assertSame(t, c, want)
 }

@@ -130,6 +130,17 @@ func (c Config) Validate() error {
 			bad("pprof_addr", eq(c.PprofAddr), "%s", msg)
 		}
 	}
+	if c.MetricsAddr != "" {
+		switch msg := checkListenAddr(c.MetricsAddr); {
+		case msg != "":
+			bad("metrics_addr", eq(c.MetricsAddr), "%s", msg)
+		case c.MetricsAddr == c.HTTPAddr || c.MetricsAddr == c.PprofAddr:
+			bad("metrics_addr", eq(c.MetricsAddr), "must differ from http_addr and pprof_addr")
+		}
+	}
+	if c.PasswordHashes < 1 || c.PasswordHashes > 64 {
+		bad("password_hashes", eq(strconv.Itoa(c.PasswordHashes)), "must be 1–64")
+	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", eq(c.ShutdownTimeout.String()), "must be greater than 0")
 	}

@@ -62,6 +62,11 @@ var invalidCases = []struct {
 	{"ShutdownZero", "shutdown_timeout", "0s", "must be greater than 0", false},
 	{"ShutdownNegative", "shutdown_timeout", "-5s", "must be greater than 0", false},
 	{"ShutdownNoUnit", "shutdown_timeout", "10", "not a duration", false},
+	{"MetricsAddrNoPort", "metrics_addr", "localhost", "not host:port", false},
+	{"MetricsAddrIsHTTPAddr", "metrics_addr", ":8080", "must differ from http_addr", false},
+	{"PasswordHashesZero", "password_hashes", "0", "must be 1–64", false},
+	{"PasswordHashesTooMany", "password_hashes", "65", "must be 1–64", false},
+	{"PasswordHashesNotNumber", "password_hashes", "two", "not a whole number", false},
 }
 
 // yamlValue writes an environment-style value as YAML: a flow sequence for
@@ -243,6 +248,9 @@ func TestValidate_Valid(t *testing.T) {
 		{"shutdown_timeout", "1ns"},
 		{"shutdown_timeout", "2h"},
 		{"data_dir", "/data"},
+		{"metrics_addr", "127.0.0.1:9090"},
+		{"password_hashes", "1"},
+		{"password_hashes", "64"},
 	} {
 		t.Run(fmt.Sprintf("%s=%s", tc.key, tc.env), func(t *testing.T) {
 			f, _ := fieldByKey(tc.key)

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -156,6 +157,23 @@ var fields = []field{
 		Var: Var{"HYBRIDCON_PPROF_ADDR", "pprof_addr", "",
 			"If set (host:port, e.g. 127.0.0.1:6060), serve Go's profiler there for profiling under load; empty serves nothing."},
 		set: func(c *Config, s string) error { c.PprofAddr = s; return nil },
+	},
+	{
+		Var: Var{"HYBRIDCON_METRICS_ADDR", "metrics_addr", "",
+			"If set (host:port, e.g. 127.0.0.1:9090), serve /metrics on a listener of its own instead of http_addr; empty serves it on http_addr."},
+		set: func(c *Config, s string) error { c.MetricsAddr = s; return nil },
+	},
+	{
+		Var: Var{"HYBRIDCON_PASSWORD_HASHES", "password_hashes", "2",
+			"How many argon2id password hashes (32 MiB each) run at once; more logins wait up to 1 s, then get 503 with Retry-After (1–64)."},
+		set: func(c *Config, s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return errors.New("not a whole number (e.g. 2)")
+			}
+			c.PasswordHashes = n
+			return nil
+		},
 	},
 }
 

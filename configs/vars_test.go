@@ -75,6 +75,8 @@ func TestVars_DefaultsMatch(t *testing.T) {
 			got = strings.Join(v, ",")
 		case time.Duration:
 			got = v.String()
+		case int:
+			got = strconv.Itoa(v)
 		default:
 			t.Fatalf("%s: unhandled type %T", key, v)
 		}

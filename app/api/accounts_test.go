@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/api"
 	"github.com/hybridcon/hybridcon/app/demo"
@@ -333,4 +334,19 @@ func TestExpiredToken(t *testing.T) {
 	asJSON(t, r.do(t, jsonReq("GET", ev+"/audit", tk.Secret, nil)), 200, nil)
 	r.svc.Now = func() time.Time { return exp.Add(time.Second) }
 	wantError(t, r.do(t, jsonReq("GET", ev+"/audit", tk.Secret, nil)), 401, app.EUnauthorized)
+}
+
+// TestRetryAfterOnBusyHashing: the service's refusal when every password
+// hashing slot stays busy (app's TestHashSlots) is a 503 with
+// Retry-After, like a rate limit's 429.
+func TestRetryAfterOnBusyHashing(t *testing.T) {
+	r := newRig(t, api.Config{})
+	r.srv.App().Get("/test-busy", func(*fiber.Ctx) error {
+		return &app.Error{Code: app.EUnavailable, Message: "too many password checks at once", Details: map[string]int{"retry_after": 1}}
+	})
+	resp := r.do(t, request{method: "GET", path: "/test-busy"})
+	wantError(t, resp, 503, app.EUnavailable)
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Fatalf("Retry-After %q, want 1", got)
+	}
 }

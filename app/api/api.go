@@ -54,6 +54,9 @@ type Config struct {
 	// Metrics, when set, times every request and serves MetricsPath
 	// (see metrics.go); nil serves no metrics.
 	Metrics *Metrics
+	// MetricsAside leaves MetricsPath off this listener: the caller serves
+	// Metrics.Handler on one of its own. Requests are timed all the same.
+	MetricsAside bool
 	// Limits are the rate limits (see limits.go); the zero value means
 	// DefaultLimits.
 	Limits Limits
@@ -150,7 +153,7 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 	for _, r := range routes {
 		s.app.Add(r.Method, r.Path, s.routeHandlers(r)...)
 	}
-	if cfg.Metrics != nil {
+	if cfg.Metrics != nil && !cfg.MetricsAside {
 		routes = append(routes, Route{Method: fiber.MethodGet, Path: MetricsPath, Who: "public", Summary: "Prometheus metrics"})
 	}
 	doc, err := newOpenAPIDoc(routes, cfg.Limits)

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hybridcon/hybridcon/app"
@@ -89,6 +90,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			status, body.Code, body.Message, body.Details = fiber.StatusInternalServerError, app.EInternal, "internal error", nil
 		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
+		if d, ok := body.Details.(map[string]int); ok && d["retry_after"] > 0 && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+			// A refusal that says when to come back (busy password
+			// hashing) says it in the header too, as the rate limits do.
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(d["retry_after"]))
+		}
 		return c.Status(status).JSON(ErrorBody{Error: body})
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,9 +10,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// MetricsPath is where the Prometheus text exposition is served, on the
-// API's own listener. It needs no credentials: restrict it at the proxy
-// (see docs/operations.md) if the numbers must not be public.
+// MetricsPath is where the Prometheus text exposition is served: on the
+// API's own listener, unless Config.MetricsAside moves it to a listener
+// of its own (HYBRIDCON_METRICS_ADDR). It needs no credentials: serve it
+// aside, or restrict it at the proxy (see docs/operations.md), if the
+// numbers must not be public.
 const MetricsPath = "/metrics"
 
 // Metrics is the HTTP side of the node's metrics: a latency histogram of
@@ -20,6 +23,7 @@ const MetricsPath = "/metrics"
 // NewMetrics and put it in Config.Metrics. Safe for concurrent use.
 type Metrics struct {
 	requests *prometheus.HistogramVec
+	handler  http.Handler
 	serve    fiber.Handler
 }
 
@@ -44,20 +48,27 @@ func NewMetrics(reg prometheus.Registerer, g prometheus.Gatherer) (*Metrics, err
 		return nil, err
 	}
 	ph := promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
-	return &Metrics{requests: h, serve: adaptor.HTTPHandler(ph)}, nil
+	return &Metrics{requests: h, handler: ph, serve: adaptor.HTTPHandler(ph)}, nil
 }
+
+// Handler serves the text exposition over net/http, for a listener of
+// its own (Config.MetricsAside).
+func (m *Metrics) Handler() http.Handler { return m.handler }
 
 // useMetrics installs the request observer in front of every other
 // handler (so it sees panics recovered and errors returned, and their
-// final status) and the MetricsPath route; without Config.Metrics it
-// does nothing. New calls it before any other middleware.
+// final status) and, unless Config.MetricsAside, the MetricsPath route;
+// without Config.Metrics it does nothing. New calls it before any other
+// middleware.
 func (s *Server) useMetrics() {
 	m := s.cfg.Metrics
 	if m == nil {
 		return
 	}
 	s.app.Use(m.observe)
-	s.app.Get(MetricsPath, m.serve)
+	if !s.cfg.MetricsAside {
+		s.app.Get(MetricsPath, m.serve)
+	}
 }
 
 // statusClasses are the status label values, by status / 100.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -83,7 +84,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			c.Locals(localAuthFailure, app.Errorf(app.EUnauthorized, "Authorization must be \"Bearer <token>\""))
 			return c.Next()
 		}
-		p, err := s.svc.Authenticate(c.UserContext(), strings.TrimSpace(tok))
+		cx, cancel := authCtx(c)
+		p, err := s.svc.Authenticate(cx, strings.TrimSpace(tok))
+		cancel()
 		if app.ErrorCode(err) == app.EUnauthorized {
 			c.Locals(localAuthFailure, err)
 			return c.Next()
@@ -96,7 +99,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if ck := c.Cookies(SessionCookie); ck != "" {
-		p, err := s.svc.Authenticate(c.UserContext(), ck)
+		cx, cancel := authCtx(c)
+		p, err := s.svc.Authenticate(cx, ck)
+		cancel()
 		if err == nil {
 			c.Locals(localPrincipal, p)
 			c.Locals(localViaCookie, true)
@@ -106,6 +111,17 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		}
 	}
 	return c.Next()
+}
+
+// authTimeout bounds authenticating one request: a database read when
+// the token is not in the cache (the last use is recorded later, off the
+// request's path).
+const authTimeout = 5 * time.Second
+
+// authCtx is the deadline of authenticate's database work: fasthttp's
+// request context is only cancelled at server shutdown.
+func authCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), authTimeout)
 }
 
 // authFailure returns the refusal authenticate recorded, or nil.

@@ -81,9 +81,9 @@ func str(enum ...string) schema {
 
 // Hand-written answers (fiber.Map in the handlers).
 var (
-	healthOut   = obj(schema{"status": str("ok")})
-	readyOut    = obj(schema{"status": str("ready"), "checks": schema{"type": "object", "additionalProperties": str("ok")}})
-	meOut       = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker), "event": withDescription(str(), "a checker's event"),
+	healthOut = obj(schema{"status": str("ok")})
+	readyOut  = obj(schema{"status": str("ready"), "checks": schema{"type": "object", "additionalProperties": str("ok")}})
+	meOut     = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker), "event": withDescription(str(), "a checker's event"),
 		"user_id": schema{"type": "integer", "format": "int64", "description": "the logged-in user's id (absent for API tokens): PATCH /api/v1/users/{id} changes their own password"}}, "event", "user_id")
 	importOut   = app.ImportResult{}
 	textOut     = str()

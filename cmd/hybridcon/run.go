@@ -126,7 +126,9 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	}
 	svc := app.NewService(st, nil, log)
 	defer svc.StopAttendance()
+	defer svc.FlushTokenUses() // before the store closes
 	svc.ScanObserver = metrics.scan
+	svc.SetPasswordHashes(cfg.PasswordHashes)
 	checks := []api.Check{{Name: "database", Func: st.Ping}}
 
 	var broker realtime.Broker
@@ -166,7 +168,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		limits = api.NoLimits
 		log.Warn("rate limits are off (HYBRIDCON_RATE_LIMITS=false)")
 	}
-	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, Limits: limits,
+	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, MetricsAside: cfg.MetricsAddr != "", Limits: limits,
 		Origins: origins, TrustedProxies: cfg.TrustedProxies, ProxyHeader: cfg.ProxyHeader,
 		SecureCookies: cfg.SecureCookies, HSTSMaxAge: cfg.HSTSMaxAge}, svc, hub)
 	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
@@ -175,6 +177,13 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	go hub.Run(hubCtx)
 	go refreshSchedules(hubCtx, svc, log)
 
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, metrics.http.Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
