@@ -119,6 +119,9 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 	if err := p.RequireOrganizer(); err != nil {
 		return nil, err
 	}
+	if err := s.checkStreamRegions(in.StreamLinks); err != nil {
+		return nil, err
+	}
 	eventID, err := s.eventID(ctx, slug)
 	if err != nil {
 		return nil, err
@@ -168,6 +171,12 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 
 // UpdateSession changes a session's plan or details.
 func (s *Service) UpdateSession(ctx context.Context, p Principal, sessionID int64, in SessionInput) (*Session, error) {
+	if err := p.RequireOrganizer(); err != nil {
+		return nil, err
+	}
+	if err := s.checkStreamRegions(in.StreamLinks); err != nil {
+		return nil, err
+	}
 	return sessionOf(s.editSession(ctx, p, sessionID, "update", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
 		return editOutcome{}, in.apply(sess)
 	}))

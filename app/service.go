@@ -24,6 +24,10 @@ type Service struct {
 	// replays of a stored scan id included; the metrics count them. Set it
 	// during wiring; it must be cheap and safe for concurrent use.
 	ScanObserver func(result, reason string)
+	// Regions are the known viewer regions (HYBRIDCON_REGIONS): the keys a
+	// session's stream_links may use besides "default". Nil means
+	// DefaultStreamRegions. Set it during wiring.
+	Regions []string
 
 	slugs sync.Map // slug → event id; slugs never change once created
 

@@ -90,6 +90,8 @@ type Server struct {
 	// limits are the rate limiters; doc the OpenAPI document.
 	limits *limiters
 	doc    *openAPIDoc
+	// onError is the app's error handler (errors.go).
+	onError fiber.ErrorHandler
 }
 
 // Route is one row of the route table; the OpenAPI document and the
@@ -114,10 +116,11 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{svc: svc, live: live, cfg: cfg, log: cfg.Logger, limits: newLimiters(cfg.Limits)}
+	s.onError = s.errorHandler()
 	s.app = fiber.New(fiber.Config{
 		AppName:               "hybridcon",
 		BodyLimit:             cfg.BodyLimit,
-		ErrorHandler:          errorHandler(cfg.Logger),
+		ErrorHandler:          s.onError,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
@@ -139,7 +142,7 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 	}}))
 	s.app.Use(requestid.New())
 	s.app.Use(accessLog(cfg.Logger))
-	s.app.Use(securityHeaders(cfg))
+	s.app.Use(s.securityHeaders)
 	s.app.Use(s.authenticate)
 	if s.limits.authFailures != nil {
 		s.app.Use(s.limits.authFailures)
@@ -152,7 +155,15 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 	routes := s.Routes()
 	for _, r := range routes {
 		s.app.Add(r.Method, r.Path, s.routeHandlers(r)...)
+		if r.Method == fiber.MethodGet {
+			// HEAD answers what GET would, without the body (fasthttp
+			// skips it); the document lists GET only.
+			head := r
+			head.Method = fiber.MethodHead
+			s.app.Add(head.Method, head.Path, s.routeHandlers(head)...)
+		}
 	}
+	s.refuseUnknownMethods()
 	if cfg.Metrics != nil && !cfg.MetricsAside {
 		routes = append(routes, Route{Method: fiber.MethodGet, Path: MetricsPath, Who: "public", Summary: "Prometheus metrics"})
 	}

@@ -8,15 +8,19 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hybridcon/hybridcon/app"
 )
 
 // decodeJSON decodes the request body into v strictly: one JSON value,
-// no unknown fields, no trailing data. Failures are EBadRequest; a string
-// holding the NUL character (\u0000) is EInvalid, since no field takes
-// one and PostgreSQL cannot store it.
+// no unknown fields, no trailing data. Failures are EBadRequest. Text
+// that is not valid Unicode is EInvalid rather than silently replaced
+// with U+FFFD as encoding/json would: bytes that are not UTF-8, and
+// escapes of lone UTF-16 surrogates (\ud800). So is a string holding the
+// NUL character (\u0000), since no field takes one and PostgreSQL cannot
+// store it.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -34,26 +38,43 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return app.Errorf(app.EBadRequest, "malformed JSON body: unexpected data after the JSON value")
 	}
-	if hasEscapedNUL(body) {
-		return app.Errorf(app.EInvalid, "text must not contain the NUL character (\\u0000)")
+	if !utf8.Valid(body) {
+		return app.Errorf(app.EInvalid, "request body is not valid UTF-8")
 	}
-	return nil
+	return checkEscapes(body)
 }
 
-// hasEscapedNUL reports whether a valid JSON document has a string with
-// the escape \u0000 (the only way JSON carries NUL): it walks the
-// escapes, so an escaped backslash followed by "u0000" is not one.
-func hasEscapedNUL(doc []byte) bool {
+// checkEscapes walks the \u escapes of a valid JSON document (the only
+// way JSON carries NUL or a surrogate; an escaped backslash followed by
+// "u0000" is not one) and refuses NUL and surrogates that do not form a
+// pair, with EInvalid.
+func checkEscapes(doc []byte) error {
 	for i := 0; i+1 < len(doc); i++ {
 		if doc[i] != '\\' {
 			continue
 		}
-		if doc[i+1] == 'u' && i+6 <= len(doc) && string(doc[i+2:i+6]) == "0000" {
-			return true
+		if doc[i+1] != 'u' || i+6 > len(doc) {
+			i++ // skip the escaped character
+			continue
 		}
-		i++ // skip the escaped character
+		r, _ := strconv.ParseUint(string(doc[i+2:i+6]), 16, 32)
+		switch {
+		case r == 0:
+			return app.Errorf(app.EInvalid, "text must not contain the NUL character (\\u0000)")
+		case r >= 0xD800 && r <= 0xDBFF: // must be followed by a low surrogate
+			if i+12 <= len(doc) && doc[i+6] == '\\' && doc[i+7] == 'u' {
+				if lo, err := strconv.ParseUint(string(doc[i+8:i+12]), 16, 32); err == nil && lo >= 0xDC00 && lo <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			return app.Errorf(app.EInvalid, "text must be valid Unicode: a \\u escape holds a lone UTF-16 surrogate")
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return app.Errorf(app.EInvalid, "text must be valid Unicode: a \\u escape holds a lone UTF-16 surrogate")
+		}
+		i += 5
 	}
-	return false
+	return nil
 }
 
 // jsonProblem turns a decoding error into a short sentence without

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"log/slog"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,16 +27,18 @@ var statusOf = map[string]int{
 // codeOfStatus names the errors Fiber and fasthttp raise themselves
 // (unknown route, body too large, …).
 var codeOfStatus = map[int]string{
-	fiber.StatusBadRequest:            app.EBadRequest,
-	fiber.StatusUnauthorized:          app.EUnauthorized,
-	fiber.StatusForbidden:             app.EForbidden,
-	fiber.StatusNotFound:              app.ENotFound,
-	fiber.StatusMethodNotAllowed:      "method_not_allowed",
-	fiber.StatusRequestEntityTooLarge: app.ETooLarge,
-	fiber.StatusTooManyRequests:       app.ERateLimited,
-	fiber.StatusServiceUnavailable:    app.EUnavailable,
-	fiber.StatusRequestTimeout:        "timeout",
-	fiber.StatusUnsupportedMediaType:  "unsupported_media_type",
+	fiber.StatusBadRequest:                  app.EBadRequest,
+	fiber.StatusUnauthorized:                app.EUnauthorized,
+	fiber.StatusForbidden:                   app.EForbidden,
+	fiber.StatusNotFound:                    app.ENotFound,
+	fiber.StatusMethodNotAllowed:            "method_not_allowed",
+	fiber.StatusRequestEntityTooLarge:       app.ETooLarge,
+	fiber.StatusTooManyRequests:             app.ERateLimited,
+	fiber.StatusServiceUnavailable:          app.EUnavailable,
+	fiber.StatusRequestTimeout:              "timeout",
+	fiber.StatusUnsupportedMediaType:        "unsupported_media_type",
+	fiber.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
+	fiber.StatusNotImplemented:              "not_implemented",
 }
 
 // ErrorBody is the JSON shape of every error response.
@@ -54,11 +55,14 @@ type ErrorDetail struct {
 }
 
 // errorHandler is Fiber's Config.ErrorHandler: the only place where
-// errors become statuses and bodies. Internal errors are logged with the
-// request id and shown as "internal error".
-func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+// errors become statuses and bodies, for the handlers' and middleware's
+// errors and for the requests fasthttp refuses itself (see headers.go),
+// which get a request id and the security headers here. Internal errors
+// are logged with the request id and shown as "internal error".
+func (s *Server) errorHandler() fiber.ErrorHandler {
+	log := s.log
 	return func(c *fiber.Ctx, err error) error {
-		body := ErrorDetail{RequestID: requestID(c)}
+		body := ErrorDetail{RequestID: s.ensureAnswerHeaders(c)}
 		status := fiber.StatusInternalServerError
 		var fe *fiber.Error
 		var ae *app.Error
@@ -77,6 +81,10 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 				body.Message = "no such route: " + c.Method() + " " + c.Path()
 			case fiber.StatusRequestEntityTooLarge:
 				body.Message = "request body is too large"
+			case fiber.StatusRequestHeaderFieldsTooLarge:
+				body.Message = "request headers are too large"
+			case fiber.StatusMethodNotAllowed:
+				body.Message = "method " + c.Method() + " is not allowed on " + c.Path()
 			}
 			if body.Code == "" {
 				body.Code = app.EInternal

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/hybridcon/hybridcon/app"
 )
@@ -109,7 +108,7 @@ func routeBodyLimit(r Route) int {
 	switch {
 	case r.BodyLimit > 0:
 		return r.BodyLimit
-	case r.Method == fiber.MethodGet:
+	case r.Method == fiber.MethodGet, r.Method == fiber.MethodHead:
 		return smallBodyLimit
 	}
 	return jsonBodyLimit
@@ -155,7 +154,7 @@ var checkInPaths = map[string]bool{
 // scans their own, every other write the per-token write limit.
 func rateClass(r Route) string {
 	switch {
-	case r.Method == fiber.MethodGet:
+	case r.Method == fiber.MethodGet, r.Method == fiber.MethodHead:
 		return rateNone
 	case r.Method == fiber.MethodPost && r.Path == loginPath:
 		return rateLogin
@@ -227,26 +226,4 @@ func (s *Server) routeHandlers(r Route) []fiber.Handler {
 		hs = append(hs, lim)
 	}
 	return append(hs, limitBody(routeBodyLimit(r), r.Handler))
-}
-
-// contentSecurityPolicy is the policy of API answers: they are data, not
-// documents, so nothing may load from them or frame them. Pages set
-// their own policy (app/web), which replaces this one.
-const contentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-
-// securityHeaders sets the headers every answer carries (helmet sets them
-// before the handler runs, so handlers may replace them): no MIME
-// sniffing, no framing, no referrer, cross-origin isolation, the API's
-// content security policy, and Strict-Transport-Security when
-// Config.HSTSMaxAge is set and the request came over HTTPS.
-func securityHeaders(cfg Config) fiber.Handler {
-	return helmet.New(helmet.Config{
-		XFrameOptions:         "DENY",
-		ReferrerPolicy:        "no-referrer",
-		ContentSecurityPolicy: contentSecurityPolicy,
-		HSTSMaxAge:            int(cfg.HSTSMaxAge / time.Second),
-		// Everything else keeps helmet's defaults: X-Content-Type-Options
-		// nosniff, Cross-Origin-Opener/Resource-Policy same-origin,
-		// Cross-Origin-Embedder-Policy require-corp, X-XSS-Protection 0, …
-	})
 }

@@ -129,6 +129,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	defer svc.FlushTokenUses() // before the store closes
 	svc.ScanObserver = metrics.scan
 	svc.SetPasswordHashes(cfg.PasswordHashes)
+	svc.Regions = cfg.Regions
 	checks := []api.Check{{Name: "database", Func: st.Ping}}
 
 	var broker realtime.Broker
