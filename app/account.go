@@ -48,11 +48,10 @@ func (s *Service) Bootstrap(ctx context.Context, adminToken string) (generatedPa
 	if err != nil || n > 0 {
 		return "", err
 	}
-	password, err := NewSecret("")
+	password, err := NewPassword()
 	if err != nil {
 		return "", err
 	}
-	password = password[:20]
 	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return "", err

@@ -135,6 +135,16 @@ func NewSecret(prefix string) (string, error) {
 	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// NewPassword returns a generated password: 20 random URL-safe
+// characters (120 bits).
+func NewPassword() (string, error) {
+	s, err := NewSecret("")
+	if err != nil {
+		return "", err
+	}
+	return s[:20], nil
+}
+
 // HashToken returns the stored form of a token: hex SHA-256. Tokens are
 // long random strings, so a fast hash is enough (unlike passwords).
 func HashToken(token string) string {

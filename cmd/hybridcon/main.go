@@ -3,6 +3,8 @@
 //	hybridcon [serve]        run the server (default)
 //	hybridcon migrate        apply database migrations and exit
 //	hybridcon version        print the version
+//	hybridcon users …        list users, create one, reset a password
+//	                         (the way back in when the admin password is lost)
 //
 // Every command takes --config FILE (default configs/hybridcon.yaml when
 // present); HYBRIDCON_* environment variables override the file.

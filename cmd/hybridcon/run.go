@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "configuration file (default "+defaultConfigPath+" when present)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: hybridcon [--config FILE] [serve|migrate|version|import-attendees|tickets]\n")
+		fmt.Fprintf(stderr, "usage: hybridcon [--config FILE] [serve|migrate|version|import-attendees|tickets|users]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -67,10 +67,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		err = importAttendeesCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
 	case "tickets":
 		err = ticketsCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
+	case "users":
+		err = usersCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "hybridcon: unknown command %q\n", cmd)
 		fs.Usage()
 		return 2
+	}
+	if errors.Is(err, errHelp) {
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "hybridcon: %v\n", err)
