@@ -224,9 +224,13 @@ var operations = map[string]op{
 
 const importDesc = "All or nothing: a file with any bad row changes nothing and answers 422 with every problem in details.errors ({row, column, message}). Rows match existing records by their key, so importing a file twice creates nothing new."
 
-// extraStatus maps the error codes that are not app codes.
+// extraStatus maps the error codes that are not app codes: those of
+// refusals made before a route's handler runs (see headers.go).
 var extraStatus = map[string]int{
 	"unsupported_media_type": fiber.StatusUnsupportedMediaType,
+	"method_not_allowed":     fiber.StatusMethodNotAllowed,
+	"headers_too_large":      fiber.StatusRequestHeaderFieldsTooLarge,
+	"not_implemented":        fiber.StatusNotImplemented,
 }
 
 // codeStatus is the HTTP status of an error code.
