@@ -113,7 +113,7 @@ var pageStrings = map[string][]string{
 	"error":   {"common."},
 	"live":    {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live."},
 	"kiosk":   {"common.", "kiosk.", "reason.", "category.", "tz."},
-	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object."},
+	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role."},
 }
 
 // forPage returns the strings of lang that page uses.

@@ -12,6 +12,7 @@ import { LiveClient } from './live-client.js';
 import { LiveState } from './live-state.js';
 import { achievementMeta, kindName, label, stateChip, zoneTimes } from './render.js';
 import { dateTime, viewerZones } from './time.js';
+import { initAccounts } from './accounts.js';
 
 const EVENT_KEY = 'hc.console.event';
 const SHOWCASE_KEY = 'hc.console.showcase';
@@ -516,6 +517,12 @@ async function main() {
   });
   client.start();
   loadAudit(false);
+  await initAccounts({
+    confirmAction,
+    toast,
+    slug: () => slug,
+    tz: () => (state.event && state.event.venue_tz) || 'Asia/Shanghai',
+  });
   document.body.dataset.ready = 'true';
 }
 
