@@ -166,6 +166,44 @@ func choosePassword(file string) (password string, generated bool, err error) {
 	return strings.TrimRight(line, "\r\n"), false, nil
 }
 
+// passwordCommand is what create and reset-password share: the flags
+// parsed, one USERNAME, the password chosen and the service opened.
+type passwordCommand struct {
+	username, password string
+	generated          bool
+	svc                *app.Service
+	done               func()
+}
+
+// startPasswordCommand parses args with fs (pwFile being its
+// --password-file), chooses the password and opens the service; the
+// caller runs done when finished.
+func startPasswordCommand(ctx context.Context, cfg configs.Config, log *slog.Logger, fs *flag.FlagSet, pwFile *string, args []string, usage string, stdout, stderr io.Writer) (*passwordCommand, error) {
+	pos, err := parseSub(fs, args, usage, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		fmt.Fprint(stderr, usage)
+		return nil, errUsage
+	}
+	pc := &passwordCommand{username: pos[0]}
+	if pc.password, pc.generated, err = choosePassword(*pwFile); err != nil {
+		return nil, err
+	}
+	if pc.svc, pc.done, err = usersService(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	return pc, nil
+}
+
+// printPassword shows a generated password, once.
+func (pc *passwordCommand) printPassword(w io.Writer) {
+	if pc.generated {
+		fmt.Fprintf(w, "password: %s\n(shown only this once)\n", pc.password)
+	}
+}
+
 func usersCreate(ctx context.Context, cfg configs.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	role := fs.String("role", app.RoleAdmin, "admin, organizer or checker")
@@ -173,31 +211,17 @@ func usersCreate(ctx context.Context, cfg configs.Config, log *slog.Logger, args
 	display := fs.String("display-name", "", "the name the public sees where the user is named (announcements); empty shows the role")
 	pwFile := passwordFlag(fs)
 	const usage = "usage: hybridcon users create [--role ROLE] [--event SLUG] [--display-name NAME] [--password-file FILE] USERNAME\n"
-	pos, err := parseSub(fs, args, usage, stdout, stderr)
+	pc, err := startPasswordCommand(ctx, cfg, log, fs, pwFile, args, usage, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fmt.Fprint(stderr, usage)
-		return errUsage
-	}
-	password, generated, err := choosePassword(*pwFile)
-	if err != nil {
-		return err
-	}
-	svc, done, err := usersService(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer done()
-	u, err := svc.CreateUser(ctx, cliPrincipal, app.UserInput{Username: pos[0], Password: password, Role: *role, Event: *event, DisplayName: *display})
+	defer pc.done()
+	u, err := pc.svc.CreateUser(ctx, cliPrincipal, app.UserInput{Username: pc.username, Password: pc.password, Role: *role, Event: *event, DisplayName: *display})
 	if err != nil {
 		return errors.New(app.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "created %s user %q (id %d)\n", u.Role, u.Username, u.ID)
-	if generated {
-		fmt.Fprintf(stdout, "password: %s\n(shown only this once)\n", password)
-	}
+	pc.printPassword(stdout)
 	return nil
 }
 
@@ -206,39 +230,25 @@ func usersResetPassword(ctx context.Context, cfg configs.Config, log *slog.Logge
 	enable := fs.Bool("enable", false, "also enable the user if they are disabled")
 	pwFile := passwordFlag(fs)
 	const usage = "usage: hybridcon users reset-password [--enable] [--password-file FILE] USERNAME\n"
-	pos, err := parseSub(fs, args, usage, stdout, stderr)
+	pc, err := startPasswordCommand(ctx, cfg, log, fs, pwFile, args, usage, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fmt.Fprint(stderr, usage)
-		return errUsage
-	}
-	password, generated, err := choosePassword(*pwFile)
-	if err != nil {
-		return err
-	}
-	svc, done, err := usersService(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer done()
-	u, err := svc.Store().UserByName(ctx, pos[0])
+	defer pc.done()
+	u, err := pc.svc.Store().UserByName(ctx, pc.username)
 	if err != nil {
 		return errors.New(app.ErrorMessage(err))
 	}
-	in := app.UserUpdate{Password: &password}
+	in := app.UserUpdate{Password: &pc.password}
 	if *enable {
 		f := false
 		in.Disabled = &f
 	}
-	if u, err = svc.UpdateUser(ctx, cliPrincipal, u.ID, in); err != nil {
+	if u, err = pc.svc.UpdateUser(ctx, cliPrincipal, u.ID, in); err != nil {
 		return errors.New(app.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "new password set for %q; their logins have ended\n", u.Username)
-	if generated {
-		fmt.Fprintf(stdout, "password: %s\n(shown only this once)\n", password)
-	}
+	pc.printPassword(stdout)
 	if u.Disabled {
 		fmt.Fprintf(stdout, "note: %q is disabled and cannot log in; add --enable to enable them\n", u.Username)
 	}
