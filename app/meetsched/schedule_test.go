@@ -384,8 +384,12 @@ func TestScheduleRefusesBadInput(t *testing.T) {
 		"KeepUnknown":     func(in *Input) { in.Keep = []Placement{{Meeting: 9, Slot: 0, Place: "T1"}} },
 		"KeepBadSlot":     func(in *Input) { in.Keep = []Placement{{Meeting: 1, Slot: 5, Place: "T1"}} },
 		"KeepWrongKind":   func(in *Input) { in.Keep = []Placement{{Meeting: 1, Slot: 0, Place: "R1"}} },
-		"KeepTwice":       func(in *Input) { in.Keep = []Placement{{Meeting: 1, Slot: 0, Place: "T1"}, {Meeting: 1, Slot: 1, Place: "T1"}} },
-		"KeepDoubleBooks": func(in *Input) { in.Keep = []Placement{{Meeting: 1, Slot: 0, Place: "T1"}, {Meeting: 2, Slot: 0, Place: "T1"}} },
+		"KeepTwice": func(in *Input) {
+			in.Keep = []Placement{{Meeting: 1, Slot: 0, Place: "T1"}, {Meeting: 1, Slot: 1, Place: "T1"}}
+		},
+		"KeepDoubleBooks": func(in *Input) {
+			in.Keep = []Placement{{Meeting: 1, Slot: 0, Place: "T1"}, {Meeting: 2, Slot: 0, Place: "T1"}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			in := base()
