@@ -20,6 +20,9 @@ type Principal struct {
 	EventID *int64 // the event a checker belongs to
 	TokenID int64
 	UserID  *int64
+	// Party is set for the holder of a ticket or team link (Role
+	// RoleParticipant or RoleTeam; see transfer_auth.go).
+	Party *Party
 }
 
 // Anonymous reports whether nobody is authenticated.

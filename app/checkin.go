@@ -524,9 +524,11 @@ func (s *Service) publishAttendance(ctx context.Context, slug string) {
 	s.pub.PublishVolatile(ctx, slug, TypeAttendance, Attendance{CheckedIn: in, Expected: total})
 }
 
-// StopAttendance stops attendance updates: pending ones are dropped, one
-// running is cancelled and waited for, later changes publish nothing.
-// Call it when the node shuts down.
+// StopAttendance stops attendance updates, and the technology-transfer
+// messages (transfer_live.go): pending ones are dropped, one running is
+// cancelled and waited for, later changes publish nothing. Call it when
+// the node shuts down.
 func (s *Service) StopAttendance() {
 	s.attendanceCoalescer().Stop()
+	s.stopTransfer()
 }

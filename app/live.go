@@ -37,6 +37,9 @@ type LiveState struct {
 	Announcements []Announcement `json:"announcements"`
 	Attendance    Attendance     `json:"attendance"`
 	Presence      map[string]int `json:"presence"`
+	// Transfer is interest counts, the questions on stage and the
+	// switches of technology transfer (transfer_live.go).
+	Transfer LiveTransfer `json:"transfer"`
 }
 
 // snapshotAnnouncements is how many recent announcements a snapshot
@@ -90,7 +93,8 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 			return err
 		}
 		st.Attendance = Attendance{CheckedIn: in, Expected: total}
-		return nil
+		st.Transfer, err = liveTransfer(ctx, r, eventID, ag)
+		return err
 	})
 	if err != nil {
 		return Envelope{}, err

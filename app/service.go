@@ -40,6 +40,8 @@ type Service struct {
 	hashSlots  chan struct{} // password hashes running (hashing.go)
 
 	desk checkinDesk // check-in caches and attendance updates (checkin.go)
+
+	xfer transferDesk // technology-transfer live messages (transfer_live.go)
 }
 
 // NewService returns a Service over the store that publishes live

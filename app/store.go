@@ -10,6 +10,8 @@ import (
 // unique violations. Methods are safe for concurrent use on a Store; the
 // Repo handed to a Tx callback must only be used inside that callback.
 type Repo interface {
+	TransferRepo // technology transfer (transfer.go)
+
 	// Events.
 	ListEvents(ctx context.Context) ([]Event, error)
 	EventBySlug(ctx context.Context, slug string) (*Event, error)

@@ -223,6 +223,7 @@ func (s *Server) Routes() []Route {
 	}
 	routes = append(routes, s.checkinRoutes()...)
 	routes = append(routes, s.accountRoutes()...)
+	routes = append(routes, s.transferRoutes()...)
 	return routes
 }
 

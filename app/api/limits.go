@@ -57,6 +57,15 @@ type Limits struct {
 	// room for a burst (a console replaying queued actions, a script
 	// creating a catalogue). Zero: 200 per 10 seconds.
 	Writes Rate
+	// Party counts the writes of participants and teams (interest,
+	// meeting requests and decisions, votes, scans at a table, deleting
+	// one's data) per participant or team, whatever address they come
+	// from (a hall's guests share one). Zero: 30 per minute.
+	Party Rate
+	// Questions counts questions per participant (per client IP for
+	// anonymous viewers, when the event takes their questions). Zero: 5
+	// per minute.
+	Questions Rate
 }
 
 // DefaultLimits are the limits a zero Limits stands for.
@@ -65,6 +74,8 @@ var DefaultLimits = Limits{
 	AuthFailures: Rate{Max: 30, Per: time.Minute},
 	CheckIn:      Rate{Max: 50, Per: time.Second},
 	Writes:       Rate{Max: 200, Per: 10 * time.Second},
+	Party:        Rate{Max: 30, Per: time.Minute},
+	Questions:    Rate{Max: 5, Per: time.Minute},
 }
 
 // NoLimits turns every rate limit off.
@@ -73,6 +84,8 @@ var NoLimits = Limits{
 	AuthFailures: Rate{Max: Unlimited},
 	CheckIn:      Rate{Max: Unlimited},
 	Writes:       Rate{Max: Unlimited},
+	Party:        Rate{Max: Unlimited},
+	Questions:    Rate{Max: Unlimited},
 }
 
 func (r Rate) withDefault(def Rate) Rate {
@@ -90,6 +103,8 @@ func (l Limits) withDefaults() Limits {
 	l.AuthFailures = l.AuthFailures.withDefault(DefaultLimits.AuthFailures)
 	l.CheckIn = l.CheckIn.withDefault(DefaultLimits.CheckIn)
 	l.Writes = l.Writes.withDefault(DefaultLimits.Writes)
+	l.Party = l.Party.withDefault(DefaultLimits.Party)
+	l.Questions = l.Questions.withDefault(DefaultLimits.Questions)
 	return l
 }
 
@@ -140,6 +155,10 @@ const (
 	rateLogin   = "login"
 	rateCheckIn = "checkin"
 	rateWrites  = "writes"
+	// Technology transfer (transfer.go): writes of participants and
+	// teams, and questions.
+	rateParty     = "party"
+	rateQuestions = "questions"
 )
 
 // loginPath and checkInPaths are the routes with limits of their own.
@@ -160,6 +179,10 @@ func rateClass(r Route) string {
 		return rateLogin
 	case r.Method == fiber.MethodPost && checkInPaths[r.Path]:
 		return rateCheckIn
+	case r.Method == fiber.MethodPost && r.Path == questionsPath:
+		return rateQuestions
+	case partyPaths[r.Method+" "+r.Path]:
+		return rateParty
 	}
 	return rateWrites
 }
@@ -175,9 +198,11 @@ func newLimiters(l Limits) *limiters {
 	l = l.withDefaults()
 	return &limiters{
 		byClass: map[string]fiber.Handler{
-			rateLogin:   newLimiter(l.Login, clientIP, nil, "too many login attempts from this address"),
-			rateCheckIn: newLimiter(l.CheckIn, callerKey, nil, "too many scans with this token"),
-			rateWrites:  newLimiter(l.Writes, callerKey, nil, "too many changes with this token"),
+			rateLogin:     newLimiter(l.Login, clientIP, nil, "too many login attempts from this address"),
+			rateCheckIn:   newLimiter(l.CheckIn, callerKey, nil, "too many scans with this token"),
+			rateWrites:    newLimiter(l.Writes, callerKey, nil, "too many changes with this token"),
+			rateParty:     newLimiter(l.Party, callerKey, nil, "too many changes by this participant or team"),
+			rateQuestions: newLimiter(l.Questions, callerKey, nil, "too many questions from this participant"),
 		},
 		// Counts only requests whose token authenticate refused (see
 		// authFailed); everything else skips it.
@@ -209,9 +234,13 @@ func newLimiter(r Rate, key func(*fiber.Ctx) string, skip func(*fiber.Ctx) bool,
 // clientIP keys a limit by the client's address (see Config.ProxyHeader).
 func clientIP(c *fiber.Ctx) string { return c.IP() }
 
-// callerKey keys a limit by the caller's token (API token or login),
-// and anonymous callers by address.
+// callerKey keys a limit by the caller's token (API token or login), a
+// participant or team by who they are (partyKey), and anonymous callers
+// by address.
 func callerKey(c *fiber.Ctx) string {
+	if k := partyKey(c); k != "" {
+		return k
+	}
 	if id := principal(c).TokenID; id != 0 {
 		return "t" + strconv.FormatInt(id, 10)
 	}

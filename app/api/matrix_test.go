@@ -250,6 +250,9 @@ type caller struct {
 	// cookie sends the token as the login cookie without the CSRF header
 	// (only for writes: every write must then be refused with 403).
 	cookie bool
+	// ticket sends the token as "Authorization: Ticket …": a participant's
+	// ticket or a team's link token (transfer_matrix_test.go).
+	ticket bool
 }
 
 var callers = []caller{
@@ -260,6 +263,11 @@ var callers = []caller{
 	{name: "admin", token: func(r *rig) string { return r.admin }},
 	{name: "forged", token: func(*rig) string { return "hc_forged0000000000000000000000000000000000" }},
 	{name: "cookieWithoutCSRF", token: func(r *rig) string { return r.organizer }, cookie: true},
+	{name: "participant", token: func(r *rig) string { return r.transfer().participant }, ticket: true},
+	{name: "otherParticipant", token: func(r *rig) string { return r.transfer().otherParticipant }, ticket: true},
+	{name: "team", token: func(r *rig) string { return r.transfer().team }, ticket: true},
+	{name: "revokedTicket", token: func(r *rig) string { return r.transfer().revoked }, ticket: true},
+	{name: "forgedTicket", token: func(r *rig) string { return r.transfer().forged }, ticket: true},
 }
 
 // expect is the status a caller gets on a route of who: 200 meaning the
@@ -268,19 +276,26 @@ func expect(route, who string, c caller) int {
 	switch {
 	case route == "GET "+api.MetricsPath:
 		return 200 // served before authentication: it takes no credentials at all
-	case c.name == "forged":
+	case c.name == "forged", c.name == "forgedTicket":
 		return 401 // a bad token is refused everywhere, public routes included
+	case c.name == "revokedTicket":
+		return 403 // so is a revoked ticket
 	case c.cookie:
 		return 403 // a cookie-authenticated write without the CSRF header
 	case route == "GET /api/v1/auth/me" && c.name == "anonymous":
 		return 401
 	}
-	allowed := map[string][]string{
-		"public":    {"anonymous", "checker", "otherChecker", "organizer", "admin"},
-		"checker":   {"checker", "organizer", "admin"},
-		"organizer": {"organizer", "admin"},
-		"admin":     {"admin"},
-	}[who]
+	var allowed []string
+	for _, w := range strings.Split(who, ",") {
+		allowed = append(allowed, map[string][]string{
+			"public":      {"anonymous", "checker", "otherChecker", "organizer", "admin", "participant", "otherParticipant", "team"},
+			"checker":     {"checker", "organizer", "admin"},
+			"organizer":   {"organizer", "admin"},
+			"admin":       {"admin"},
+			"participant": {"participant"},
+			"team":        {"team"},
+		}[w]...)
+	}
 	switch {
 	case slices.Contains(allowed, c.name):
 		return 200
@@ -297,6 +312,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRig(t, api.Config{Metrics: m})
+	r.transfer() // the ticket holders exist before any request is checked for writes
 	routes := registered(r.srv.App())
 	for _, route := range routes {
 		t.Run(strings.ReplaceAll(route, "/", "_"), func(t *testing.T) {
@@ -344,7 +360,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		})
 	}
-	if len(routes) < 45 {
+	if len(routes) < 75 {
 		t.Fatalf("only %d routes", len(routes))
 	}
 }
@@ -358,7 +374,7 @@ func (r *rig) call(tb testing.TB, method string, s sample, c caller) response {
 	case strings.HasPrefix(s.path, "/ws/"):
 		h := http.Header{}
 		if token != "" {
-			h.Set("Authorization", "Bearer "+token)
+			h.Set("Authorization", scheme(c)+token)
 		}
 		conn, resp, err := websocket.DefaultDialer.Dial("ws://"+r.listen(tb)+s.path, h)
 		if err == nil {
@@ -372,12 +388,27 @@ func (r *rig) call(tb testing.TB, method string, s sample, c caller) response {
 		n, _ := resp.Body.Read(body)
 		return response{Status: resp.StatusCode, Header: resp.Header, Body: body[:n]}
 	case strings.HasSuffix(strings.SplitN(s.path, "?", 2)[0], "/stream"):
-		return r.streamStatus(tb, s.path, token)
+		auth := ""
+		if token != "" {
+			auth = scheme(c) + token
+		}
+		return r.streamStatus(tb, s.path, auth)
 	}
 	req := request{method: method, path: s.path, body: s.body, contentType: s.contentType, token: token}
+	if c.ticket {
+		req.token, req.header = "", map[string]string{"Authorization": "Ticket " + token}
+	}
 	if c.cookie {
 		req.token = ""
 		req.header = map[string]string{"Cookie": api.SessionCookie + "=" + token + "; " + api.CSRFCookie + "=csrf-value"}
 	}
 	return r.do(tb, req)
+}
+
+// scheme is the Authorization scheme and space c sends its token with.
+func scheme(c caller) string {
+	if c.ticket {
+		return "Ticket "
+	}
+	return "Bearer "
 }

@@ -69,7 +69,8 @@ func statusForLog(err error) int {
 }
 
 // authenticate puts the caller's principal into the context: from an
-// Authorization: Bearer token, else from the login cookie. A bad bearer
+// Authorization: Bearer token (or an Authorization: Ticket credential of
+// a participant or team, see transferAuth), else from the login cookie. A bad bearer
 // token is refused, even on public routes, so a misconfigured client
 // learns about it; a stale cookie just means anonymous. Answers to an
 // authenticated caller are not stored by caches (Cache-Control: no-store,
@@ -80,8 +81,11 @@ func statusForLog(err error) int {
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Ticket") && strings.TrimSpace(tok) != "" {
+			return s.transferAuth(c, strings.TrimSpace(tok)) // a participant's ticket or a team link (transfer.go)
+		}
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			c.Locals(localAuthFailure, app.Errorf(app.EUnauthorized, "Authorization must be \"Bearer <token>\""))
+			c.Locals(localAuthFailure, app.Errorf(app.EUnauthorized, "Authorization must be \"Bearer <token>\" (or \"Ticket <ticket>\" for participants and teams)"))
 			return c.Next()
 		}
 		cx, cancel := authCtx(c)

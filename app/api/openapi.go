@@ -83,7 +83,7 @@ func str(enum ...string) schema {
 var (
 	healthOut = obj(schema{"status": str("ok")})
 	readyOut  = obj(schema{"status": str("ready"), "checks": schema{"type": "object", "additionalProperties": str("ok")}})
-	meOut     = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker), "event": withDescription(str(), "a checker's event"),
+	meOut     = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker, app.RoleParticipant, app.RoleTeam), "event": withDescription(str(), "a checker's, participant's or team's event"),
 		"user_id": schema{"type": "integer", "format": "int64", "description": "the logged-in user's id (absent for API tokens): PATCH /api/v1/users/{id} changes their own password"}}, "event", "user_id")
 	importOut   = app.ImportResult{}
 	textOut     = str()
@@ -263,7 +263,9 @@ func openAPIPath(p string) string { return fiberParam.ReplaceAllString(p, "{$1}"
 // routeErrors is the set of error codes r can answer with: the codes of
 // its operation plus those every route of its shape has.
 func routeErrors(r Route, o op) []string {
-	codes := []string{app.EInternal, app.EUnauthorized, app.ERateLimited, app.ETooLarge}
+	// Every route refuses a bad credential: 401 for a forged token or
+	// ticket, 403 for a revoked ticket (transfer.go).
+	codes := []string{app.EInternal, app.EUnauthorized, app.EForbidden, app.ERateLimited, app.ETooLarge}
 	add := func(cs ...string) {
 		for _, c := range cs {
 			if !slices.Contains(codes, c) {
@@ -334,6 +336,7 @@ func buildOpenAPI(routes []Route, lim Limits) ([]byte, error) {
 					"description": "The login cookie from POST /api/v1/auth/login. Writes (any method but GET, HEAD, OPTIONS) must echo the " +
 						CSRFCookie + " cookie, the CSRF token of this login (also csrf_token in the login answer), in the " + CSRFHeader +
 						" header; an Origin header, if sent, must be this site or an allowed origin; over HTTPS a Referer of this site is required. Otherwise 403."},
+				"ticketAuth": ticketSecurity,
 			},
 		},
 		"x-error-codes": ErrorCodes(),
@@ -363,7 +366,7 @@ func operation(g *schemaGen, r Route, o op, documented bool, errRef schema, lim 
 	if r.Who == "public" {
 		out["security"] = []schema{}
 	} else {
-		out["security"] = []schema{{"bearerAuth": []string{}}, {"cookieAuth": []string{}}}
+		out["security"] = security(r.Who) // transfer_openapi.go
 		out["x-roles"] = roles[r.Who]
 	}
 	if rate := rateOf(rateClass(r), lim); rate != nil {
@@ -506,6 +509,10 @@ func rateOf(class string, lim Limits) schema {
 		r, key = lim.CheckIn, "token"
 	case rateWrites:
 		r, key = lim.Writes, "token (anonymous callers: client address)"
+	case rateParty:
+		r, key = lim.Party, "participant or team"
+	case rateQuestions:
+		r, key = lim.Questions, "participant (anonymous viewers: client address)"
 	default:
 		return nil
 	}

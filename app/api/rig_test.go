@@ -60,6 +60,9 @@ type rig struct {
 	// written since it was taken, else "". Writes through do and the
 	// fresh… helpers clear it.
 	known string
+
+	xfer     *transferRig // participants and teams (transfer_matrix_test.go)
+	xferOnce sync.Once
 }
 
 // asAdmin is the principal the rig uses to set up objects through app.
@@ -279,16 +282,17 @@ func (r *rig) listen(tb testing.TB) string {
 	return r.addr
 }
 
-// streamStatus opens a GET over the listener and returns the status and
-// headers without reading the body (for the never-ending SSE stream).
-func (r *rig) streamStatus(tb testing.TB, path, token string) response {
+// streamStatus opens a GET over the listener (with the Authorization
+// header when one is given) and returns the status and headers without
+// reading the body (for the never-ending SSE stream).
+func (r *rig) streamStatus(tb testing.TB, path, authorization string) response {
 	tb.Helper()
 	req, err := http.NewRequest("GET", "http://"+r.listen(tb)+path, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -308,7 +312,9 @@ func (r *rig) streamStatus(tb testing.TB, path, token string) response {
 // content, append-only ones (and tokens, whose last_used_at moves on
 // every authentication) by row count and highest id.
 var (
-	contentTables = []string{"events", "sessions", "showcase_slots", "achievements", "attendees", "announcements", "users"}
+	contentTables = []string{"events", "sessions", "showcase_slots", "achievements", "attendees", "announcements", "users",
+		"transfer_teams", "transfer_interests", "transfer_meeting_requests", "transfer_meeting_sessions", "transfer_meetings",
+		"transfer_questions", "transfer_votes", "transfer_settings"}
 	countTables   = []string{"tokens", "audit_entries", "live_entries", "check_ins"}
 	ignoredTables = []string{"schema_migrations"}
 )
