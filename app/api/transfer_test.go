@@ -253,7 +253,9 @@ func TestMeetingRequestsAndScheduling(t *testing.T) {
 		})
 	})
 	t.Run("TeamSeesWhoButNoEmailBeforeAccepting", func(t *testing.T) {
-		var got struct{ MeetingRequests []app.MeetingRequestView `json:"meeting_requests"` }
+		var got struct {
+			MeetingRequests []app.MeetingRequestView `json:"meeting_requests"`
+		}
 		want(t, r.send(t, "GET", ev+"/meeting-requests", x.team, nil), 200, "", &got)
 		if len(got.MeetingRequests) != 1 || got.MeetingRequests[0].Contact.Name != guest.Name || got.MeetingRequests[0].Contact.Email != "" {
 			t.Fatalf("got %+v", got.MeetingRequests)
