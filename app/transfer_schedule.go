@@ -68,8 +68,8 @@ type slotRef struct {
 // ScheduleMeetings places the event's accepted meeting requests into its
 // meeting sessions (organizers): every new acceptance gets a slot where
 // neither party has another meeting and the team is not presenting (its
-// run-of-show items at their planned and expected times, PresentationMargin
-// around them), on a free table or room of its kind. Meetings confirmed
+// run-of-show items at their expected times, PresentationMargin around
+// them), on a free table or room of its kind. Meetings confirmed
 // by earlier runs stay unless in.Reschedule (held and started ones stay
 // always). An event without meeting sessions is EConflict. One run at a
 // time per event (the event's lock).
@@ -200,9 +200,11 @@ func (s *Service) schedule(ctx context.Context, r Repo, eventID int64, in Schedu
 }
 
 // presentations returns, per achievement id, when its team presents: each
-// of its run-of-show items from the earlier to the later of planned and
-// expected start until the later of planned and expected end, widened by
-// PresentationMargin.
+// of its run-of-show items from its expected start to its expected end
+// (the actual times once it was on stage), widened by PresentationMargin.
+// Expected times already carry every overrun, delay and early start; a
+// presentation that moves onto a confirmed meeting later is reported as a
+// conflict by the next run.
 func presentations(ag *Agenda) map[int64][]meetsched.Interval {
 	out := map[int64][]meetsched.Interval{}
 	for _, slots := range ag.Slots {
@@ -210,15 +212,8 @@ func presentations(ag *Agenda) map[int64][]meetsched.Interval {
 			if sl.AchievementID == 0 || sl.State == SlotSkipped {
 				continue
 			}
-			start, end := sl.PlannedStart, sl.PlannedEnd
-			if sl.ExpectedStart.Before(start) {
-				start = sl.ExpectedStart
-			}
-			if sl.ExpectedEnd.After(end) {
-				end = sl.ExpectedEnd
-			}
 			out[sl.AchievementID] = append(out[sl.AchievementID],
-				meetsched.Interval{Start: start.Add(-PresentationMargin), End: end.Add(PresentationMargin)})
+				meetsched.Interval{Start: sl.ExpectedStart.Add(-PresentationMargin), End: sl.ExpectedEnd.Add(PresentationMargin)})
 		}
 	}
 	return out

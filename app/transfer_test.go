@@ -78,9 +78,8 @@ func TestContactLevels(t *testing.T) {
 	}
 }
 
-// TestPresentations: a team is busy from the earlier to the later of its
-// item's planned and expected times, with the margin around; skipped
-// items and free items keep nobody busy.
+// TestPresentations: a team is busy while its item is expected on stage,
+// with the margin around; skipped items and free items keep nobody busy.
 func TestPresentations(t *testing.T) {
 	t0 := time.Date(2021, 4, 23, 2, 0, 0, 0, time.UTC)
 	ag := &Agenda{Slots: map[int64][]Slot{1: {
@@ -92,7 +91,7 @@ func TestPresentations(t *testing.T) {
 	if len(got) != 1 || len(got[5]) != 1 {
 		t.Fatalf("got %v", got)
 	}
-	if iv := got[5][0]; !iv.Start.Equal(t0.Add(-PresentationMargin)) || !iv.End.Equal(t0.Add(13*time.Minute+PresentationMargin)) {
+	if iv := got[5][0]; !iv.Start.Equal(t0.Add(8*time.Minute-PresentationMargin)) || !iv.End.Equal(t0.Add(13*time.Minute+PresentationMargin)) {
 		t.Fatalf("busy %v–%v", iv.Start, iv.End)
 	}
 }

@@ -1,7 +1,8 @@
 // Package web serves hybridcon's pages and their assets, all embedded in
 // the binary: the events list (/), the live viewer page (/e/{slug}), the
-// check-in kiosk (/e/{slug}/checkin), the organizer console (/console)
-// and the login page (/login).
+// check-in kiosk (/e/{slug}/checkin), the organizer console (/console),
+// the login page (/login), and a participant's and a team's own pages
+// (/p/{ticket}, /t/{token}).
 //
 // Pages are html/template shells rendered in the reader's language; their
 // data comes from the JSON API and the live websocket, read by plain
@@ -72,6 +73,7 @@ func Mount(r fiber.Router, cfg Config, svc *app.Service) {
 	r.Get("/console", p.console)
 	r.Get("/e/:slug", p.live)
 	r.Get("/e/:slug/checkin", p.kiosk)
+	p.mountTransfer(r) // participant and team pages (transfer.go)
 }
 
 func newPages(cfg Config, svc *app.Service) (*pages, error) {

@@ -235,12 +235,16 @@ func loadDemo(ctx context.Context, svc *app.Service, st *storage.Store, log *slo
 	if err != nil || !empty {
 		return err
 	}
-	err = svc.Seed(ctx, app.ConferenceSeed(demo.Build(time.Now())))
+	conf := demo.Build(time.Now())
+	err = svc.Seed(ctx, app.ConferenceSeed(conf))
 	if app.ErrorCode(err) == app.EConflict { // another node loaded it first
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("loading the demo conference: %w", err)
+	}
+	if err := svc.SeedTransfer(ctx, demo.Slug, demo.Transfer(conf)); err != nil {
+		return fmt.Errorf("loading the demo's technology-transfer sample data: %w", err)
 	}
 	log.Info("demo conference loaded", "slug", demo.Slug)
 	return nil

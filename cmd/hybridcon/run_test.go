@@ -154,6 +154,16 @@ func TestServeDemoOnFreshDatabase(t *testing.T) {
 	if len(sc.Slots) != 27 || sc.Slots[26].PlannedStart.IsZero() || sc.Slots[26].ExpectedStart.IsZero() {
 		t.Fatalf("showcase: %d slots", len(sc.Slots))
 	}
+	// The technology-transfer sample data came with it (app/demo/transfer.go).
+	var live struct {
+		Data struct {
+			Transfer struct{ Interest map[string]int }
+		}
+	}
+	getJSON(t, s.url+"/api/v1/events/cn-hu-2021/live", &live)
+	if len(live.Data.Transfer.Interest) == 0 {
+		t.Errorf("the demo has no sample interests: %+v", live)
+	}
 	if !strings.Contains(s.stdout(), `as user "admin" with password `) {
 		t.Errorf("first start did not print the admin password: %s", s.stdout())
 	}
