@@ -93,6 +93,26 @@ func (s *Service) transferEvent(ctx context.Context, p Principal, slug string) (
 	return eventID, nil
 }
 
+// participantEvent resolves the slug for a participant's own action: the
+// caller's attendee and the event (see participant and transferEvent).
+func (s *Service) participantEvent(ctx context.Context, p Principal, slug string) (*Attendee, int64, error) {
+	a, err := participant(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	eventID, err := s.transferEvent(ctx, p, slug)
+	return a, eventID, err
+}
+
+// partyEvent resolves the slug for a participant, team or organizer (see
+// requireParty and transferEvent).
+func (s *Service) partyEvent(ctx context.Context, p Principal, slug string) (int64, error) {
+	if err := requireParty(p); err != nil {
+		return 0, err
+	}
+	return s.transferEvent(ctx, p, slug)
+}
+
 // participant returns the caller's attendee, or an error for anyone else:
 // EUnauthorized for anonymous callers, EForbidden for the others.
 func participant(p Principal) (*Attendee, error) {

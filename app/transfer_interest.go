@@ -85,11 +85,7 @@ func interestContact(i *Interest, forOrganizer bool) string {
 // (created false). Unknown achievement or item: ENotFound; bad purpose,
 // note or missing consent: EInvalid.
 func (s *Service) MarkInterest(ctx context.Context, p Principal, slug string, in InterestInput) (*Interest, bool, error) {
-	a, err := participant(p)
-	if err != nil {
-		return nil, false, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	a, eventID, err := s.participantEvent(ctx, p, slug)
 	if err != nil {
 		return nil, false, err
 	}
@@ -160,10 +156,7 @@ func (s *Service) interestSlot(ctx context.Context, eventID, achievementID, slot
 // with consent), an organizer all, or one achievement's when
 // achievementID is set.
 func (s *Service) Interests(ctx context.Context, p Principal, slug string, achievementID int64) ([]InterestView, error) {
-	if err := requireParty(p); err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	eventID, err := s.partyEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}

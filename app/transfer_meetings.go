@@ -45,11 +45,7 @@ type MeetingRequestView struct {
 // with an achievement's team. A second open request to the same team is
 // EConflict; an unknown achievement ENotFound.
 func (s *Service) RequestMeeting(ctx context.Context, p Principal, slug string, in MeetingRequestInput) (*MeetingRequest, error) {
-	a, err := participant(p)
-	if err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	a, eventID, err := s.participantEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +144,7 @@ func scope(p Principal, f TransferFilter) TransferFilter {
 // them: a participant their own, a team its achievement's, an organizer
 // all; each with its meeting once scheduled.
 func (s *Service) MeetingRequests(ctx context.Context, p Principal, slug string) ([]MeetingRequestView, error) {
-	if err := requireParty(p); err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	eventID, err := s.partyEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -283,10 +276,7 @@ func (s *Service) CreateMeetingSession(ctx context.Context, p Principal, slug st
 // organizers with the rooms' video links, for participants and teams
 // without (each sees the link of their own meetings).
 func (s *Service) MeetingSessions(ctx context.Context, p Principal, slug string) ([]MeetingSession, error) {
-	if err := requireParty(p); err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	eventID, err := s.partyEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -320,10 +310,7 @@ type MeetingView struct {
 // Meetings lists the event's scheduled meetings by start as the caller may
 // see them: a participant their own, a team its own, an organizer all.
 func (s *Service) Meetings(ctx context.Context, p Principal, slug string) ([]MeetingView, error) {
-	if err := requireParty(p); err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	eventID, err := s.partyEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}

@@ -317,14 +317,10 @@ func (s *Service) ModerateQuestion(ctx context.Context, p Principal, id int64, a
 		before := q.State
 		now := s.Now()
 		q.State, q.UpdatedAt = move.to, now
-		ref := QuestionRef{ID: q.ID, SessionID: q.SessionID, SlotID: q.SlotID, State: QuestionHidden}
 		switch move.to {
 		case QuestionHidden:
 			if len(q.LogSeqs) > 0 {
-				if err := r.RedactLive(ctx, eventID, q.LogSeqs, ref); err != nil {
-					return err
-				}
-				env, err := r.AppendLive(ctx, eventID, TypeQuestionHidden, ref)
+				env, err := takeBack(ctx, r, q)
 				if err != nil {
 					return err
 				}
@@ -357,6 +353,18 @@ func (s *Service) ModerateQuestion(ctx context.Context, p Principal, id int64, a
 		s.transferChanged(envs[0].Event, bellVotes|bellPrivate)
 	}
 	return q, nil
+}
+
+// takeBack withdraws a question viewers saw, inside the transaction of r:
+// it redacts the question's text from the live-log entries that carried
+// it and appends question.hidden, whose envelope it returns for
+// publishing after the commit.
+func takeBack(ctx context.Context, r Repo, q *Question) (Envelope, error) {
+	ref := QuestionRef{ID: q.ID, SessionID: q.SessionID, SlotID: q.SlotID, State: QuestionHidden}
+	if err := r.RedactLive(ctx, q.EventID, q.LogSeqs, ref); err != nil {
+		return Envelope{}, err
+	}
+	return r.AppendLive(ctx, q.EventID, TypeQuestionHidden, ref)
 }
 
 // TransferSettings returns the event's switches for anonymous viewers

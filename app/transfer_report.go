@@ -353,11 +353,7 @@ type MyTransferData struct {
 
 // MyData returns the calling participant's data.
 func (s *Service) MyData(ctx context.Context, p Principal, slug string) (*MyTransferData, error) {
-	a, err := participant(p)
-	if err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	a, eventID, err := s.participantEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -387,11 +383,7 @@ func (s *Service) MyData(ctx context.Context, p Principal, slug string) (*MyTran
 // back (question.hidden, text redacted from the live log) in the same
 // transaction.
 func (s *Service) DeleteMyData(ctx context.Context, p Principal, slug string) (*TransferDeletion, error) {
-	a, err := participant(p)
-	if err != nil {
-		return nil, err
-	}
-	eventID, err := s.transferEvent(ctx, p, slug)
+	a, eventID, err := s.participantEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -405,15 +397,11 @@ func (s *Service) DeleteMyData(ctx context.Context, p Principal, slug string) (*
 		if err != nil {
 			return err
 		}
-		for _, q := range qs {
-			if len(q.LogSeqs) == 0 {
+		for i := range qs {
+			if len(qs[i].LogSeqs) == 0 {
 				continue
 			}
-			ref := QuestionRef{ID: q.ID, SessionID: q.SessionID, SlotID: q.SlotID, State: QuestionHidden}
-			if err := r.RedactLive(ctx, eventID, q.LogSeqs, ref); err != nil {
-				return err
-			}
-			env, err := r.AppendLive(ctx, eventID, TypeQuestionHidden, ref)
+			env, err := takeBack(ctx, r, &qs[i])
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -34,39 +35,39 @@ func (s *Server) transferRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: ev + "/interests", Who: whoParticipant, Summary: "mark interest in an achievement (or change it)", Handler: s.markInterest, BodyLimit: small},
 		{Method: "GET", Path: ev + "/interests", Who: whoParty, Summary: "interests: your own, your team's, or all", Handler: s.listInterests},
-		{Method: "POST", Path: ev + "/meeting-requests", Who: whoParticipant, Summary: "ask a team for a meeting", Handler: s.requestMeeting, BodyLimit: small},
-		{Method: "GET", Path: ev + "/meeting-requests", Who: whoParty, Summary: "meeting requests: your own, your team's, or all", Handler: s.listMeetingRequests},
-		{Method: "POST", Path: "/api/v1/meeting-requests/:id/accept", Who: whoTeam, Summary: "accept a meeting request", Handler: s.decideMeetingRequest(true), BodyLimit: smallBodyLimit},
-		{Method: "POST", Path: "/api/v1/meeting-requests/:id/decline", Who: whoTeam, Summary: "decline a meeting request", Handler: s.decideMeetingRequest(false), BodyLimit: smallBodyLimit},
-		{Method: "GET", Path: ev + "/meeting-sessions", Who: whoParty, Summary: "meeting sessions (slots, tables, rooms)", Handler: s.listMeetingSessions},
-		{Method: "POST", Path: ev + "/meeting-sessions", Who: "organizer", Summary: "define a meeting session", Handler: s.createMeetingSession},
+		{Method: "POST", Path: ev + "/meeting-requests", Who: whoParticipant, Summary: "ask a team for a meeting", Handler: write(false, fiber.StatusCreated, s.svc.RequestMeeting), BodyLimit: small},
+		{Method: "GET", Path: ev + "/meeting-requests", Who: whoParty, Summary: "meeting requests: your own, your team's, or all", Handler: read("meeting_requests", s.svc.MeetingRequests)},
+		{Method: "POST", Path: "/api/v1/meeting-requests/:id/accept", Who: whoTeam, Summary: "accept a meeting request", Handler: idAction(false, s.decideMeetingRequest(true)), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/meeting-requests/:id/decline", Who: whoTeam, Summary: "decline a meeting request", Handler: idAction(false, s.decideMeetingRequest(false)), BodyLimit: smallBodyLimit},
+		{Method: "GET", Path: ev + "/meeting-sessions", Who: whoParty, Summary: "meeting sessions (slots, tables, rooms)", Handler: read("meeting_sessions", s.svc.MeetingSessions)},
+		{Method: "POST", Path: ev + "/meeting-sessions", Who: "organizer", Summary: "define a meeting session", Handler: write(true, fiber.StatusCreated, s.svc.CreateMeetingSession)},
 		{Method: "POST", Path: ev + "/meetings/schedule", Who: "organizer", Summary: "place accepted meetings into slots", Handler: s.scheduleMeetings, BodyLimit: smallBodyLimit},
-		{Method: "GET", Path: ev + "/meetings", Who: whoParty, Summary: "scheduled meetings: your own, your team's, or all", Handler: s.listMeetings},
+		{Method: "GET", Path: ev + "/meetings", Who: whoParty, Summary: "scheduled meetings: your own, your team's, or all", Handler: read("meetings", s.svc.Meetings)},
 		{Method: "GET", Path: ev + "/meetings.ics", Who: whoParty, Summary: "scheduled meetings as iCalendar", Handler: s.meetingsICS},
-		{Method: "POST", Path: ev + "/meeting-scans", Who: whoScanner, Summary: "the table's host scans a guest: the meeting is held", Handler: s.scanMeeting, BodyLimit: small},
-		{Method: "POST", Path: "/api/v1/meetings/:id/held", Who: whoTeam, Summary: "mark a meeting held without a scan", Handler: s.markMeetingHeld, BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: ev + "/meeting-scans", Who: whoScanner, Summary: "the table's host scans a guest: the meeting is held", Handler: write(false, fiber.StatusOK, s.svc.ScanMeeting), BodyLimit: small},
+		{Method: "POST", Path: "/api/v1/meetings/:id/held", Who: whoTeam, Summary: "mark a meeting held without a scan", Handler: idAction(false, s.svc.MarkMeetingHeld), BodyLimit: smallBodyLimit},
 
-		{Method: "POST", Path: ev + "/questions", Who: whoParticipant, Summary: "ask the item on stage a question", Handler: s.askQuestion, BodyLimit: small},
+		{Method: "POST", Path: ev + "/questions", Who: whoParticipant, Summary: "ask the item on stage a question", Handler: write(false, fiber.StatusCreated, s.svc.AskQuestion), BodyLimit: small},
 		{Method: "GET", Path: ev + "/questions", Who: "public", Summary: "questions shown to viewers (all for organizers)", Handler: s.listQuestions},
 		{Method: "POST", Path: "/api/v1/questions/:id/vote", Who: whoParticipant, Summary: "vote for a question (counts once)", Handler: s.vote, BodyLimit: smallBodyLimit},
-		{Method: "POST", Path: "/api/v1/questions/:id/approve", Who: "organizer", Summary: "show a question to viewers", Handler: s.moderate(app.QuestionActionApprove), BodyLimit: smallBodyLimit},
-		{Method: "POST", Path: "/api/v1/questions/:id/hide", Who: "organizer", Summary: "hide a question from viewers", Handler: s.moderate(app.QuestionActionHide), BodyLimit: smallBodyLimit},
-		{Method: "POST", Path: "/api/v1/questions/:id/answer", Who: "organizer", Summary: "mark a question answered", Handler: s.moderate(app.QuestionActionAnswer), BodyLimit: smallBodyLimit},
-		{Method: "GET", Path: ev + "/transfer/settings", Who: "public", Summary: "whether anonymous viewers may ask and vote", Handler: s.getTransferSettings},
-		{Method: "PUT", Path: ev + "/transfer/settings", Who: "organizer", Summary: "let anonymous viewers ask or vote", Handler: s.putTransferSettings, BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/questions/:id/approve", Who: "organizer", Summary: "show a question to viewers", Handler: idAction(true, s.moderate(app.QuestionActionApprove)), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/questions/:id/hide", Who: "organizer", Summary: "hide a question from viewers", Handler: idAction(true, s.moderate(app.QuestionActionHide)), BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/questions/:id/answer", Who: "organizer", Summary: "mark a question answered", Handler: idAction(true, s.moderate(app.QuestionActionAnswer)), BodyLimit: smallBodyLimit},
+		{Method: "GET", Path: ev + "/transfer/settings", Who: "public", Summary: "whether anonymous viewers may ask and vote", Handler: read("", s.transferSettings)},
+		{Method: "PUT", Path: ev + "/transfer/settings", Who: "organizer", Summary: "let anonymous viewers ask or vote", Handler: write(true, fiber.StatusOK, s.svc.SetTransferSettings), BodyLimit: smallBodyLimit},
 
-		{Method: "GET", Path: ev + "/transfer/report", Who: "organizer", Summary: "interest, meetings and questions per achievement", Handler: s.transferReport},
-		{Method: "GET", Path: ev + "/transfer/report.csv", Who: "organizer", Summary: "the report as CSV", Handler: s.transferReportCSV},
-		{Method: "GET", Path: ev + "/transfer/leads.csv", Who: "organizer", Summary: "one row per participant and achievement, contacts where allowed (CSV)", Handler: s.transferLeadsCSV},
-		{Method: "GET", Path: ev + "/my-data", Who: whoParticipant, Summary: "everything you gave", Handler: s.myData},
+		{Method: "GET", Path: ev + "/transfer/report", Who: "organizer", Summary: "interest, meetings and questions per achievement", Handler: read("", s.svc.TransferReport)},
+		{Method: "GET", Path: ev + "/transfer/report.csv", Who: "organizer", Summary: "the report as CSV", Handler: csvDownload("-transfer-report.csv", s.svc.TransferReportCSV)},
+		{Method: "GET", Path: ev + "/transfer/leads.csv", Who: "organizer", Summary: "one row per participant and achievement, contacts where allowed (CSV)", Handler: csvDownload("-transfer-leads.csv", s.svc.TransferLeadsCSV)},
+		{Method: "GET", Path: ev + "/my-data", Who: whoParticipant, Summary: "everything you gave", Handler: read("", s.svc.MyData)},
 		{Method: "DELETE", Path: ev + "/my-data", Who: whoParticipant, Summary: "delete everything you gave", Handler: s.deleteMyData, BodyLimit: smallBodyLimit},
 
-		{Method: "GET", Path: ev + "/teams", Who: "organizer", Summary: "achievement teams", Handler: s.listTeams},
-		{Method: "POST", Path: ev + "/teams", Who: "organizer", Summary: "give an achievement its team and link", Handler: s.createTeam},
-		{Method: "GET", Path: ev + "/my-team", Who: "team", Summary: "the calling team and its achievement", Handler: s.myTeam},
+		{Method: "GET", Path: ev + "/teams", Who: "organizer", Summary: "achievement teams", Handler: read("teams", s.svc.Teams)},
+		{Method: "POST", Path: ev + "/teams", Who: "organizer", Summary: "give an achievement its team and link", Handler: write(true, fiber.StatusCreated, s.svc.CreateTeam)},
+		{Method: "GET", Path: ev + "/my-team", Who: "team", Summary: "the calling team and its achievement", Handler: read("", s.svc.MyTeam)},
 		{Method: "PATCH", Path: "/api/v1/teams/:id", Who: "organizer", Summary: "change a team", Handler: s.updateTeam},
-		{Method: "POST", Path: "/api/v1/teams/:id/link", Who: "organizer", Summary: "give a team a new link (the old one stops working)", Handler: s.rotateTeamLink, BodyLimit: smallBodyLimit},
-		{Method: "DELETE", Path: "/api/v1/teams/:id/link", Who: "organizer", Summary: "revoke a team's link", Handler: s.revokeTeamLink, BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: "/api/v1/teams/:id/link", Who: "organizer", Summary: "give a team a new link (the old one stops working)", Handler: idAction(true, s.svc.RotateTeamLink), BodyLimit: smallBodyLimit},
+		{Method: "DELETE", Path: "/api/v1/teams/:id/link", Who: "organizer", Summary: "revoke a team's link", Handler: idAction(true, s.svc.RevokeTeamLink), BodyLimit: smallBodyLimit},
 	}
 }
 
@@ -152,49 +153,6 @@ func (s *Server) listInterests(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"interests": list})
 }
 
-func (s *Server) requestMeeting(c *fiber.Ctx) error {
-	var in app.MeetingRequestInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	r, err := s.svc.RequestMeeting(cx, principal(c), slugOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
-}
-
-func (s *Server) listMeetingRequests(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	list, err := s.svc.MeetingRequests(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"meeting_requests": list})
-}
-
-func (s *Server) decideMeetingRequest(accept bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := emptyBody(c); err != nil {
-			return err
-		}
-		id, err := paramID(c, "id")
-		if err != nil {
-			return err
-		}
-		cx, cancel := ctx(c)
-		defer cancel()
-		r, err := s.svc.DecideMeetingRequest(cx, principal(c), id, accept)
-		if err != nil {
-			return err
-		}
-		return c.JSON(r)
-	}
-}
-
 // emptyBody refuses a body that is neither empty nor "{}" (actions take
 // no input).
 func emptyBody(c *fiber.Ctx) error {
@@ -202,33 +160,6 @@ func emptyBody(c *fiber.Ctx) error {
 		return app.Errorf(app.EBadRequest, "this action takes no body (or {})")
 	}
 	return nil
-}
-
-func (s *Server) listMeetingSessions(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	list, err := s.svc.MeetingSessions(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"meeting_sessions": list})
-}
-
-func (s *Server) createMeetingSession(c *fiber.Ctx) error {
-	if err := principal(c).RequireOrganizer(); err != nil {
-		return err
-	}
-	var in app.MeetingSessionInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	m, err := s.svc.CreateMeetingSession(cx, principal(c), slugOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(m)
 }
 
 func (s *Server) scheduleMeetings(c *fiber.Ctx) error {
@@ -250,16 +181,6 @@ func (s *Server) scheduleMeetings(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-func (s *Server) listMeetings(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	list, err := s.svc.Meetings(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"meetings": list})
-}
-
 func (s *Server) meetingsICS(c *fiber.Ctx) error {
 	lang := c.Query("lang")
 	if lang != "" && lang != "zh" && lang != "en" && lang != "hu" {
@@ -274,54 +195,6 @@ func (s *Server) meetingsICS(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="meetings.ics"`)
 	return c.Send(b)
-}
-
-func (s *Server) scanMeeting(c *fiber.Ctx) error {
-	if principal(c).Anonymous() {
-		return app.Errorf(app.EUnauthorized, "a team link or a door staff token is required")
-	}
-	var in app.MeetingScanInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	ans, err := s.svc.ScanMeeting(cx, principal(c), slugOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ans)
-}
-
-func (s *Server) markMeetingHeld(c *fiber.Ctx) error {
-	if err := emptyBody(c); err != nil {
-		return err
-	}
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	m, err := s.svc.MarkMeetingHeld(cx, principal(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(m)
-}
-
-func (s *Server) askQuestion(c *fiber.Ctx) error {
-	var in app.QuestionInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	q, err := s.svc.AskQuestion(cx, principal(c), slugOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(q)
 }
 
 func (s *Server) listQuestions(c *fiber.Ctx) error {
@@ -358,104 +231,6 @@ func (s *Server) vote(c *fiber.Ctx) error {
 	return c.JSON(ans)
 }
 
-func (s *Server) moderate(action string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := principal(c).RequireOrganizer(); err != nil {
-			return err
-		}
-		if err := emptyBody(c); err != nil {
-			return err
-		}
-		id, err := paramID(c, "id")
-		if err != nil {
-			return err
-		}
-		cx, cancel := ctx(c)
-		defer cancel()
-		q, err := s.svc.ModerateQuestion(cx, principal(c), id, action)
-		if err != nil {
-			return err
-		}
-		return c.JSON(q)
-	}
-}
-
-func (s *Server) getTransferSettings(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	set, err := s.svc.TransferSettings(cx, slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(set)
-}
-
-func (s *Server) putTransferSettings(c *fiber.Ctx) error {
-	if err := principal(c).RequireOrganizer(); err != nil {
-		return err
-	}
-	var in app.TransferSettings
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	set, err := s.svc.SetTransferSettings(cx, principal(c), slugOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(set)
-}
-
-func (s *Server) transferReport(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	rep, err := s.svc.TransferReport(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(rep)
-}
-
-// sendCSV answers a CSV download named name.
-func sendCSV(c *fiber.Ctx, name string, b []byte) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	return c.Send(b)
-}
-
-func (s *Server) transferReportCSV(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	slug := slugOf(c)
-	b, err := s.svc.TransferReportCSV(cx, principal(c), slug)
-	if err != nil {
-		return err
-	}
-	return sendCSV(c, slug+"-transfer-report.csv", b)
-}
-
-func (s *Server) transferLeadsCSV(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	slug := slugOf(c)
-	b, err := s.svc.TransferLeadsCSV(cx, principal(c), slug)
-	if err != nil {
-		return err
-	}
-	return sendCSV(c, slug+"-transfer-leads.csv", b)
-}
-
-func (s *Server) myData(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	d, err := s.svc.MyData(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
-}
-
 func (s *Server) deleteMyData(c *fiber.Ctx) error {
 	if err := emptyBody(c); err != nil {
 		return err
@@ -467,43 +242,6 @@ func (s *Server) deleteMyData(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(d)
-}
-
-func (s *Server) listTeams(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	list, err := s.svc.Teams(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"teams": list})
-}
-
-func (s *Server) createTeam(c *fiber.Ctx) error {
-	if err := principal(c).RequireOrganizer(); err != nil {
-		return err
-	}
-	var in app.TeamInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	l, err := s.svc.CreateTeam(cx, principal(c), slugOf(c), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(l)
-}
-
-func (s *Server) myTeam(c *fiber.Ctx) error {
-	cx, cancel := ctx(c)
-	defer cancel()
-	t, err := s.svc.MyTeam(cx, principal(c), slugOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(t)
 }
 
 // teamID parses :id for an organizer's team route.
@@ -532,36 +270,105 @@ func (s *Server) updateTeam(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-func (s *Server) rotateTeamLink(c *fiber.Ctx) error {
-	id, err := teamID(c)
-	if err != nil {
-		return err
+// read handles a GET route of an event: do's answer as JSON, inside
+// {key: …} when key is set.
+func read[T any](key string, do func(context.Context, app.Principal, string) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cx, cancel := ctx(c)
+		defer cancel()
+		v, err := do(cx, principal(c), slugOf(c))
+		if err != nil {
+			return err
+		}
+		if key != "" {
+			return c.JSON(fiber.Map{key: v})
+		}
+		return c.JSON(v)
 	}
-	if err := emptyBody(c); err != nil {
-		return err
-	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	l, err := s.svc.RotateTeamLink(cx, principal(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
 }
 
-func (s *Server) revokeTeamLink(c *fiber.Ctx) error {
-	id, err := teamID(c)
-	if err != nil {
-		return err
+// idAction handles a POST or DELETE of …/{id}/<action> that takes no body
+// (nothing, or "{}"): organizerOnly refuses everyone else before anything
+// is parsed; then :id is parsed and do's answer sent as JSON.
+func idAction[T any](organizerOnly bool, do func(context.Context, app.Principal, int64) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if organizerOnly {
+			if err := principal(c).RequireOrganizer(); err != nil {
+				return err
+			}
+		}
+		if err := emptyBody(c); err != nil {
+			return err
+		}
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		cx, cancel := ctx(c)
+		defer cancel()
+		v, err := do(cx, principal(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(v)
 	}
-	if err := emptyBody(c); err != nil {
-		return err
+}
+
+// decideMeetingRequest is DecideMeetingRequest with accept bound.
+func (s *Server) decideMeetingRequest(accept bool) func(context.Context, app.Principal, int64) (*app.MeetingRequestView, error) {
+	return func(cx context.Context, p app.Principal, id int64) (*app.MeetingRequestView, error) {
+		return s.svc.DecideMeetingRequest(cx, p, id, accept)
 	}
-	cx, cancel := ctx(c)
-	defer cancel()
-	t, err := s.svc.RevokeTeamLink(cx, principal(c), id)
-	if err != nil {
-		return err
+}
+
+// moderate is ModerateQuestion with the action bound.
+func (s *Server) moderate(action string) func(context.Context, app.Principal, int64) (*app.Question, error) {
+	return func(cx context.Context, p app.Principal, id int64) (*app.Question, error) {
+		return s.svc.ModerateQuestion(cx, p, id, action)
 	}
-	return c.JSON(t)
+}
+
+// write handles a write to an event that takes a JSON body:
+// organizerOnly refuses everyone else before the body is read; do's
+// answer is sent with status.
+func write[In, Out any](organizerOnly bool, status int, do func(context.Context, app.Principal, string, In) (Out, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if organizerOnly {
+			if err := principal(c).RequireOrganizer(); err != nil {
+				return err
+			}
+		}
+		var in In
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		cx, cancel := ctx(c)
+		defer cancel()
+		v, err := do(cx, principal(c), slugOf(c), in)
+		if err != nil {
+			return err
+		}
+		return c.Status(status).JSON(v)
+	}
+}
+
+// csvDownload answers do's CSV as a download named <slug><suffix>.
+func csvDownload(suffix string, do func(context.Context, app.Principal, string) ([]byte, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cx, cancel := ctx(c)
+		defer cancel()
+		slug := slugOf(c)
+		b, err := do(cx, principal(c), slug)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+slug+suffix+`"`)
+		return c.Send(b)
+	}
+}
+
+// transferSettings is the public TransferSettings as read needs it.
+func (s *Server) transferSettings(cx context.Context, _ app.Principal, slug string) (*app.TransferSettings, error) {
+	return s.svc.TransferSettings(cx, slug)
 }

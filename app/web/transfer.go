@@ -57,7 +57,9 @@ func privateHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 }
 
-func (p *pages) holderPage(kind string) fiber.Handler {
+// withHolder serves a page of kind for the credential in the path: it
+// answers the error pages itself and marks every answer private.
+func (p *pages) withHolder(kind string, serve func(c *fiber.Ctx, ctx context.Context, pr app.Principal) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 		defer cancel()
@@ -66,6 +68,12 @@ func (p *pages) holderPage(kind string) fiber.Handler {
 		if !ok {
 			return err
 		}
+		return serve(c, ctx, pr)
+	}
+}
+
+func (p *pages) holderPage(kind string) fiber.Handler {
+	return p.withHolder(kind, func(c *fiber.Ctx, ctx context.Context, pr app.Principal) error {
 		ev, err := p.svc.Event(ctx, pr.Party.Slug)
 		if err != nil {
 			p.log.Warn("web: reading an event", "err", err)
@@ -75,18 +83,11 @@ func (p *pages) holderPage(kind string) fiber.Handler {
 		d.Slug, d.EventTitle, d.Venue, d.User, d.Role = ev.Slug, ev.Title.In(d.Lang), ev.Venue.In(d.Lang), pr.Name, pr.Role
 		d.Title = pr.Name + " · " + d.EventTitle
 		return p.render(c, fiber.StatusOK, d, true)
-	}
+	})
 }
 
 func (p *pages) holderCalendar(kind string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-		defer cancel()
-		defer privateHeaders(c)
-		pr, ok, err := p.holder(c, ctx, kind)
-		if !ok {
-			return err
-		}
+	return p.withHolder(kind, func(c *fiber.Ctx, ctx context.Context, pr app.Principal) error {
 		lang := c.Query("lang")
 		if !validLang(lang) {
 			lang = chooseLang("", c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage))
@@ -99,5 +100,5 @@ func (p *pages) holderCalendar(kind string) fiber.Handler {
 		c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 		c.Set(fiber.HeaderContentDisposition, `inline; filename="meetings.ics"`)
 		return c.Send(b)
-	}
+	})
 }
