@@ -186,7 +186,7 @@ func mustSchedule(t *testing.T, in Input) Result {
 	return res
 }
 
-// TestScheduleRandomConference: the property test of the brief — 200
+// TestScheduleRandomConference: the property test at conference size — 200
 // participants × 27 teams × 12 slots × 20 tables (and 5 online rooms)
 // with random requests, presentations and started slots, scheduled
 // twice: first the requests accepted so far, then all of them keeping the
@@ -486,7 +486,7 @@ func fitsBrute(in Input, chosen []int, m Meeting, s int) bool {
 	return places > 0
 }
 
-// BenchmarkSchedule is the size of the brief: 200 participants, 27 teams,
+// BenchmarkSchedule is conference size: 200 participants, 27 teams,
 // 12 slots, 20 tables and 5 rooms, up to 6 requests per participant
 // (about 600 meetings), against a first schedule of 60 % of them.
 func BenchmarkSchedule(b *testing.B) {
