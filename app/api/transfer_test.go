@@ -236,7 +236,10 @@ func (r *rig) meetingSession(tb testing.TB, start time.Time, slots, tables int) 
 
 func TestMeetingRequestsAndScheduling(t *testing.T) {
 	r := newRig(t, api.Config{})
-	x := r.transfer()
+	t.Run("ScheduleNeedsASession", func(t *testing.T) {
+		r.refuse(t, 409, app.EConflict, func() response { return r.staff(t, "POST", ev+"/meetings/schedule", nil) })
+	})
+	x := r.transfer() // defines the matrix's meeting session
 	guest, other := r.guest(t), r.guest(t)
 	var req app.MeetingRequest
 	want(t, r.send(t, "POST", ev+"/meeting-requests", guest.Ticket, app.MeetingRequestInput{AchievementID: x.teamAchievement, Mode: app.MeetingOnsite, Note: "Licensing in Hungary"}), 201, "", &req)
@@ -284,11 +287,6 @@ func TestMeetingRequestsAndScheduling(t *testing.T) {
 		}
 	})
 
-	t.Run("ScheduleNeedsASession", func(t *testing.T) {
-		// The matrix session exists (transfer()), so use a fresh rig.
-		r2 := newRig(t, api.Config{})
-		r2.refuse(t, 409, app.EConflict, func() response { return r2.staff(t, "POST", ev+"/meetings/schedule", nil) })
-	})
 	t.Run("BadSessions", func(t *testing.T) {
 		start := time.Now().Add(400 * 24 * time.Hour).Truncate(time.Hour)
 		for name, in := range map[string]app.MeetingSessionInput{
