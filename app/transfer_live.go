@@ -27,7 +27,7 @@ const TransferEvery = time.Second
 // maxLiveQuestions bounds the questions a snapshot carries, and
 // maxVoteCounts those whose votes a question.votes message carries.
 const (
-	maxLiveQuestions = 30
+	maxLiveQuestions = 10
 	maxVoteCounts    = 200
 	transferWait     = 5 * time.Second
 )
@@ -60,7 +60,8 @@ type TransferBell struct {
 
 // LiveTransfer is the technology-transfer part of a snapshot: interest
 // counts by achievement id, the visible questions of the items presenting
-// now (most votes first, at most 30) and the event's switches.
+// now (most votes first, at most 10, to keep snapshots small) and the
+// event's switches.
 type LiveTransfer struct {
 	Interest  map[int64]int64  `json:"interest"`
 	Questions []Question       `json:"questions"`
