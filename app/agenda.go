@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,6 +31,7 @@ func (in SessionInput) apply(s *Session) error {
 	}
 	if in.Stage != nil {
 		s.Stage = strings.TrimSpace(*in.Stage)
+		s.StageID = 0 // resolved from the slug by the caller
 	}
 	if in.Mode != nil {
 		s.Mode = strings.TrimSpace(*in.Mode)
@@ -46,10 +46,7 @@ func (in SessionInput) apply(s *Session) error {
 		s.FixedStart = *in.FixedStart
 	}
 	if in.StreamLinks != nil {
-		s.StreamLinks = map[string]string{}
-		for k, v := range *in.StreamLinks {
-			s.StreamLinks[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
+		s.StreamLinks = trimLinks(*in.StreamLinks)
 	}
 	return validateSession(s)
 }
@@ -82,8 +79,8 @@ func validateSession(s *Session) error {
 	if s.Kind == "" || len(s.Kind) > 32 {
 		return Errorf(EInvalid, "kind must be 1–32 characters (opening, showcase, signing, panel, closing, …)")
 	}
-	if len(s.Stage) > 64 {
-		return Errorf(EInvalid, "stage must be at most 64 characters")
+	if s.Stage != "" && !ValidSlug(s.Stage) {
+		return Errorf(EInvalid, "stage must be the slug of one of the event's stages (e.g. main)")
 	}
 	switch s.Mode {
 	case ModeOnsite, ModeOnline, ModeHybrid:
@@ -99,19 +96,7 @@ func validateSession(s *Session) error {
 	if s.PlannedEnd.Sub(s.PlannedStart) > 24*time.Hour {
 		return Errorf(EInvalid, "a session lasts at most 24 hours")
 	}
-	if len(s.StreamLinks) > 16 {
-		return Errorf(EInvalid, "at most 16 stream links")
-	}
-	for region, link := range s.StreamLinks {
-		if region == "" || len(region) > 16 {
-			return Errorf(EInvalid, "stream_links keys are regions such as cn, hu or default")
-		}
-		u, err := url.Parse(link)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(link) > 500 {
-			return Errorf(EInvalid, "stream_links.%s must be an absolute http(s) URL", region)
-		}
-	}
-	return nil
+	return validateStreamLinks(s.StreamLinks)
 }
 
 // CreateSession adds a session to an event's agenda.
@@ -126,7 +111,7 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 	if err != nil {
 		return nil, err
 	}
-	sess := &Session{EventID: eventID, Stage: "main", Mode: ModeHybrid, State: StateScheduled, StreamLinks: map[string]string{}}
+	sess := &Session{EventID: eventID, Mode: ModeHybrid, State: StateScheduled, StreamLinks: map[string]string{}}
 	if err := in.apply(sess); err != nil {
 		return nil, err
 	}
@@ -135,6 +120,9 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 	var out Session
 	err = s.store.Tx(ctx, func(r Repo) error {
 		if err := r.LockEvent(ctx, eventID); err != nil {
+			return err
+		}
+		if err := resolveStage(ctx, r, sess); err != nil {
 			return err
 		}
 		if err := r.CreateSession(ctx, sess); err != nil {
@@ -169,7 +157,8 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, slug string, i
 	return &out, nil
 }
 
-// UpdateSession changes a session's plan or details.
+// UpdateSession changes a session's plan or details. A running session
+// moves to another stage only when nothing runs there.
 func (s *Service) UpdateSession(ctx context.Context, p Principal, sessionID int64, in SessionInput) (*Session, error) {
 	if err := p.RequireOrganizer(); err != nil {
 		return nil, err
@@ -178,14 +167,36 @@ func (s *Service) UpdateSession(ctx context.Context, p Principal, sessionID int6
 		return nil, err
 	}
 	return sessionOf(s.editSession(ctx, p, sessionID, "update", func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
-		return editOutcome{}, in.apply(sess)
+		from := sess.StageID
+		if err := in.apply(sess); err != nil {
+			return editOutcome{}, err
+		}
+		if in.Stage == nil {
+			return editOutcome{}, nil
+		}
+		if err := resolveStage(ctx, r, sess); err != nil {
+			return editOutcome{}, err
+		}
+		if sess.StageID != from && (sess.State == StateLive || sess.State == StatePaused) {
+			return editOutcome{}, requireStageFree(ctx, r, sess)
+		}
+		return editOutcome{}, nil
 	}))
 }
 
-// SlotInput is one slot of a run-of-show being set.
+// SlotInput is one item of a run-of-show being set: an achievement
+// (AchievementID) or a free item (Title, with Presenter and
+// PresenterMode), and its planned length. ID, when given, names an item
+// the run-of-show has now, which keeps its id (so whatever refers to it
+// stays attached); an achievement's item without ID keeps the id of the
+// item of that achievement the run-of-show has now, if any.
 type SlotInput struct {
-	AchievementID  int64 `json:"achievement_id"`
-	PlannedSeconds int64 `json:"planned_seconds"`
+	ID             int64  `json:"id"`
+	AchievementID  int64  `json:"achievement_id"`
+	Title          *Text  `json:"title"`
+	Presenter      string `json:"presenter"`
+	PresenterMode  string `json:"presenter_mode"`
+	PlannedSeconds int64  `json:"planned_seconds"`
 }
 
 // Slot length bounds.
@@ -195,41 +206,108 @@ const (
 	MaxSlots       = 500
 )
 
-// SetShowcase replaces a scheduled session's run-of-show with the given
-// ordered slots. Running sessions keep theirs: change them with advance,
-// skip and delay.
-func (s *Service) SetShowcase(ctx context.Context, p Principal, sessionID int64, in []SlotInput) (*Showcase, error) {
+// checkSlotInputs validates a run-of-show being set, item by item.
+func checkSlotInputs(in []SlotInput) error {
 	if len(in) > MaxSlots {
-		return nil, Errorf(EInvalid, "at most %d slots", MaxSlots)
+		return Errorf(EInvalid, "at most %d slots", MaxSlots)
 	}
 	seen := map[int64]bool{}
+	ids := map[int64]bool{}
 	for i, sl := range in {
-		if sl.AchievementID <= 0 {
-			return nil, Errorf(EInvalid, "slots[%d].achievement_id must be a positive id", i)
+		if sl.ID < 0 {
+			return Errorf(EInvalid, "slots[%d].id must be a positive id of this run-of-show's items, or absent", i)
 		}
-		if seen[sl.AchievementID] {
-			return nil, Errorf(EInvalid, "slots[%d]: achievement %d appears twice", i, sl.AchievementID)
+		if sl.ID > 0 {
+			if ids[sl.ID] {
+				return Errorf(EInvalid, "slots[%d]: item %d appears twice", i, sl.ID)
+			}
+			ids[sl.ID] = true
 		}
-		seen[sl.AchievementID] = true
+		free := sl.Title != nil && !trimText(*sl.Title).Empty()
+		switch {
+		case sl.AchievementID < 0:
+			return Errorf(EInvalid, "slots[%d].achievement_id must be a positive id", i)
+		case sl.AchievementID > 0 && (free || sl.Presenter != "" || sl.PresenterMode != ""):
+			return Errorf(EInvalid, "slots[%d]: an achievement's item takes its title and presenter from the catalogue: give achievement_id or title, not both", i)
+		case sl.AchievementID == 0 && !free:
+			return Errorf(EInvalid, "slots[%d] needs achievement_id (an achievement of the catalogue) or title (a free item)", i)
+		}
+		if sl.AchievementID > 0 {
+			if seen[sl.AchievementID] {
+				return Errorf(EInvalid, "slots[%d]: achievement %d appears twice", i, sl.AchievementID)
+			}
+			seen[sl.AchievementID] = true
+		} else {
+			if err := validateText(fmt.Sprintf("slots[%d].title", i), trimText(*sl.Title), true, 300); err != nil {
+				return err
+			}
+			if len(strings.TrimSpace(sl.Presenter)) > 200 || !utf8.ValidString(sl.Presenter) {
+				return Errorf(EInvalid, "slots[%d].presenter must be UTF-8 of at most 200 bytes", i)
+			}
+			switch strings.TrimSpace(sl.PresenterMode) {
+			case "", PresenterOnsite, PresenterRemote:
+			default:
+				return Errorf(EInvalid, "slots[%d].presenter_mode must be onsite or remote", i)
+			}
+		}
 		if sl.PlannedSeconds < MinSlotSeconds || sl.PlannedSeconds > MaxSlotSeconds {
-			return nil, Errorf(EInvalid, "slots[%d].planned_seconds must be from %d to %d", i, MinSlotSeconds, MaxSlotSeconds)
+			return Errorf(EInvalid, "slots[%d].planned_seconds must be from %d to %d", i, MinSlotSeconds, MaxSlotSeconds)
 		}
+	}
+	return nil
+}
+
+// SetShowcase replaces a scheduled session's run-of-show with the given
+// ordered items; items kept (see SlotInput) keep their ids. Running
+// sessions keep theirs: change them with advance, skip and delay. The
+// name is the route's (/showcase): any session may have a run-of-show.
+func (s *Service) SetShowcase(ctx context.Context, p Principal, sessionID int64, in []SlotInput) (*Showcase, error) {
+	if err := checkSlotInputs(in); err != nil {
+		return nil, err
 	}
 	return s.editSession(ctx, p, sessionID, "showcase.set", func(r Repo, sess *Session, old []Slot) (editOutcome, error) {
 		if sess.State != StateScheduled {
 			return editOutcome{}, &Error{Code: EInvalidTransition, Message: fmt.Sprintf("cannot replace the run-of-show of a session that is %s", sess.State),
 				Details: map[string]string{"state": sess.State, "action": "showcase.set"}}
 		}
+		had := map[int64]bool{}
+		byAchievement := map[int64]int64{}
+		for _, o := range old {
+			had[o.ID] = true
+			if o.AchievementID > 0 {
+				byAchievement[o.AchievementID] = o.ID
+			}
+		}
+		claimed := map[int64]bool{}
+		for _, sl := range in {
+			claimed[sl.ID] = sl.ID > 0
+		}
 		slots := make([]Slot, len(in))
 		for i, sl := range in {
-			a, err := r.AchievementByID(ctx, sl.AchievementID)
-			if ErrorCode(err) == ENotFound || err == nil && a.EventID != sess.EventID {
-				return editOutcome{}, Errorf(EInvalid, "slots[%d]: achievement %d is not in this event's catalogue", i, sl.AchievementID)
+			if sl.ID > 0 && !had[sl.ID] {
+				return editOutcome{}, Errorf(EInvalid, "slots[%d]: item %d is not in this session's run-of-show", i, sl.ID)
 			}
-			if err != nil {
-				return editOutcome{}, err
+			x := Slot{ID: sl.ID, SessionID: sessionID, Position: i + 1, PlannedSeconds: sl.PlannedSeconds, State: SlotPending}
+			if sl.AchievementID > 0 {
+				a, err := r.AchievementByID(ctx, sl.AchievementID)
+				if ErrorCode(err) == ENotFound || err == nil && a.EventID != sess.EventID {
+					return editOutcome{}, Errorf(EInvalid, "slots[%d]: achievement %d is not in this event's catalogue", i, sl.AchievementID)
+				}
+				if err != nil {
+					return editOutcome{}, err
+				}
+				x.AchievementID = sl.AchievementID
+				if id, ok := byAchievement[sl.AchievementID]; x.ID == 0 && ok && !claimed[id] {
+					x.ID, claimed[id] = id, true
+				}
+			} else {
+				title := trimText(*sl.Title)
+				x.Title, x.Presenter, x.PresenterMode = &title, strings.TrimSpace(sl.Presenter), strings.TrimSpace(sl.PresenterMode)
+				if x.PresenterMode == "" {
+					x.PresenterMode = PresenterOnsite
+				}
 			}
-			slots[i] = Slot{SessionID: sessionID, AchievementID: sl.AchievementID, Position: i + 1, PlannedSeconds: sl.PlannedSeconds, State: SlotPending}
+			slots[i] = x
 		}
 		return editOutcome{replaced: true}, r.ReplaceSlots(ctx, sessionID, slots)
 	})

@@ -123,6 +123,11 @@ func (s *Service) CreateEvent(ctx context.Context, p Principal, in EventInput) (
 			}
 			return err
 		}
+		// Every event starts with one stage, so sessions have somewhere to go.
+		main := &Stage{EventID: e.ID, Slug: DefaultStageSlug, Name: DefaultStageName, Position: 1, StreamLinks: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+		if err := r.CreateStage(ctx, main); err != nil {
+			return err
+		}
 		return r.AddAudit(ctx, &AuditEntry{EventID: &e.ID, Actor: p.Name, Action: "event.create", ObjectType: "event", ObjectID: e.Slug, After: mustJSON(e), At: now})
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"time"
 )
 
@@ -15,14 +16,19 @@ type Attendance struct {
 	Expected  int64 `json:"expected"`
 }
 
-// StageNow is what is happening on one stage: the live (or paused)
-// session, else the next one, and its current and next slots.
+// StageNow is one stage of a snapshot with what is on it (OnStage): the
+// live or paused session, else the scheduled one expected first, its
+// presenting and next items (of its run-of-show, as in the showcase
+// entries, without embedded achievements), and the scheduled session
+// expected after it. SessionID and NextSessionID are 0 when there is no
+// such session; State is the state of SessionID's session ("" when none).
 type StageNow struct {
-	Stage     string `json:"stage"`
-	SessionID int64  `json:"session_id"`
-	State     string `json:"state"`
-	Current   *Slot  `json:"current"`
-	Next      *Slot  `json:"next"`
+	Stage
+	SessionID     int64  `json:"session_id"`
+	State         string `json:"state"`
+	Current       *Slot  `json:"current"`
+	Next          *Slot  `json:"next"`
+	NextSessionID int64  `json:"next_session_id"`
 }
 
 // LiveState is the data of a snapshot envelope: everything a viewer page
@@ -75,7 +81,11 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 			return err
 		}
 		st.Sessions = ag.Sessions
-		st.Stages = stagesNow(ag)
+		stages, err := r.ListStages(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		st.Stages = stagesNow(stages, ag)
 		st.Showcases = []LiveShowcase{}
 		for _, se := range ag.Sessions {
 			if len(ag.Slots[se.ID]) > 0 {
@@ -110,27 +120,74 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 	return Envelope{Seq: seq, Epoch: epoch, Type: TypeSnapshot, At: now.Truncate(time.Millisecond), Event: slug, Data: data}, nil
 }
 
-// stagesNow picks, per stage, the live or paused session, else the next
-// scheduled one, in order of first appearance in the agenda.
-func stagesNow(ag *Agenda) []StageNow {
-	out := []StageNow{}
-	idx := map[string]int{}
-	for _, se := range ag.Sessions {
-		i, seen := idx[se.Stage]
-		if !seen {
-			idx[se.Stage] = len(out)
-			out = append(out, StageNow{Stage: se.Stage})
-			i = len(out) - 1
+// stagesNow says what is on each stage, in the stages' order.
+func stagesNow(stages []Stage, ag *Agenda) []StageNow {
+	out := make([]StageNow, 0, len(stages))
+	for _, stg := range stages {
+		sn := StageNow{Stage: stg}
+		now, after := OnStage(ag.Sessions, stg.Slug)
+		if now != nil {
+			sn.SessionID, sn.State = now.ID, now.State
+			cur, next := CurrentAndNext(ag.Slots[now.ID])
+			sn.Current, sn.Next = bareSlot(cur), bareSlot(next)
 		}
-		cur := &out[i]
-		active := se.State == StateLive || se.State == StatePaused
-		if active && cur.State != StateLive && cur.State != StatePaused ||
-			!active && se.State == StateScheduled && cur.SessionID == 0 {
-			cur.SessionID, cur.State = se.ID, se.State
-			cur.Current, cur.Next = CurrentAndNext(ag.Slots[se.ID])
+		if after != nil {
+			sn.NextSessionID = after.ID
 		}
+		out = append(out, sn)
 	}
 	return out
+}
+
+// bareSlot is a copy of sl without its embedded achievement; nil for nil.
+func bareSlot(sl *Slot) *Slot {
+	if sl == nil {
+		return nil
+	}
+	c := *sl
+	c.Achievement = nil
+	return &c
+}
+
+// OnStage returns what is on a stage: now is its live or paused session,
+// else its scheduled session expected to start first; after is the
+// scheduled session expected to start first after now (nil when none).
+// Ended and cancelled sessions are never returned. sessions must carry
+// expected times (Schedule); ties go by planned start, then id. Pages
+// and clients apply the same rule (docs/api.md).
+func OnStage(sessions []Session, stage string) (now, after *Session) {
+	var sched []*Session
+	for i := range sessions {
+		se := &sessions[i]
+		if se.Stage != stage {
+			continue
+		}
+		switch se.State {
+		case StateLive, StatePaused:
+			if now == nil {
+				now = se
+			}
+		case StateScheduled:
+			sched = append(sched, se)
+		}
+	}
+	sort.SliceStable(sched, func(i, j int) bool {
+		a, b := sched[i], sched[j]
+		if !a.ExpectedStart.Equal(b.ExpectedStart) {
+			return a.ExpectedStart.Before(b.ExpectedStart)
+		}
+		if !a.PlannedStart.Equal(b.PlannedStart) {
+			return a.PlannedStart.Before(b.PlannedStart)
+		}
+		return a.ID < b.ID
+	})
+	if now == nil && len(sched) > 0 {
+		now, sched = sched[0], sched[1:]
+	}
+	if len(sched) > 0 {
+		after = sched[0]
+	}
+	return now, after
 }
 
 // recentAnnouncements keeps every pinned announcement and the n newest.

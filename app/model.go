@@ -73,11 +73,14 @@ const (
 
 // Session is one item of the agenda. State follows the machine in state.go.
 type Session struct {
-	ID           int64     `json:"id"`
-	EventID      int64     `json:"-"`
-	Title        Text      `json:"title"`
-	Kind         string    `json:"kind"`
+	ID      int64  `json:"id"`
+	EventID int64  `json:"-"`
+	Title   Text   `json:"title"`
+	Kind    string `json:"kind"`
+	// Stage is the slug of the session's stage; StageID is that stage's
+	// row, which storage reads and writes (the slug is read with it).
 	Stage        string    `json:"stage"`
+	StageID      int64     `json:"-"`
 	Mode         string    `json:"mode"`
 	PlannedStart time.Time `json:"planned_start"`
 	PlannedEnd   time.Time `json:"planned_end"`
@@ -91,8 +94,8 @@ type Session struct {
 	PausedAt *time.Time `json:"paused_at,omitempty"`
 	// PausedSeconds is the total length of finished pauses.
 	PausedSeconds int64 `json:"paused_seconds"`
-	// StreamLinks maps a region (cn, hu, …) to the live stream for viewers
-	// there; "default" serves regions without their own link.
+	// StreamLinks overrides the stage's stream links for this session,
+	// key by key (see EffectiveStreamLinks); empty uses the stage's.
 	StreamLinks map[string]string `json:"stream_links"`
 	// Version increases on every change; writers use it for optimistic
 	// concurrency.
@@ -105,6 +108,9 @@ type Session struct {
 	// Filled by Schedule, not stored.
 	ExpectedStart time.Time `json:"expected_start"`
 	ExpectedEnd   time.Time `json:"expected_end"`
+	// Conflict is set by Schedule on a fixed-start session the stage
+	// cannot start on time (see ScheduleConflict); nil otherwise.
+	Conflict *ScheduleConflict `json:"conflict,omitempty"`
 }
 
 // PausedAtTime returns the total paused time of s as of now, including a
@@ -152,11 +158,21 @@ const (
 	SlotSkipped    = "skipped"
 )
 
-// Slot is one achievement's turn in a showcase session.
+// Slot is one item of a session's run-of-show: an achievement's turn (a
+// showcase) or a free item — a talk, a speaker of a panel — with its own
+// title, presenter and presenter mode. An item is an achievement when
+// AchievementID is set, and a free item otherwise (Title then holds text
+// in at least one language). Its ID stays the same while it exists, also
+// across edits of the run-of-show, so other records may refer to it.
 type Slot struct {
-	ID             int64      `json:"id"`
-	SessionID      int64      `json:"session_id"`
-	AchievementID  int64      `json:"achievement_id"`
+	ID            int64 `json:"id"`
+	SessionID     int64 `json:"session_id"`
+	AchievementID int64 `json:"achievement_id,omitempty"`
+	// Title, Presenter and PresenterMode describe a free item; they are
+	// empty (Title nil) on an achievement's item, whose achievement says.
+	Title          *Text      `json:"title,omitempty"`
+	Presenter      string     `json:"presenter,omitempty"`
+	PresenterMode  string     `json:"presenter_mode,omitempty"`
 	Position       int        `json:"position"`
 	PlannedSeconds int64      `json:"planned_seconds"`
 	State          string     `json:"state"`
@@ -308,6 +324,7 @@ const (
 	TypeScheduleShifted = "schedule.shifted"
 	TypeAnnouncement    = "announcement.posted"
 	TypeEventUpdated    = "event.updated"
+	TypeStagesUpdated   = "stages.updated"
 	TypeAttendance      = "attendance" // volatile
 	TypePresence        = "presence"   // volatile
 )

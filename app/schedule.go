@@ -38,13 +38,20 @@ import (
 //     cursor = its end (a slot not yet on stage cannot start in the past).
 //     ExpectedEnd is the chain's end, at least now. A session without
 //     slots ends at max(ActualStart + planned length + paused time, now).
-//   - scheduled (and any unknown state): ExpectedStart = PlannedStart when
-//     FixedStart (a fixed session keeps its time even when the stage runs
-//     late), else max(PlannedStart, stage cursor, now): a session that has
+//   - scheduled (and any unknown state): ExpectedStart =
+//     max(PlannedStart, now) when FixedStart (a fixed session keeps its
+//     time even when the stage runs late, but is never expected in the
+//     past), else max(PlannedStart, stage cursor, now): a session that has
 //     not started cannot start in the past, and an early finish never
 //     pulls it earlier. ExpectedEnd = ExpectedStart + planned length
 //     (PlannedEnd − PlannedStart). Its slots run back to back from
 //     ExpectedStart, skipped ones zero-length.
+//   - Conflict is nil except on a scheduled FixedStart session that the
+//     stage cannot start on time (see ScheduleConflict): "overdue" when
+//     now is ConflictThreshold or more past its PlannedStart, else
+//     "overlap" when the stage cursor is ConflictThreshold or more past
+//     it. SessionID names the session that set the stage cursor when the
+//     cursor is past PlannedStart and now (the one running into it), else 0.
 //
 // Schedule is pure: it reads no clock and does no I/O, gives equal results
 // for equal inputs, and does not reorder the caller's slices.
@@ -63,8 +70,10 @@ func Schedule(now time.Time, sessions []Session, slots map[int64][]Slot) {
 	})
 
 	cursors := make(map[string]time.Time)
+	cursorBy := make(map[string]int64) // the session that set the cursor
 	for _, i := range order {
 		s := &sessions[i]
+		s.Conflict = nil
 		sl := slots[s.ID]
 		slotOrder := slotIndexes(sl)
 		planSlots(s.PlannedStart, sl, slotOrder)
@@ -80,20 +89,72 @@ func Schedule(now time.Time, sessions []Session, slots map[int64][]Slot) {
 			scheduleRunning(now, s, sl, slotOrder)
 		default:
 			start := s.PlannedStart
-			if !s.FixedStart {
-				if seen {
-					start = later(start, cursor)
-				}
-				start = later(start, now)
+			if s.FixedStart {
+				s.Conflict = fixedConflict(now, s.PlannedStart, seen, cursor, cursorBy[s.Stage])
+			} else if seen {
+				start = later(start, cursor)
 			}
+			start = later(start, now)
 			s.ExpectedStart = start
 			s.ExpectedEnd = start.Add(s.PlannedEnd.Sub(s.PlannedStart))
 			chainPending(start, sl, slotOrder)
 		}
 		if !seen || s.ExpectedEnd.After(cursor) {
 			cursors[s.Stage] = s.ExpectedEnd
+			cursorBy[s.Stage] = s.ID
 		}
 	}
+}
+
+// Conflict kinds of a fixed-start session (ScheduleConflict.Kind).
+const (
+	// ConflictOverdue: its planned start has passed and it has not
+	// started.
+	ConflictOverdue = "overdue"
+	// ConflictOverlap: what runs before it on the stage is expected to
+	// end after its planned start.
+	ConflictOverlap = "overlap"
+)
+
+// ConflictThreshold is how late a fixed start must be before Schedule
+// flags it: less would flag every start pressed a few seconds late.
+const ConflictThreshold = time.Minute
+
+// ScheduleConflict tells organizers that a fixed-start session cannot
+// start at its planned time on its stage, and by how much. Pages show it
+// to organizers only (with what to do); viewers see the expected start,
+// which is never in the past.
+type ScheduleConflict struct {
+	// Kind is ConflictOverdue or ConflictOverlap.
+	Kind string `json:"kind"`
+	// SessionID is the session on the stage expected to run past the
+	// planned start (the one to shorten or end), 0 when none does.
+	SessionID int64 `json:"session_id,omitempty"`
+	// Minutes is how far past the planned start: now (overdue) or the
+	// stage's expected end of what runs before (overlap), rounded up.
+	Minutes int `json:"minutes"`
+}
+
+// fixedConflict is the conflict of a scheduled fixed-start session
+// planned at planned, given the stage cursor (when seen) and the session
+// that set it; nil when there is none.
+func fixedConflict(now, planned time.Time, seen bool, cursor time.Time, by int64) *ScheduleConflict {
+	var in int64
+	if seen && cursor.Sub(planned) >= ConflictThreshold && cursor.After(now) {
+		in = by
+	}
+	switch {
+	case now.Sub(planned) >= ConflictThreshold:
+		return &ScheduleConflict{Kind: ConflictOverdue, SessionID: in, Minutes: ceilMinutes(now.Sub(planned))}
+	case in != 0:
+		return &ScheduleConflict{Kind: ConflictOverlap, SessionID: in, Minutes: ceilMinutes(cursor.Sub(planned))}
+	}
+	return nil
+}
+
+// ceilMinutes rounds d up to whole minutes.
+func ceilMinutes(d time.Duration) int {
+	return int((d + time.Minute - 1) / time.Minute)
 }
 
 // slotIndexes returns the indexes of sl in Position order, ties by ID.

@@ -156,7 +156,8 @@ func (s *Service) Achievements(ctx context.Context, slug string) ([]Achievement,
 	return s.store.ListAchievements(ctx, id)
 }
 
-// Showcase is a session's run-of-show.
+// Showcase is a session's run-of-show (achievements and free items alike;
+// the name is the route's).
 type Showcase struct {
 	Session Session `json:"session"`
 	Slots   []Slot  `json:"slots"`
@@ -224,12 +225,18 @@ type LiveShowcase struct {
 }
 
 // SlotRow is one line of a run-of-show in a LiveShowcase: what a viewer's
-// run-of-show list shows of a slot. The whole slot (planned times,
-// expected end, actual times) is in LiveShowcase.Current and Next for the
-// two slots that show them, and in the REST run-of-show for all.
+// run-of-show list shows of an item. An achievement's item names it by
+// AchievementID; a free item carries its own Title, Presenter and
+// PresenterMode (it has no catalogue entry to look up). The whole item
+// (planned times, expected end, actual times) is in LiveShowcase.Current
+// and Next for the two items that show them, and in the REST run-of-show
+// for all.
 type SlotRow struct {
 	ID            int64     `json:"id"`
-	AchievementID int64     `json:"achievement_id"`
+	AchievementID int64     `json:"achievement_id,omitempty"`
+	Title         *Text     `json:"title,omitempty"`
+	Presenter     string    `json:"presenter,omitempty"`
+	PresenterMode string    `json:"presenter_mode,omitempty"`
 	Position      int       `json:"position"`
 	State         string    `json:"state"`
 	ExpectedStart time.Time `json:"expected_start"`
@@ -241,7 +248,8 @@ func liveShowcase(ag *Agenda, sessionID int64) LiveShowcase {
 	slots := ag.Slots[sessionID]
 	out := LiveShowcase{SessionID: sessionID, Slots: make([]SlotRow, len(slots))}
 	for i, sl := range slots {
-		out.Slots[i] = SlotRow{ID: sl.ID, AchievementID: sl.AchievementID, Position: sl.Position, State: sl.State, ExpectedStart: sl.ExpectedStart}
+		out.Slots[i] = SlotRow{ID: sl.ID, AchievementID: sl.AchievementID, Title: sl.Title, Presenter: sl.Presenter, PresenterMode: sl.PresenterMode,
+			Position: sl.Position, State: sl.State, ExpectedStart: sl.ExpectedStart}
 	}
 	cur, next := CurrentAndNext(slots)
 	if cur != nil {
@@ -275,7 +283,9 @@ func usedAchievements(ag *Agenda) map[int64]bool {
 	ids := map[int64]bool{}
 	for _, slots := range ag.Slots {
 		for _, sl := range slots {
-			ids[sl.AchievementID] = true
+			if sl.AchievementID > 0 {
+				ids[sl.AchievementID] = true
+			}
 		}
 	}
 	return ids

@@ -133,7 +133,7 @@ func newlyUsed(before, after *Agenda, sessionID int64) map[int64]bool {
 	had := usedAchievements(before)
 	ids := map[int64]bool{}
 	for _, sl := range after.Slots[sessionID] {
-		if !had[sl.AchievementID] {
+		if sl.AchievementID > 0 && !had[sl.AchievementID] {
 			ids[sl.AchievementID] = true
 		}
 	}
@@ -160,8 +160,9 @@ func pausedSecondsAt(sess *Session, now time.Time) int64 {
 }
 
 // MoveSession applies a state machine action (start, pause, resume, end,
-// cancel). Starting a showcase session puts its first slot on stage;
-// ending one finishes the presenting slot.
+// cancel). Starting a session with a run-of-show puts its first item on
+// stage; ending one finishes the presenting item. Starting a session on a
+// stage where another is live or paused is EConflict naming that one.
 func (s *Service) MoveSession(ctx context.Context, p Principal, sessionID int64, action string) (*Session, error) {
 	now := s.Now()
 	return sessionOf(s.editSession(ctx, p, sessionID, action, func(r Repo, sess *Session, slots []Slot) (editOutcome, error) {
@@ -170,6 +171,9 @@ func (s *Service) MoveSession(ctx context.Context, p Principal, sessionID int64,
 		}
 		switch action {
 		case ActionStart:
+			if err := requireStageFree(ctx, r, sess); err != nil {
+				return editOutcome{}, err
+			}
 			return editOutcome{changed: StartShowcase(slots, pausedSecondsAt(sess, now), now)}, nil
 		case ActionEnd:
 			if cur := presentingIndex(slots); cur >= 0 {

@@ -11,6 +11,7 @@ import (
 // Repo handed to a Tx callback must only be used inside that callback.
 type Repo interface {
 	TransferRepo // technology transfer (transfer.go)
+	StageRepo
 
 	// Events.
 	ListEvents(ctx context.Context) ([]Event, error)
@@ -40,6 +41,11 @@ type Repo interface {
 	UpdateSession(ctx context.Context, s *Session) error
 	ListSlots(ctx context.Context, sessionID int64) ([]Slot, error)
 	ListEventSlots(ctx context.Context, eventID int64) ([]Slot, error)
+	// ReplaceSlots makes slots the session's run-of-show in their order
+	// (positions 1..n): a slot whose ID is one of the session's items
+	// keeps that ID and is rewritten, a slot with ID 0 is inserted (its
+	// new ID filled in), and the session's items not in slots are
+	// deleted.
 	ReplaceSlots(ctx context.Context, sessionID int64, slots []Slot) error
 	UpdateSlot(ctx context.Context, s *Slot) error
 

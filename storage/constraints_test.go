@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -136,8 +137,8 @@ func TestConstraints(t *testing.T) {
 	})
 
 	t.Run("ForeignKeys", func(t *testing.T) {
-		wantAppError(t, s.CreateSession(ctx, &app.Session{EventID: 987654, State: "scheduled"}),
-			app.ENotFound, "event 987654 not found")
+		wantAppError(t, s.CreateSession(ctx, &app.Session{EventID: 987654, StageID: onMain(ev.ID), State: "scheduled"}),
+			app.ENotFound, fmt.Sprintf("event 987654 or stage %d not found", onMain(ev.ID)))
 		wantCode(t, insertCheckIn(t, s, ev.ID, "no-such-attendee", "scan-fk", false), app.EConflict)
 	})
 }

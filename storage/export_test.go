@@ -28,3 +28,13 @@ func (s *Store) PragmaForTest(ctx context.Context, name string) (string, error) 
 func (s *Store) MigrateToForTest(ctx context.Context, version int64) error {
 	return s.migrateTo(ctx, version)
 }
+
+// MigrationVersionsForTest returns the versions of every migration of this
+// binary, in order.
+func MigrationVersionsForTest() []int64 {
+	out := make([]int64, len(migrations))
+	for i, m := range migrations {
+		out[i] = m.version
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,7 +47,22 @@ func mustEvent(t *testing.T, s *storage.Store) *app.Event {
 	if err := s.CreateEvent(ctxT(t), e); err != nil {
 		t.Fatalf("CreateEvent: %v", err)
 	}
+	st := &app.Stage{EventID: e.ID, Slug: "main", Name: app.Text{EN: "Main hall"}, Position: 1}
+	if err := s.CreateStage(ctxT(t), st); err != nil {
+		t.Fatalf("CreateStage: %v", err)
+	}
+	mainStages.Store(e.ID, st.ID)
 	return e
+}
+
+// mainStages maps an event made by mustEvent to its stage "main".
+var mainStages sync.Map
+
+// onMain returns the id of the stage "main" of an event made by mustEvent.
+func onMain(eventID int64) int64 {
+	id, _ := mainStages.Load(eventID)
+	n, _ := id.(int64)
+	return n
 }
 
 func mustSession(t *testing.T, s *storage.Store, eventID int64) *app.Session {
@@ -56,6 +72,7 @@ func mustSession(t *testing.T, s *storage.Store, eventID int64) *app.Session {
 		Title:        app.Text{EN: "Showcase"},
 		Kind:         app.KindShowcase,
 		Stage:        "main",
+		StageID:      onMain(eventID),
 		Mode:         app.ModeHybrid,
 		PlannedStart: day.Add(time.Hour),
 		PlannedEnd:   day.Add(3 * time.Hour),

@@ -23,6 +23,7 @@ var migrations = []migration{
 	{version: 2, name: "index of first check-ins per event", up: execDDL(schemaV2)},
 	{version: 3, name: "trilingual event venue", up: execDDL(schemaV3)},
 	{version: 5, name: "accounts: case-insensitive usernames, display names, disabled users, token creators, public authors", up: migrateV5},
+	{version: 6, name: "stages; run-of-show items of any session", up: migrateStages},
 	{version: 8, name: "technology transfer", up: execDDL(schemaTransfer)},
 }
 

@@ -68,6 +68,41 @@ func (r *eventRow) toApp() app.Event {
 	}
 }
 
+type stageRow struct {
+	ID          int64  `gorm:"primaryKey"`
+	EventID     int64  `gorm:"column:event_id"`
+	Slug        string `gorm:"column:slug"`
+	NameZH      string `gorm:"column:name_zh"`
+	NameEN      string `gorm:"column:name_en"`
+	NameHU      string `gorm:"column:name_hu"`
+	Position    int    `gorm:"column:position"`
+	StreamLinks string `gorm:"column:stream_links"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (stageRow) TableName() string { return "stages" }
+
+func stageToRow(s *app.Stage) stageRow {
+	return stageRow{
+		ID: s.ID, EventID: s.EventID, Slug: s.Slug,
+		NameZH: s.Name.ZH, NameEN: s.Name.EN, NameHU: s.Name.HU,
+		Position: s.Position, StreamLinks: jsonMap(s.StreamLinks),
+		CreatedAt: utc(s.CreatedAt), UpdatedAt: utc(s.UpdatedAt),
+	}
+}
+
+func (r *stageRow) toApp() app.Stage {
+	return app.Stage{
+		ID: r.ID, EventID: r.EventID, Slug: r.Slug,
+		Name:     app.Text{ZH: r.NameZH, EN: r.NameEN, HU: r.NameHU},
+		Position: r.Position, StreamLinks: parseMap(r.StreamLinks),
+		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+	}
+}
+
+// sessionRow is a session; StageSlug is read with it from its stage
+// (sessionQuery) and never written.
 type sessionRow struct {
 	ID            int64  `gorm:"primaryKey"`
 	EventID       int64  `gorm:"column:event_id"`
@@ -75,7 +110,8 @@ type sessionRow struct {
 	TitleEN       string `gorm:"column:title_en"`
 	TitleHU       string `gorm:"column:title_hu"`
 	Kind          string `gorm:"column:kind"`
-	Stage         string `gorm:"column:stage"`
+	StageID       int64  `gorm:"column:stage_id"`
+	StageSlug     string `gorm:"->;column:stage_slug"`
 	Mode          string `gorm:"column:mode"`
 	PlannedStart  time.Time
 	PlannedEnd    time.Time
@@ -100,7 +136,7 @@ func sessionToRow(s *app.Session) sessionRow {
 	return sessionRow{
 		ID: s.ID, EventID: s.EventID,
 		TitleZH: s.Title.ZH, TitleEN: s.Title.EN, TitleHU: s.Title.HU,
-		Kind: s.Kind, Stage: s.Stage, Mode: s.Mode,
+		Kind: s.Kind, StageID: s.StageID, StageSlug: s.Stage, Mode: s.Mode,
 		PlannedStart: utc(s.PlannedStart), PlannedEnd: utc(s.PlannedEnd),
 		FixedStart: s.FixedStart, State: s.State,
 		ActualStart: utcPtr(s.ActualStart), ActualEnd: utcPtr(s.ActualEnd),
@@ -114,7 +150,7 @@ func sessionToRow(s *app.Session) sessionRow {
 func sessionFields(r *sessionRow) map[string]any {
 	return map[string]any{
 		"title_zh": r.TitleZH, "title_en": r.TitleEN, "title_hu": r.TitleHU,
-		"kind": r.Kind, "stage": r.Stage, "mode": r.Mode,
+		"kind": r.Kind, "stage_id": r.StageID, "mode": r.Mode,
 		"planned_start": r.PlannedStart, "planned_end": r.PlannedEnd,
 		"fixed_start": r.FixedStart, "state": r.State,
 		"actual_start": r.ActualStart, "actual_end": r.ActualEnd,
@@ -127,7 +163,7 @@ func (r *sessionRow) toApp() app.Session {
 	return app.Session{
 		ID: r.ID, EventID: r.EventID,
 		Title: app.Text{ZH: r.TitleZH, EN: r.TitleEN, HU: r.TitleHU},
-		Kind:  r.Kind, Stage: r.Stage, Mode: r.Mode,
+		Kind:  r.Kind, Stage: r.StageSlug, StageID: r.StageID, Mode: r.Mode,
 		PlannedStart: utc(r.PlannedStart), PlannedEnd: utc(r.PlannedEnd),
 		FixedStart: r.FixedStart, State: r.State,
 		ActualStart: utcPtr(r.ActualStart), ActualEnd: utcPtr(r.ActualEnd),
@@ -184,12 +220,19 @@ func (r *achievementRow) toApp() app.Achievement {
 	}
 }
 
+// slotRow is one run-of-show item: an achievement's (AchievementID set)
+// or a free item (title, presenter, presenter mode).
 type slotRow struct {
-	ID               int64 `gorm:"primaryKey"`
-	SessionID        int64 `gorm:"column:session_id"`
-	AchievementID    int64 `gorm:"column:achievement_id"`
-	Position         int   `gorm:"column:position"`
-	PlannedSeconds   int64 `gorm:"column:planned_seconds"`
+	ID               int64  `gorm:"primaryKey"`
+	SessionID        int64  `gorm:"column:session_id"`
+	AchievementID    *int64 `gorm:"column:achievement_id"`
+	TitleZH          string `gorm:"column:title_zh"`
+	TitleEN          string `gorm:"column:title_en"`
+	TitleHU          string `gorm:"column:title_hu"`
+	Presenter        string `gorm:"column:presenter"`
+	PresenterMode    string `gorm:"column:presenter_mode"`
+	Position         int    `gorm:"column:position"`
+	PlannedSeconds   int64  `gorm:"column:planned_seconds"`
 	State            string
 	ActualStart      *time.Time
 	ActualEnd        *time.Time
@@ -199,20 +242,49 @@ type slotRow struct {
 func (slotRow) TableName() string { return "showcase_slots" }
 
 func slotToRow(s *app.Slot) slotRow {
-	return slotRow{
-		ID: s.ID, SessionID: s.SessionID, AchievementID: s.AchievementID,
+	r := slotRow{
+		ID: s.ID, SessionID: s.SessionID,
+		Presenter: s.Presenter, PresenterMode: s.PresenterMode,
 		Position: s.Position, PlannedSeconds: s.PlannedSeconds, State: s.State,
 		ActualStart: utcPtr(s.ActualStart), ActualEnd: utcPtr(s.ActualEnd),
 		PauseBaseSeconds: s.PauseBaseSeconds,
 	}
+	if s.AchievementID != 0 {
+		id := s.AchievementID
+		r.AchievementID = &id
+	}
+	if s.Title != nil {
+		r.TitleZH, r.TitleEN, r.TitleHU = s.Title.ZH, s.Title.EN, s.Title.HU
+	}
+	return r
 }
 
 func (r *slotRow) toApp() app.Slot {
-	return app.Slot{
-		ID: r.ID, SessionID: r.SessionID, AchievementID: r.AchievementID,
+	sl := app.Slot{
+		ID: r.ID, SessionID: r.SessionID,
+		Presenter: r.Presenter, PresenterMode: r.PresenterMode,
 		Position: r.Position, PlannedSeconds: r.PlannedSeconds, State: r.State,
 		ActualStart: utcPtr(r.ActualStart), ActualEnd: utcPtr(r.ActualEnd),
 		PauseBaseSeconds: r.PauseBaseSeconds,
+	}
+	if r.AchievementID != nil {
+		sl.AchievementID = *r.AchievementID
+	} else {
+		sl.Title = &app.Text{ZH: r.TitleZH, EN: r.TitleEN, HU: r.TitleHU}
+	}
+	return sl
+}
+
+// slotFields is every stored field of a slot that UpdateSlot and
+// ReplaceSlots write.
+func slotFields(r *slotRow) map[string]any {
+	return map[string]any{
+		"session_id": r.SessionID, "achievement_id": r.AchievementID,
+		"title_zh": r.TitleZH, "title_en": r.TitleEN, "title_hu": r.TitleHU,
+		"presenter": r.Presenter, "presenter_mode": r.PresenterMode,
+		"position": r.Position, "planned_seconds": r.PlannedSeconds, "state": r.State,
+		"actual_start": r.ActualStart, "actual_end": r.ActualEnd,
+		"pause_base_seconds": r.PauseBaseSeconds,
 	}
 }
 

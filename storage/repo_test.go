@@ -218,7 +218,7 @@ func TestTx(t *testing.T) {
 	t.Run("CommitVisible", func(t *testing.T) {
 		var id int64
 		err := s.Tx(ctx, func(r app.Repo) error {
-			ses := &app.Session{EventID: ev.ID, State: "scheduled", PlannedStart: day, PlannedEnd: day}
+			ses := &app.Session{EventID: ev.ID, StageID: onMain(ev.ID), State: "scheduled", PlannedStart: day, PlannedEnd: day}
 			if err := r.CreateSession(ctx, ses); err != nil {
 				return err
 			}

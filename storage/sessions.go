@@ -10,10 +10,17 @@ import (
 	"github.com/hybridcon/hybridcon/app"
 )
 
+// sessionQuery reads sessions with their stage's slug.
+func (s *Store) sessionQuery(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&sessionRow{}).
+		Select("sessions.*, stages.slug AS stage_slug").
+		Joins("JOIN stages ON stages.id = sessions.stage_id")
+}
+
 // ListSessions returns the event's sessions by planned start, then id.
 func (s *Store) ListSessions(ctx context.Context, eventID int64) ([]app.Session, error) {
 	var rows []sessionRow
-	err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Order("planned_start, id").Find(&rows).Error
+	err := s.sessionQuery(ctx).Where("sessions.event_id = ?", eventID).Order("sessions.planned_start, sessions.id").Find(&rows).Error
 	if err != nil {
 		return nil, s.fail(ctx, err, "list sessions", on{})
 	}
@@ -27,7 +34,7 @@ func (s *Store) ListSessions(ctx context.Context, eventID int64) ([]app.Session,
 // SessionByID returns the session with id, or ENotFound.
 func (s *Store) SessionByID(ctx context.Context, id int64) (*app.Session, error) {
 	var r sessionRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	err := s.sessionQuery(ctx).Where("sessions.id = ?", id).Take(&r).Error
 	if err != nil {
 		return nil, s.fail(ctx, err, "get session", on{notFound: notFound("session %d not found", id)})
 	}
@@ -40,12 +47,12 @@ func (s *Store) SessionByID(ctx context.Context, id int64) (*app.Session, error)
 // immediate transactions already hold the one write lock), so that two
 // organizers acting on one session at once act one after the other.
 func (s *Store) SessionForUpdate(ctx context.Context, id int64) (*app.Session, error) {
-	q := s.db.WithContext(ctx)
+	q := s.sessionQuery(ctx)
 	if s.c.dialect == DialectPostgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "sessions"}})
 	}
 	var r sessionRow
-	if err := q.Where("id = ?", id).Take(&r).Error; err != nil {
+	if err := q.Where("sessions.id = ?", id).Take(&r).Error; err != nil {
 		return nil, s.fail(ctx, err, "lock session", on{notFound: notFound("session %d not found", id)})
 	}
 	ses := r.toApp()
@@ -63,14 +70,18 @@ func (s *Store) SetAnnounced(ctx context.Context, id int64, start, end time.Time
 	return nil
 }
 
-// CreateSession inserts ses with Version 1 and fills ses.ID. An unknown
-// event is ENotFound.
+// CreateSession inserts ses, on the stage ses.StageID, with Version 1 and
+// fills ses.ID. An unknown event or stage is ENotFound; a session created
+// live on a stage that has one running EConflict.
 func (s *Store) CreateSession(ctx context.Context, ses *app.Session) error {
+	if ses.StageID == 0 {
+		return notFound("session without a stage")
+	}
 	r := sessionToRow(ses)
 	r.ID = 0
 	r.Version = 1
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
-		return s.fail(ctx, err, "create session", on{fk: notFound("event %d not found", ses.EventID)})
+		return s.fail(ctx, err, "create session", on{fk: notFound("event %d or stage %d not found", ses.EventID, ses.StageID), dup: stageBusy(ses)})
 	}
 	ses.ID, ses.Version = r.ID, r.Version
 	return nil
@@ -79,7 +90,9 @@ func (s *Store) CreateSession(ctx context.Context, ses *app.Session) error {
 // UpdateSession writes every stored field of ses (all but ID, EventID and
 // the computed expected times) when the stored version is ses.Version, and
 // then increments both. A different stored version is EConflict ("session
-// changed meanwhile"); an unknown id is ENotFound.
+// changed meanwhile"); an unknown id is ENotFound; making it the second
+// live or paused session of its stage EConflict (the schema's unique
+// index); an unknown stage ENotFound.
 func (s *Store) UpdateSession(ctx context.Context, ses *app.Session) error {
 	r := sessionToRow(ses)
 	fields := sessionFields(&r)
@@ -88,7 +101,7 @@ func (s *Store) UpdateSession(ctx context.Context, ses *app.Session) error {
 	res := s.db.WithContext(ctx).Model(&sessionRow{}).
 		Where("id = ? AND version = ?", ses.ID, ses.Version).Updates(fields)
 	if res.Error != nil {
-		return s.fail(ctx, res.Error, "update session", on{})
+		return s.fail(ctx, res.Error, "update session", on{dup: stageBusy(ses), fk: notFound("stage %d not found", ses.StageID)})
 	}
 	if res.RowsAffected == 0 {
 		var n int64
@@ -127,6 +140,12 @@ func (s *Store) ListEventSlots(ctx context.Context, eventID int64) ([]app.Slot, 
 	return slotsToApp(rows), nil
 }
 
+// stageBusy is the error of a write the one-running-session-per-stage
+// index refused.
+func stageBusy(ses *app.Session) *app.Error {
+	return conflict("another session is already live or paused on stage %q", ses.Stage)
+}
+
 func slotsToApp(rows []slotRow) []app.Slot {
 	out := make([]app.Slot, len(rows))
 	for i := range rows {
@@ -135,48 +154,68 @@ func slotsToApp(rows []slotRow) []app.Slot {
 	return out
 }
 
-// ReplaceSlots makes slots the session's showcase, atomically: it deletes
-// the session's slots and inserts the given ones in order, renumbering
-// their positions 1..n and setting their SessionID, and fills their new
-// IDs back into the slice. An unknown session or achievement is ENotFound.
+// ReplaceSlots makes slots the session's run-of-show, atomically and in
+// their order, renumbering positions 1..n and setting their SessionID: a
+// slot whose ID is one of the session's items keeps its ID and is
+// rewritten; a slot with ID 0 is inserted and gets its new ID; the
+// session's items not in slots are deleted. A slot with the ID of
+// another session's item is ENotFound, as are an unknown session and an
+// unknown achievement.
 func (s *Store) ReplaceSlots(ctx context.Context, sessionID int64, slots []app.Slot) error {
 	return s.tx(ctx, func(tx *Store) error {
 		db := tx.db.WithContext(ctx)
-		if err := db.Where("session_id = ?", sessionID).Delete(&slotRow{}).Error; err != nil {
+		keep := make([]int64, 0, len(slots))
+		for _, sl := range slots {
+			if sl.ID != 0 {
+				keep = append(keep, sl.ID)
+			}
+		}
+		del := db.Where("session_id = ?", sessionID)
+		if len(keep) > 0 {
+			del = del.Where("id NOT IN ?", keep)
+		}
+		if err := del.Delete(&slotRow{}).Error; err != nil {
 			return tx.fail(ctx, err, "delete slots", on{})
 		}
-		if len(slots) == 0 {
-			return nil
+		// Kept items move out of the way first: positions are unique in
+		// a session, and the new order may swap two of them.
+		if len(keep) > 0 {
+			if err := db.Model(&slotRow{}).Where("session_id = ?", sessionID).
+				Update("position", gorm.Expr("-1 - position")).Error; err != nil {
+				return tx.fail(ctx, err, "renumber slots", on{})
+			}
 		}
-		rows := make([]slotRow, len(slots))
+		o := on{fk: notFound("session %d or one of its achievements not found", sessionID)}
 		for i := range slots {
 			slots[i].SessionID = sessionID
 			slots[i].Position = i + 1
-			rows[i] = slotToRow(&slots[i])
-			rows[i].ID = 0
-		}
-		o := on{fk: notFound("session %d or one of its achievements not found", sessionID)}
-		if err := db.Create(&rows).Error; err != nil {
-			return tx.fail(ctx, err, "insert slots", o)
-		}
-		for i := range rows {
-			slots[i].ID = rows[i].ID
+			r := slotToRow(&slots[i])
+			if r.ID != 0 {
+				res := db.Model(&slotRow{}).Where("id = ? AND session_id = ?", r.ID, sessionID).Updates(slotFields(&r))
+				if res.Error != nil {
+					return tx.fail(ctx, res.Error, "update slot", o)
+				}
+				if res.RowsAffected == 0 {
+					return notFound("item %d is not in the run-of-show of session %d", r.ID, sessionID)
+				}
+				continue
+			}
+			if err := db.Create(&r).Error; err != nil {
+				return tx.fail(ctx, err, "insert slot", o)
+			}
+			slots[i].ID = r.ID
 		}
 		return nil
 	})
 }
 
-// UpdateSlot writes every stored field of sl (session, achievement,
-// position, planned seconds, state, actual times, pause base) by sl.ID.
-// An unknown id is ENotFound; a position taken in the session EConflict.
+// UpdateSlot writes every stored field of sl (session, achievement or
+// free item's text, position, planned seconds, state, actual times, pause
+// base) by sl.ID. An unknown id is ENotFound; a position taken in the
+// session EConflict.
 func (s *Store) UpdateSlot(ctx context.Context, sl *app.Slot) error {
 	r := slotToRow(sl)
-	res := s.db.WithContext(ctx).Model(&slotRow{}).Where("id = ?", sl.ID).Updates(map[string]any{
-		"session_id": r.SessionID, "achievement_id": r.AchievementID,
-		"position": r.Position, "planned_seconds": r.PlannedSeconds, "state": r.State,
-		"actual_start": r.ActualStart, "actual_end": r.ActualEnd,
-		"pause_base_seconds": r.PauseBaseSeconds,
-	})
+	res := s.db.WithContext(ctx).Model(&slotRow{}).Where("id = ?", sl.ID).Updates(slotFields(&r))
 	o := on{
 		dup: conflict("position %d of session %d is taken", sl.Position, sl.SessionID),
 		fk:  notFound("session %d or achievement %d not found", sl.SessionID, sl.AchievementID),

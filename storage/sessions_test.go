@@ -80,7 +80,8 @@ func TestSession(t *testing.T) {
 		}
 		start := time.Date(2021, 4, 23, 14, 30, 15, 123456789, shanghai)
 		paused := start.Add(10 * time.Minute)
-		ses := &app.Session{EventID: ev.ID, State: "paused", PlannedStart: start, PlannedEnd: start.Add(time.Hour), PausedAt: &paused}
+		ev := mustEvent(t, s) // a stage of its own: one running session per stage
+		ses := &app.Session{EventID: ev.ID, StageID: onMain(ev.ID), State: "paused", PlannedStart: start, PlannedEnd: start.Add(time.Hour), PausedAt: &paused}
 		if err := s.CreateSession(ctx, ses); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestSession(t *testing.T) {
 			EN: "China (Chongqing)–Hungary innovation showcase",
 			HU: "Árvíztűrő tükörfúrógép: kínai–magyar innovációs bemutató ŐŰőű",
 		}
-		ses := &app.Session{EventID: ev.ID, Title: title, State: "scheduled", PlannedStart: day, PlannedEnd: day}
+		ses := &app.Session{EventID: ev.ID, StageID: onMain(ev.ID), Title: title, State: "scheduled", PlannedStart: day, PlannedEnd: day}
 		if err := s.CreateSession(ctx, ses); err != nil {
 			t.Fatal(err)
 		}
@@ -131,8 +132,8 @@ func TestSession(t *testing.T) {
 
 	t.Run("List", func(t *testing.T) {
 		other := mustEvent(t, s)
-		late := &app.Session{EventID: other.ID, State: "scheduled", PlannedStart: day.Add(5 * time.Hour), PlannedEnd: day.Add(6 * time.Hour)}
-		early := &app.Session{EventID: other.ID, State: "scheduled", PlannedStart: day, PlannedEnd: day.Add(time.Hour)}
+		late := &app.Session{EventID: other.ID, StageID: onMain(other.ID), State: "scheduled", PlannedStart: day.Add(5 * time.Hour), PlannedEnd: day.Add(6 * time.Hour)}
+		early := &app.Session{EventID: other.ID, StageID: onMain(other.ID), State: "scheduled", PlannedStart: day, PlannedEnd: day.Add(time.Hour)}
 		for _, ses := range []*app.Session{late, early} {
 			if err := s.CreateSession(ctx, ses); err != nil {
 				t.Fatal(err)

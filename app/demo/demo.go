@@ -1,14 +1,22 @@
 // Package demo builds the demo conference cn-hu-2021, modelled on the
 // China (Chengdu-Chongqing Region) – Hungary Innovation Cooperation
 // Conference held in Chongqing on 23 April 2021: an opening, a showcase of
-// 27 scientific and technological achievements, the signing of a
-// cooperation agreement and a closing, streamed live in China and Hungary.
+// 27 scientific and technological achievements and the signing of a
+// cooperation agreement in the main hall, a university forum beside the
+// showcase on a second stage, and a second day of a technology-transfer
+// panel, matchmaking and the closing, streamed live in China and Hungary.
+//
+// The programme is scheduled relative to when it is built (the server's
+// first start): the opening begins a few minutes later, so a newcomer
+// finds the conference about to start whatever the hour, and day two runs
+// 24 hours after day one.
 //
 // Everything here is data in code: nothing is fetched, nothing is random
-// and nothing is stored. The achievements and attendees are invented
-// SAMPLE data and are marked so (Sample = true, "(Sample data.)" in the
-// summaries). The package depends only on app; storage, ids, keys and
-// timestamps are filled by whoever stores the result (app.Service.Seed).
+// and nothing is stored. The achievements, talks and attendees are
+// invented SAMPLE data and are marked so (Sample = true, "(Sample data.)"
+// in the summaries, "(sample)" after institutions). The package depends
+// only on app; storage, ids, keys and timestamps are filled by whoever
+// stores the result (app.Service.Seed).
 package demo
 
 import (
@@ -29,8 +37,15 @@ const (
 // slotSeconds is the planned length of every achievement's showcase slot.
 const slotSeconds = 300
 
-// stage is the only stage of the demo: everything happens in the main hall.
-const stage = "main"
+// The demo's stages.
+const (
+	StageMain  = "main"
+	StageForum = "forum"
+)
+
+// Lead is how long after Build's now the opening starts, at least; the
+// start is then rounded up to a multiple of five minutes.
+const Lead = 5 * time.Minute
 
 // Conference is the demo conference, ready to be stored. Its fields match
 // app.ConferenceSeed. IDs, keys, the live log (LastSeq, Epoch) and
@@ -38,43 +53,50 @@ const stage = "main"
 // UTC.
 type Conference struct {
 	Event app.Event
-	// Sessions are the agenda items in agenda order, all in state
-	// "scheduled" on stage "main".
+	// Stages are the main hall and the forum room.
+	Stages []app.Stage
+	// Sessions are the agenda in planned start order, all scheduled.
 	Sessions []app.Session
-	// ShowcaseIdx is the index in Sessions of the showcase session, whose
-	// slots are Achievements in order.
-	ShowcaseIdx int
+	// Items are the run-of-shows by index into Sessions: the showcase's
+	// 27 achievements (by ref), the forum's talks and the panel's
+	// speakers (free items).
+	Items map[int][]app.SeedItem
 	// Achievements are the 27 showcase items in run-of-show order.
 	Achievements []app.Achievement
-	// SlotSeconds holds the planned seconds of each achievement's slot, in
-	// the order of Achievements; they add up to the showcase session's
-	// planned length.
-	SlotSeconds []int64
 	// Attendees are the registered guests, ids left empty.
 	Attendees []app.Attendee
 	// Announcements are the welcome messages, the first one pinned.
 	Announcements []app.Announcement
 }
 
-// Build returns the demo conference held on the calendar date of now in
-// Asia/Shanghai (so 2026-11-26T20:00Z, already 27 November in Chongqing,
-// gives a conference on 27 November). The programme runs 09:00–12:30
-// Shanghai time. Build is deterministic: equal dates give equal results,
-// and every call returns fresh slices and maps that the caller may modify.
-func Build(now time.Time) Conference {
-	loc := shanghai()
-	y, m, d := now.In(loc).Date()
-	at := func(hour, min int) time.Time {
-		return time.Date(y, m, d, hour, min, 0, 0, loc).UTC()
+// Start returns when the demo built at now opens: now + Lead, rounded up
+// to the next multiple of five minutes (UTC, whole minutes).
+func Start(now time.Time) time.Time {
+	t := now.UTC().Add(Lead)
+	r := t.Truncate(5 * time.Minute)
+	if r.Before(t) {
+		r = r.Add(5 * time.Minute)
 	}
+	return r
+}
 
-	sessions := agenda(at)
+// Build returns the demo conference opening at Start(now). Build is
+// deterministic: equal instants give equal results, and every call returns
+// fresh slices and maps that the caller may modify.
+func Build(now time.Time) Conference {
+	t0 := Start(now)
+	sessions, items := programme(t0)
 	achievements := achievements()
-	slots := make([]int64, len(achievements))
-	presenters := make([]string, len(achievements))
-	for i, a := range achievements {
-		slots[i] = slotSeconds
-		presenters[i] = a.Presenter
+	presenters := make([]string, 0, len(achievements))
+	for _, a := range achievements {
+		presenters = append(presenters, a.Presenter)
+	}
+	for _, list := range items {
+		for _, it := range list {
+			if it.Presenter != "" {
+				presenters = append(presenters, it.Presenter)
+			}
+		}
 	}
 	return Conference{
 		Event: app.Event{
@@ -85,14 +107,14 @@ func Build(now time.Time) Conference {
 				HU: "Kína (Csengtu–Csungking régió) – Magyarország Innovációs Együttműködési Konferencia",
 			},
 			Summary: app.Text{
-				ZH: "大会在重庆以“线上+线下”相结合的方式举办，在中国和匈牙利同步直播：集中展示推介27项科技成果，并签署《协同推进中匈技术交流与合作协议》。",
-				EN: "A hybrid conference held in Chongqing online and onsite, broadcast live in China and Hungary: 27 scientific and technological achievements are showcased, and the Agreement on Collaborative Promotion of China-Hungary Technology Exchange and Cooperation is signed.",
-				HU: "Csungkingban online és helyszíni formában megrendezett hibrid konferencia, élő közvetítéssel Kínában és Magyarországon: 27 tudományos és technológiai eredmény bemutatása, valamint a kínai–magyar technológiai csere és együttműködés összehangolt előmozdításáról szóló megállapodás aláírása.",
+				ZH: "大会在重庆以“线上+线下”相结合的方式举办，在中国和匈牙利同步直播：集中展示推介27项科技成果，举办成渝—匈牙利高校合作论坛，并签署《协同推进中匈技术交流与合作协议》。",
+				EN: "A hybrid conference held in Chongqing online and onsite, broadcast live in China and Hungary: 27 scientific and technological achievements are showcased, a Chengdu-Chongqing – Hungary university forum meets beside them, and the Agreement on Collaborative Promotion of China-Hungary Technology Exchange and Cooperation is signed.",
+				HU: "Csungkingban online és helyszíni formában megrendezett hibrid konferencia, élő közvetítéssel Kínában és Magyarországon: 27 tudományos és technológiai eredmény bemutatása, mellette csengtu–csungkingi–magyar egyetemi fórum, valamint a kínai–magyar technológiai csere és együttműködés összehangolt előmozdításáról szóló megállapodás aláírása.",
 			},
 			Venue: app.Text{
-				ZH: "重庆，主会场",
-				EN: "Chongqing, main hall",
-				HU: "Csungking, nagyterem",
+				ZH: "重庆",
+				EN: "Chongqing",
+				HU: "Csungking",
 			},
 			VenueTZ:   venueTZ,
 			ViewerTZs: []string{venueTZ, budapestTZ},
@@ -100,70 +122,26 @@ func Build(now time.Time) Conference {
 			StartsAt:  sessions[0].PlannedStart,
 			EndsAt:    sessions[len(sessions)-1].PlannedEnd,
 		},
+		Stages:        stages(),
 		Sessions:      sessions,
-		ShowcaseIdx:   showcaseIdx,
+		Items:         items,
 		Achievements:  achievements,
-		SlotSeconds:   slots,
 		Attendees:     attendees(presenters),
 		Announcements: announcements(),
 	}
 }
 
-// shanghai returns the venue's zone. Without a time zone database it falls
-// back to a fixed UTC+8, which is exact for China since 1991 (no summer
-// time).
-func shanghai() *time.Location {
-	if loc, err := time.LoadLocation(venueTZ); err == nil {
-		return loc
+// stages returns the main hall and the forum room with their streams.
+func stages() []app.Stage {
+	links := func(stage string) map[string]string {
+		base := "https://live.example.com/cn-hu-2021/" + stage + "/"
+		return map[string]string{"cn": base + "cn", "hu": base + "hu", "default": base + "intl"}
 	}
-	return time.FixedZone("CST", 8*60*60)
-}
-
-// showcaseIdx is the index of the showcase in the agenda built by agenda.
-const showcaseIdx = 1
-
-// agenda returns the four sessions; at gives the UTC instant of a
-// Shanghai wall-clock time on the conference day.
-func agenda(at func(hour, min int) time.Time) []app.Session {
-	session := func(title app.Text, kind, mode string, start, end time.Time, fixed bool) app.Session {
-		return app.Session{
-			Title:        title,
-			Kind:         kind,
-			Stage:        stage,
-			Mode:         mode,
-			PlannedStart: start,
-			PlannedEnd:   end,
-			FixedStart:   fixed,
-			State:        app.StateScheduled,
-			StreamLinks: map[string]string{
-				"cn":      "https://live.example.com/cn-hu-2021/cn",
-				"hu":      "https://live.example.com/cn-hu-2021/hu",
-				"default": "https://live.example.com/cn-hu-2021/intl",
-			},
-		}
-	}
-	return []app.Session{
-		session(app.Text{
-			ZH: "开幕式",
-			EN: "Opening ceremony",
-			HU: "Megnyitó",
-		}, app.KindOpening, app.ModeHybrid, at(9, 0), at(9, 30), false),
-		// 27 slots of 300 s: 135 minutes.
-		session(app.Text{
-			ZH: "科技成果展示推介",
-			EN: "Showcase of scientific and technological achievements",
-			HU: "Tudományos és technológiai eredmények bemutatója",
-		}, app.KindShowcase, app.ModeHybrid, at(9, 30), at(11, 45), false),
-		session(app.Text{
-			ZH: "《协同推进中匈技术交流与合作协议》签约仪式",
-			EN: "Signing of the Agreement on Collaborative Promotion of China-Hungary Technology Exchange and Cooperation",
-			HU: "A kínai–magyar technológiai csere és együttműködés összehangolt előmozdításáról szóló megállapodás aláírása",
-		}, app.KindSigning, app.ModeOnsite, at(11, 50), at(12, 10), true),
-		session(app.Text{
-			ZH: "闭幕致辞",
-			EN: "Closing remarks",
-			HU: "Zárszó",
-		}, app.KindClosing, app.ModeHybrid, at(12, 10), at(12, 30), false),
+	return []app.Stage{
+		{Slug: StageMain, Position: 1, StreamLinks: links(StageMain),
+			Name: app.Text{ZH: "主会场", EN: "Main hall", HU: "Nagyterem"}},
+		{Slug: StageForum, Position: 2, StreamLinks: links(StageForum),
+			Name: app.Text{ZH: "高校论坛厅", EN: "University forum room", HU: "Egyetemi fórum terme"}},
 	}
 }
 
