@@ -80,6 +80,9 @@ func TestSchedule(t *testing.T) {
 		want        map[int64]schedSpan
 		wantSlots   map[int64]schedSpan
 		wantPlanned map[int64]schedSpan // planned slot times by slot ID
+		// Conflicts by session ID (nil: none); sessions not listed are
+		// not checked.
+		wantConflicts map[int64]*ScheduleConflict
 	}{
 		{
 			name: "AllScheduledIsThePlan",
@@ -320,9 +323,55 @@ func TestSchedule(t *testing.T) {
 			},
 			want: map[int64]schedSpan{
 				1: {"09:20", "10:20"}, 2: {"10:20", "11:20"},
-				3: {"09:00", "09:30"}, // fixed keeps its planned time even when late
-				4: {"09:30", "10:00"},
+				3: {"09:20", "09:50"}, // fixed, but never expected in the past
+				4: {"09:50", "10:20"},
 			},
+			wantConflicts: map[int64]*ScheduleConflict{3: {Kind: ConflictOverdue, Minutes: 20}},
+		},
+		{
+			name: "FixedStartOverrunBySession",
+			now:  "11:40",
+			sessions: []Session{
+				schedSession(1, "main", "09:30", "11:45", StateLive, schedActual("09:30", "")),
+				schedSession(2, "main", "11:50", "12:10", StateScheduled, schedFixed),
+				schedSession(3, "main", "12:10", "12:30", StateScheduled),
+				schedSession(4, "side", "11:50", "12:10", StateScheduled, schedFixed),
+			},
+			slots: map[int64][]Slot{1: {
+				schedSlot(11, 1, 120, SlotDone, "09:30", "11:30"),
+				schedSlot(12, 2, 25, SlotPresenting, "11:30", ""), // expected to 11:55
+			}},
+			want: map[int64]schedSpan{
+				1: {"09:30", "11:55"},
+				2: {"11:50", "12:10"}, // keeps its time: the organizers must cut the overrun
+				3: {"12:10", "12:30"},
+				4: {"11:50", "12:10"},
+			},
+			wantConflicts: map[int64]*ScheduleConflict{2: {Kind: ConflictOverlap, SessionID: 1, Minutes: 5}, 4: nil},
+		},
+		{
+			name: "FixedStartPassedWhileOverrunning",
+			now:  "11:53:30",
+			sessions: []Session{
+				schedSession(1, "main", "09:30", "11:45", StateLive, schedActual("09:30", "")),
+				schedSession(2, "main", "11:50", "12:10", StateScheduled, schedFixed),
+			},
+			slots: map[int64][]Slot{1: {schedSlot(12, 1, 145, SlotPresenting, "09:30", "")}},
+			want: map[int64]schedSpan{
+				1: {"09:30", "11:55"},
+				2: {"11:53:30", "12:13:30"}, // due now, not 11:50
+			},
+			wantConflicts: map[int64]*ScheduleConflict{2: {Kind: ConflictOverdue, SessionID: 1, Minutes: 4}},
+		},
+		{
+			name: "FixedStartSecondsLateIsNoConflict",
+			now:  "11:50:40",
+			sessions: []Session{
+				schedSession(1, "main", "09:30", "11:50", StateEnded, schedActual("09:30", "11:50:10")),
+				schedSession(2, "main", "11:50", "12:10", StateScheduled, schedFixed),
+			},
+			want:          map[int64]schedSpan{2: {"11:50:40", "12:10:40"}},
+			wantConflicts: map[int64]*ScheduleConflict{2: nil},
 		},
 		{
 			name: "EarlyFinishDoesNotPullEarlier",
@@ -384,6 +433,11 @@ func TestSchedule(t *testing.T) {
 				}
 				if got := (schedSpan{schedClock(s.ExpectedStart), schedClock(s.ExpectedEnd)}); got != schedNorm(want) {
 					t.Errorf("session %d expected: got %v, want %v", s.ID, got, schedNorm(want))
+				}
+			}
+			for _, s := range tt.sessions {
+				if want, ok := tt.wantConflicts[s.ID]; ok && !reflect.DeepEqual(s.Conflict, want) {
+					t.Errorf("session %d conflict: got %+v, want %+v", s.ID, s.Conflict, want)
 				}
 			}
 			checked := 0

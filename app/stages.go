@@ -63,7 +63,7 @@ type StageInput struct {
 }
 
 // MaxStages bounds the stages of one event.
-const MaxStages = 50
+const MaxStages = 200
 
 func (in StageInput) apply(st *Stage) error {
 	if in.Name != nil {

@@ -175,8 +175,8 @@ func fillStages(tx *gorm.DB) error {
 type plannedStage struct {
 	name     string // the old stage text
 	slug     string
-	copy     int   // 1, or n for the n-th stage made for one name
-	running  bool  // a live or paused session is on it
+	copy     int  // 1, or n for the n-th stage made for one name
+	running  bool // a live or paused session is on it
 	sessions []int64
 }
 

@@ -224,6 +224,7 @@ func (s *Server) Routes() []Route {
 	routes = append(routes, s.checkinRoutes()...)
 	routes = append(routes, s.accountRoutes()...)
 	routes = append(routes, s.transferRoutes()...)
+	routes = append(routes, s.stageRoutes()...)
 	return routes
 }
 

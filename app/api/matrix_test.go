@@ -94,7 +94,7 @@ var samples = map[string]sampler{
 	"PATCH /api/v1/events/:slug": withJSON("/api/v1/events/other-2022", map[string]any{"venue": map[string]string{"en": "Matrix hall"}}),
 	"POST /api/v1/events/:slug/sessions": func(r *rig, tb testing.TB) sample {
 		return sample{path: ev + "/sessions", body: mustJSON(tb, map[string]any{"title": map[string]string{"en": "Matrix"}, "kind": "panel",
-			"stage": r.uniq("stage"), "planned_start": time.Now().Add(time.Hour), "planned_end": time.Now().Add(2 * time.Hour)})}
+			"stage": r.freshStage(tb), "planned_start": time.Now().Add(time.Hour), "planned_end": time.Now().Add(2 * time.Hour)})}
 	},
 	"PATCH /api/v1/sessions/:id": func(r *rig, tb testing.TB) sample {
 		return sample{path: fmt.Sprintf("/api/v1/sessions/%d", r.freshSession(tb, 0, "").ID), body: []byte(`{"mode":"online"}`)}
@@ -133,6 +133,17 @@ var samples = map[string]sampler{
 		return sample{path: fmt.Sprintf("/api/v1/achievements/%d", r.freshAchievement(tb).ID)}
 	},
 
+	"GET /api/v1/events/:slug/stages": at(ev + "/stages"),
+	"POST /api/v1/events/:slug/stages": func(r *rig, tb testing.TB) sample {
+		return sample{path: ev + "/stages", body: mustJSON(tb, map[string]any{"slug": r.uniq("st"), "name": map[string]string{"en": "Matrix room"}})}
+	},
+	"PATCH /api/v1/events/:slug/stages/:stage": func(r *rig, tb testing.TB) sample {
+		return sample{path: ev + "/stages/" + r.freshStage(tb), body: []byte(`{"name":{"en":"Renamed"},"position":7}`)}
+	},
+	"DELETE /api/v1/events/:slug/stages/:stage": func(r *rig, tb testing.TB) sample {
+		return sample{path: ev + "/stages/" + r.freshStage(tb)}
+	},
+
 	"GET /api/v1/events/:slug/stream": at(ev + "/stream?region=hu&lang=hu"),
 	"GET /ws/events/:slug":            at("/ws/events/" + demo.Slug + "?region=hu"),
 
@@ -168,6 +179,17 @@ func sessionAction(action string, before ...string) sampler {
 	}
 }
 
+// freshStage creates a stage in the demo event and returns its slug.
+func (r *rig) freshStage(tb testing.TB) string {
+	tb.Helper()
+	r.known = ""
+	slug, name := r.uniq("stage"), app.Text{EN: "Fresh stage"}
+	if _, err := r.svc.CreateStage(context.Background(), asAdmin, demo.Slug, app.StageInput{Slug: &slug, Name: &name}); err != nil {
+		tb.Fatal(err)
+	}
+	return slug
+}
+
 // freshSession creates a session of the demo on a stage of its own, with
 // a run-of-show of slots fresh achievements, and applies actions to it.
 func (r *rig) freshSession(tb testing.TB, slots int, actions ...string) *app.Session {
@@ -176,7 +198,7 @@ func (r *rig) freshSession(tb testing.TB, slots int, actions ...string) *app.Ses
 	ctx := context.Background()
 	start := time.Now().Add(time.Hour)
 	end := start.Add(time.Hour)
-	title, kind, stage := app.Text{EN: "Fresh"}, app.KindShowcase, r.uniq("stage")
+	title, kind, stage := app.Text{EN: "Fresh"}, app.KindShowcase, r.freshStage(tb)
 	s, err := r.svc.CreateSession(ctx, asAdmin, demo.Slug, app.SessionInput{Title: &title, Kind: &kind, Stage: &stage, PlannedStart: &start, PlannedEnd: &end})
 	if err != nil {
 		tb.Fatal(err)

@@ -220,6 +220,14 @@ var operations = map[string]op{
 	"GET /api/v1/events/:slug/checkins/export.csv": {id: "exportCheckIns", tag: "check-in", out: textOut, media: "text/csv; charset=utf-8",
 		desc: "One row per checked-in attendee, UTF-8 with a byte-order mark; first scan time in the venue's time zone."},
 	"GET /api/v1/events/:slug/checkins/summary": {id: "checkInSummary", tag: "check-in", out: app.CheckInSummary{}},
+
+	"GET /api/v1/events/:slug/stages": {id: "listStages", tag: "stages", out: listOf("stages", app.Stage{})},
+	"POST /api/v1/events/:slug/stages": {id: "createStage", tag: "stages", in: app.StageInput{}, status: fiber.StatusCreated, out: app.Stage{}, errs: []string{app.EInvalid, app.EConflict},
+		desc: "Without position the stage goes last. A slug taken in the event is 409 conflict."},
+	"PATCH /api/v1/events/:slug/stages/:stage": {id: "updateStage", tag: "stages", in: app.StageInput{}, out: app.Stage{}, errs: []string{app.EInvalid, app.EConflict},
+		desc: "The slug cannot change (422): pages, calendars and sessions refer to it."},
+	"DELETE /api/v1/events/:slug/stages/:stage": {id: "deleteStage", tag: "stages", status: fiber.StatusNoContent, errs: []string{app.EConflict},
+		desc: "409 conflict while sessions are on the stage (details.session_ids): move them to another stage first."},
 }
 
 const importDesc = "All or nothing: a file with any bad row changes nothing and answers 422 with every problem in details.errors ({row, column, message}). Rows match existing records by their key, so importing a file twice creates nothing new."

@@ -312,7 +312,7 @@ func (r *rig) streamStatus(tb testing.TB, path, authorization string) response {
 // content, append-only ones (and tokens, whose last_used_at moves on
 // every authentication) by row count and highest id.
 var (
-	contentTables = []string{"events", "sessions", "showcase_slots", "achievements", "attendees", "announcements", "users",
+	contentTables = []string{"events", "stages", "sessions", "showcase_slots", "achievements", "attendees", "announcements", "users",
 		"transfer_teams", "transfer_interests", "transfer_meeting_requests", "transfer_meeting_sessions", "transfer_meetings",
 		"transfer_questions", "transfer_votes", "transfer_settings"}
 	countTables   = []string{"tokens", "audit_entries", "live_entries", "check_ins"}

@@ -49,10 +49,10 @@ func TestEvent(t *testing.T) {
 	if want := []string{"zh", "en", "hu"}; !slices.Equal(e.Languages, want) {
 		t.Errorf("languages = %v, want %v", e.Languages, want)
 	}
-	if want := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC); !e.StartsAt.Equal(want) {
+	if want := time.Date(2026, 11, 26, 20, 5, 0, 0, time.UTC); !e.StartsAt.Equal(want) {
 		t.Errorf("starts at %v, want %v", e.StartsAt, want)
 	}
-	if want := time.Date(2026, 11, 27, 4, 30, 0, 0, time.UTC); !e.EndsAt.Equal(want) {
+	if want := time.Date(2026, 11, 27, 23, 40, 0, 0, time.UTC); !e.EndsAt.Equal(want) {
 		t.Errorf("ends at %v, want %v", e.EndsAt, want)
 	}
 }
@@ -63,11 +63,9 @@ func TestAgenda(t *testing.T) {
 	for i, s := range c.Sessions {
 		kinds[i] = s.Kind
 	}
-	if want := []string{app.KindOpening, app.KindShowcase, app.KindSigning, app.KindClosing}; !slices.Equal(kinds, want) {
+	want := []string{app.KindOpening, app.KindShowcase, KindForum, app.KindSigning, app.KindPanel, KindMatchmaking, app.KindClosing}
+	if !slices.Equal(kinds, want) {
 		t.Fatalf("kinds = %v, want %v", kinds, want)
-	}
-	if c.ShowcaseIdx < 0 || c.ShowcaseIdx >= len(c.Sessions) || c.Sessions[c.ShowcaseIdx].Kind != app.KindShowcase {
-		t.Fatalf("showcase index %d does not point at the showcase", c.ShowcaseIdx)
 	}
 	if first := c.Sessions[0].PlannedStart; !first.Equal(c.Event.StartsAt) {
 		t.Errorf("first session starts %v, event %v", first, c.Event.StartsAt)
@@ -75,15 +73,28 @@ func TestAgenda(t *testing.T) {
 	if last := c.Sessions[len(c.Sessions)-1].PlannedEnd; !last.Equal(c.Event.EndsAt) {
 		t.Errorf("last session ends %v, event %v", last, c.Event.EndsAt)
 	}
+	stages := map[string]bool{}
+	for _, st := range c.Stages {
+		stages[st.Slug] = true
+		if !app.ValidSlug(st.Slug) || st.Name.ZH == "" || st.Name.EN == "" || st.Name.HU == "" {
+			t.Errorf("stage %+v: bad slug or name", st)
+		}
+		for _, region := range []string{"cn", "hu", "default"} {
+			if !strings.HasPrefix(st.StreamLinks[region], "https://live.example.com/cn-hu-2021/"+st.Slug+"/") {
+				t.Errorf("stage %s: stream link %q = %q", st.Slug, region, st.StreamLinks[region])
+			}
+		}
+	}
+	if len(stages) != 2 || !stages[StageMain] || !stages[StageForum] {
+		t.Fatalf("stages = %v, want main and forum", stages)
+	}
+	byStage := map[string][]app.Session{}
 	for i, s := range c.Sessions {
 		if !s.PlannedEnd.After(s.PlannedStart) {
 			t.Errorf("session %d: end %v not after start %v", i, s.PlannedEnd, s.PlannedStart)
 		}
-		if i > 0 {
-			gap := s.PlannedStart.Sub(c.Sessions[i-1].PlannedEnd)
-			if gap < 0 || gap > 5*time.Minute {
-				t.Errorf("session %d starts %v after the previous one ends, want 0–5 min", i, gap)
-			}
+		if i > 0 && s.PlannedStart.Before(c.Sessions[i-1].PlannedStart) {
+			t.Errorf("session %d starts before session %d", i, i-1)
 		}
 		if s.PlannedStart.Location() != time.UTC {
 			t.Errorf("session %d: start not in UTC: %v", i, s.PlannedStart)
@@ -91,77 +102,93 @@ func TestAgenda(t *testing.T) {
 		if s.Title.ZH == "" || s.Title.EN == "" || s.Title.HU == "" {
 			t.Errorf("session %d title misses a language: %+v", i, s.Title)
 		}
-		if s.State != app.StateScheduled || s.Stage != "main" {
-			t.Errorf("session %d: state %q stage %q, want scheduled on main", i, s.State, s.Stage)
+		if s.State != app.StateScheduled || !stages[s.Stage] {
+			t.Errorf("session %d: state %q stage %q, want scheduled on a demo stage", i, s.State, s.Stage)
 		}
-		if s.ID != 0 || s.Version != 0 || s.ActualStart != nil {
-			t.Errorf("session %d has storage or runtime fields set", i)
-		}
-		wantMode := app.ModeHybrid
-		if s.Kind == app.KindSigning {
-			wantMode = app.ModeOnsite
-		}
-		if s.Mode != wantMode {
-			t.Errorf("session %d (%s): mode %q, want %q", i, s.Kind, s.Mode, wantMode)
+		if s.ID != 0 || s.Version != 0 || s.ActualStart != nil || len(s.StreamLinks) != 0 {
+			t.Errorf("session %d has storage or runtime fields or its own stream links", i)
 		}
 		if got := s.FixedStart; got != (s.Kind == app.KindSigning) {
 			t.Errorf("session %d (%s): fixed start %v", i, s.Kind, got)
 		}
-		for _, region := range []string{"cn", "hu", "default"} {
-			if !strings.HasPrefix(s.StreamLinks[region], "https://live.example.com/cn-hu-2021/") {
-				t.Errorf("session %d: stream link %q = %q", i, region, s.StreamLinks[region])
+		// Sessions of a stage do not overlap.
+		if prev := byStage[s.Stage]; len(prev) > 0 && s.PlannedStart.Before(prev[len(prev)-1].PlannedEnd) {
+			t.Errorf("session %d overlaps the one before it on %s", i, s.Stage)
+		}
+		byStage[s.Stage] = append(byStage[s.Stage], s)
+	}
+	// The forum runs beside the showcase on day one.
+	show, forum := c.Sessions[IdxShowcase], c.Sessions[IdxForum]
+	if forum.Stage != StageForum || show.Stage != StageMain || !forum.PlannedStart.Before(show.PlannedEnd) || !forum.PlannedEnd.After(show.PlannedStart) {
+		t.Errorf("forum %v–%v on %s does not run beside the showcase %v–%v", forum.PlannedStart, forum.PlannedEnd, forum.Stage, show.PlannedStart, show.PlannedEnd)
+	}
+	// Day two is a day later.
+	if d := c.Sessions[IdxPanel].PlannedStart.Sub(c.Sessions[IdxOpening].PlannedStart); d != Day2 {
+		t.Errorf("day two opens %v after day one, want %v", d, Day2)
+	}
+}
+
+func TestRunOfShows(t *testing.T) {
+	c := Build(testNow)
+	refs := map[string]bool{}
+	for _, a := range c.Achievements {
+		refs[a.Ref] = true
+	}
+	for idx, items := range c.Items {
+		se := c.Sessions[idx]
+		var sum int64
+		for k, it := range items {
+			sum += it.Seconds
+			if it.Seconds <= 0 {
+				t.Errorf("%s item %d: %d s", se.Kind, k, it.Seconds)
+			}
+			if it.AchievementRef != "" {
+				if !refs[it.AchievementRef] || it.Presenter != "" || !it.Title.Empty() {
+					t.Errorf("%s item %d: achievement %q with free fields %+v", se.Kind, k, it.AchievementRef, it)
+				}
+				continue
+			}
+			if it.Title.ZH == "" || it.Title.EN == "" || it.Title.HU == "" || it.Presenter == "" {
+				t.Errorf("%s item %d misses a language or presenter: %+v", se.Kind, k, it)
+			}
+			if it.PresenterMode != app.PresenterOnsite && it.PresenterMode != app.PresenterRemote {
+				t.Errorf("%s item %d: presenter mode %q", se.Kind, k, it.PresenterMode)
 			}
 		}
-	}
-}
-
-func TestSlotSeconds(t *testing.T) {
-	c := Build(testNow)
-	if len(c.SlotSeconds) != len(c.Achievements) {
-		t.Fatalf("%d slot lengths for %d achievements", len(c.SlotSeconds), len(c.Achievements))
-	}
-	var sum int64
-	for i, s := range c.SlotSeconds {
-		if s <= 0 {
-			t.Errorf("slot %d: %d s", i, s)
+		if want := int64(se.PlannedEnd.Sub(se.PlannedStart) / time.Second); sum != want {
+			t.Errorf("%s: items add up to %d s, the session lasts %d s", se.Kind, sum, want)
 		}
-		sum += s
 	}
-	show := c.Sessions[c.ShowcaseIdx]
-	if want := int64(show.PlannedEnd.Sub(show.PlannedStart) / time.Second); sum != want {
-		t.Errorf("slots add up to %d s, showcase lasts %d s", sum, want)
+	if n := len(c.Items[IdxShowcase]); n != 27 {
+		t.Errorf("showcase items: %d, want 27", n)
 	}
-	if sum != 27*300 {
-		t.Errorf("slots add up to %d s, want 27 × 300", sum)
+	if n := len(c.Items[IdxForum]); n < 6 || n > 8 {
+		t.Errorf("forum items: %d, want 6–8", n)
+	}
+	if len(c.Items) != 3 {
+		t.Errorf("run-of-shows: %d, want showcase, forum and panel", len(c.Items))
 	}
 }
 
-func TestConferenceDay(t *testing.T) {
-	budapest, err := time.LoadLocation("Europe/Budapest")
-	if err != nil {
-		t.Skipf("no time zone database: %v", err)
-	}
+func TestStartsSoonAfterNow(t *testing.T) {
 	tests := []struct {
 		name string
 		now  time.Time
-		day  int // of November 2026, in Shanghai
+		want time.Time
 	}{
-		{"NextDayInShanghai", time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC), 27},
-		{"LastSecondOfShanghaiDay", time.Date(2026, 11, 26, 15, 59, 59, 0, time.UTC), 26},
-		{"ShanghaiMidnight", time.Date(2026, 11, 26, 16, 0, 0, 0, time.UTC), 27},
-		{"DuringTheConference", time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC), 27},
-		{"BudapestEvening", time.Date(2026, 11, 26, 21, 30, 0, 0, budapest), 27},
+		{"OnTheFive", time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC), time.Date(2026, 11, 26, 20, 5, 0, 0, time.UTC)},
+		{"RoundedUp", time.Date(2026, 11, 26, 20, 0, 1, 0, time.UTC), time.Date(2026, 11, 26, 20, 10, 0, 0, time.UTC)},
+		{"Budapest", time.Date(2026, 11, 26, 16, 2, 0, 0, time.FixedZone("CET", 3600)), time.Date(2026, 11, 26, 15, 10, 0, 0, time.UTC)},
 	}
-	// Shanghai wall-clock start of each session.
-	wantStarts := [][2]int{{9, 0}, {9, 30}, {11, 50}, {12, 10}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Build(tt.now)
-			for i, s := range c.Sessions {
-				want := time.Date(2026, 11, tt.day, wantStarts[i][0]-8, wantStarts[i][1], 0, 0, time.UTC)
-				if !s.PlannedStart.Equal(want) {
-					t.Errorf("session %d starts %v, want %v", i, s.PlannedStart, want)
-				}
+			got := c.Sessions[IdxOpening].PlannedStart
+			if !got.Equal(tt.want) {
+				t.Errorf("opening at %v, want %v", got, tt.want)
+			}
+			if lead := got.Sub(tt.now); lead < Lead || lead >= Lead+5*time.Minute {
+				t.Errorf("opening %v after now, want %v to %v", lead, Lead, Lead+5*time.Minute)
 			}
 		})
 	}
@@ -392,12 +419,9 @@ func TestDeterministic(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("two builds differ")
 	}
-	// Another instant of the same Shanghai day gives the same conference.
-	if c := Build(testNow.Add(3 * time.Hour)); !reflect.DeepEqual(a, c) {
-		t.Error("builds on the same Shanghai day differ")
-	}
 	// Results share nothing: changing one leaves the next untouched.
-	a.Sessions[0].StreamLinks["cn"] = "changed"
+	a.Stages[0].StreamLinks["cn"] = "changed"
+	a.Items[IdxForum][0].Presenter = "changed"
 	a.Event.Languages[0] = "changed"
 	a.Event.ViewerTZs[0] = "changed"
 	a.Achievements[0].Title.EN = "changed"
