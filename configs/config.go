@@ -69,6 +69,12 @@ type Config struct {
 	// Empty (the default) allows the same origin only.
 	AllowedOrigins []string `yaml:"allowed_origins"`
 
+	// EmbedOrigins are the origins (scheme://host[:port], http or https,
+	// no path) whose pages may show the embeddable schedule
+	// (/e/{slug}/embed) in a frame. Empty (the default) lets nobody frame
+	// it; every other page refuses framing whatever this says.
+	EmbedOrigins []string `yaml:"embed_origins"`
+
 	// TrustedProxies are the addresses (10.0.0.5) or CIDR ranges
 	// (10.0.0.0/8) of the reverse proxies in front of this node, written
 	// as Go prints them (lowercase IPv6, no zone). Only requests from
@@ -288,6 +294,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.Bool("admin_token_set", c.AdminToken != ""),
 		slog.String("allowed_origins", strings.Join(c.AllowedOrigins, ",")),
+		slog.String("embed_origins", strings.Join(c.EmbedOrigins, ",")),
 		slog.String("trusted_proxies", strings.Join(c.TrustedProxies, ",")),
 		slog.String("proxy_header", c.ProxyHeader),
 		slog.Bool("secure_cookies", c.SecureCookies),

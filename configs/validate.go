@@ -93,6 +93,11 @@ func (c Config) Validate() error {
 			bad("allowed_origins", item(o), "%s", msg)
 		}
 	}
+	for _, o := range c.EmbedOrigins {
+		if msg := checkOrigin(o); msg != "" {
+			bad("embed_origins", item(o), "%s", msg)
+		}
+	}
 
 	for _, p := range c.TrustedProxies {
 		if msg := checkProxy(p); msg != "" {

@@ -92,6 +92,11 @@ var fields = []field{
 		setList: func(c *Config, items []string) { c.AllowedOrigins = items },
 	},
 	{
+		Var: Var{"HYBRIDCON_EMBED_ORIGINS", "embed_origins", "",
+			"Origins (scheme://host[:port]) whose pages may frame the embeddable schedule /e/{slug}/embed; empty lets nobody. Every other page refuses framing. Comma-separated in the environment."},
+		setList: func(c *Config, items []string) { c.EmbedOrigins = items },
+	},
+	{
 		Var: Var{"HYBRIDCON_TRUSTED_PROXIES", "trusted_proxies", "",
 			"Addresses or CIDR ranges of the reverse proxies in front of the node, the only peers whose proxy_header, X-Forwarded-Proto and X-Forwarded-Host are believed; empty trusts nobody. Comma-separated in the environment."},
 		setList: func(c *Config, items []string) { c.TrustedProxies = items },

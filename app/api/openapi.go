@@ -226,6 +226,8 @@ var operations = map[string]op{
 		desc: "Without position the stage goes last. A slug taken in the event is 409 conflict."},
 	"PATCH /api/v1/events/:slug/stages/:stage": {id: "updateStage", tag: "stages", in: app.StageInput{}, out: app.Stage{}, errs: []string{app.EInvalid, app.EConflict},
 		desc: "The slug cannot change (422): pages, calendars and sessions refer to it."},
+	"GET /api/v1/time": {id: "serverTime", tag: "live", out: ServerTime{}, noDB: true,
+		desc: "Not cached. Pages that count down (the presenter timer) measure their clock's offset from it."},
 	"DELETE /api/v1/events/:slug/stages/:stage": {id: "deleteStage", tag: "stages", status: fiber.StatusNoContent, errs: []string{app.EConflict},
 		desc: "409 conflict while sessions are on the stage (details.session_ids): move them to another stage first."},
 }

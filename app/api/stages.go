@@ -1,6 +1,8 @@
 package api
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/hybridcon/hybridcon/app"
@@ -17,7 +19,23 @@ func (s *Server) stageRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/events/:slug/stages", Who: "organizer", Summary: "add a stage (emits stages.updated)", Handler: s.createStage},
 		{Method: "PATCH", Path: "/api/v1/events/:slug/stages/:stage", Who: "organizer", Summary: "change a stage's name, position or stream links (emits stages.updated)", Handler: s.updateStage},
 		{Method: "DELETE", Path: "/api/v1/events/:slug/stages/:stage", Who: "organizer", Summary: "delete a stage no session is on (emits stages.updated)", Handler: s.deleteStage, BodyLimit: smallBodyLimit},
+		{Method: "GET", Path: "/api/v1/time", Who: "public", Summary: "the server's clock, for pages that count down (presenter timer)", Handler: s.serverTime},
 	}
+}
+
+// ServerTime is the answer of GET /api/v1/time.
+type ServerTime struct {
+	// Now is the server's clock when it answered (RFC 3339, UTC,
+	// milliseconds). A client estimates its own clock's offset as
+	// now − (sent + received) / 2 over the request with the shortest
+	// round trip of a few.
+	Now time.Time `json:"now"`
+}
+
+// serverTime answers the server's clock, never cached.
+func (s *Server) serverTime(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(ServerTime{Now: s.svc.Now()})
 }
 
 func (s *Server) listStages(c *fiber.Ctx) error {

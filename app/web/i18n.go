@@ -114,6 +114,9 @@ var pageStrings = map[string][]string{
 	"live":    {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live."},
 	"kiosk":   {"common.", "kiosk.", "reason.", "category.", "tz."},
 	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role."},
+	"timer":   {"common.", "conn.", "tz.", "time.", "place.", "kind.", "state.", "mode.", "live.", "timer."},
+	"foyer":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "foyer."},
+	"embed":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "embed."},
 }
 
 // forPage returns the strings of lang that page uses.

@@ -43,6 +43,14 @@ type Config struct {
 	Regions []string
 	// Logger receives rendering failures; nil means slog.Default().
 	Logger *slog.Logger
+	// Snapshot, when set, returns an event's current snapshot envelope
+	// as JSON (the hub's per-node cache), which the pages render without
+	// scripts; nil builds one from the database per page (tests).
+	Snapshot func(ctx context.Context, slug string) ([]byte, error)
+	// EmbedOrigins are the origins (scheme://host[:port]) whose pages may
+	// frame the embeddable schedule /e/{slug}/embed; empty lets nobody.
+	// Every other page refuses framing.
+	EmbedOrigins []string
 }
 
 // pages renders the shells. It is safe for concurrent use: everything in
@@ -57,7 +65,7 @@ type pages struct {
 }
 
 // pageNames are the page templates; each is rendered inside layout.html.
-var pageNames = []string{"events", "live", "kiosk", "console", "login", "error"}
+var pageNames = []string{"events", "live", "kiosk", "console", "login", "error", "timer", "foyer", "embed"}
 
 // Mount registers the pages and /static/* on r. It panics if the embedded
 // assets or templates are broken, which is a programming error caught by
@@ -73,6 +81,12 @@ func Mount(r fiber.Router, cfg Config, svc *app.Service) {
 	r.Get("/console", p.console)
 	r.Get("/e/:slug", p.live)
 	r.Get("/e/:slug/checkin", p.kiosk)
+	r.Get("/e/:slug/foyer", p.foyer)
+	r.Get("/e/:slug/embed", p.embed)
+	r.Get("/e/:slug/programme.ics", p.calendar)
+	r.Get("/e/:slug/s/:stage", p.stageLive)
+	r.Get("/e/:slug/s/:stage/timer", p.timer)
+	r.Get("/e/:slug/s/:stage/programme.ics", p.calendar)
 	p.mountTransfer(r) // participant and team pages (transfer.go)
 }
 
@@ -93,7 +107,7 @@ func newPages(cfg Config, svc *app.Service) (*pages, error) {
 	}
 	p := &pages{cfg: cfg, svc: svc, log: cfg.Logger, assets: assets, dict: dict, tpl: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templates, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).ParseFS(templates, "templates/layout.html", "templates/programme.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
 		}
@@ -123,6 +137,12 @@ type pageData struct {
 	Status  int    // error page: the HTTP status
 	Heading string // error page
 	Message string // error page
+
+	// Live, stage, timer, foyer and embed pages.
+	Stage     string    // the stage's slug on a stage's pages
+	StageName string    // its name in Lang
+	Prog      programme // what the page shows before its scripts run
+	Frame     string    // embed: the frame-ancestors sources
 }
 
 // T returns the interface string key in the page's language.
@@ -148,7 +168,7 @@ func (p *pages) render(c *fiber.Ctx, status int, d *pageData, private bool) erro
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return c.Status(fiber.StatusInternalServerError).SendString("internal error")
 	}
-	setSecurityHeaders(c)
+	setSecurityHeadersFramedBy(c, d.Frame)
 	if private {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	} else {
@@ -163,17 +183,33 @@ func (p *pages) render(c *fiber.Ctx, status int, d *pageData, private bool) erro
 // security policy that allows this origin only and no inline script, no
 // MIME sniffing, no referrer to other sites, no framing.
 func setSecurityHeaders(c *fiber.Ctx) {
+	setSecurityHeadersFramedBy(c, "")
+}
+
+// setSecurityHeadersFramedBy is setSecurityHeaders for a page that the
+// origins in frame (CSP source expressions, space-separated) may frame;
+// "" frames nowhere.
+func setSecurityHeadersFramedBy(c *fiber.Ctx, frame string) {
 	host := string(c.Context().Host())
 	connect := "'self'"
 	if host != "" && !strings.ContainsAny(host, " ;,'\"") {
 		// Older browsers do not let 'self' cover ws:/wss:.
 		connect += " ws://" + host + " wss://" + host
 	}
+	ancestors := "'none'"
+	if frame != "" {
+		ancestors = frame
+	}
 	c.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"connect-src "+connect+"; media-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		"connect-src "+connect+"; media-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
-	c.Set("X-Frame-Options", "DENY")
+	if frame == "" {
+		c.Set("X-Frame-Options", "DENY")
+	} else {
+		// X-Frame-Options cannot name origins; frame-ancestors does.
+		c.Response().Header.Del("X-Frame-Options")
+	}
 	c.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=()")
 }
 
@@ -214,21 +250,6 @@ func (p *pages) event(c *fiber.Ctx, ctx context.Context) (ev *app.Event, ok bool
 	return ev, true, nil
 }
 
-func (p *pages) live(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-	defer cancel()
-	ev, ok, err := p.event(c, ctx)
-	if !ok {
-		return err
-	}
-	d := p.newData(c, "live")
-	d.Slug, d.EventTitle, d.Venue = ev.Slug, ev.Title.In(d.Lang), ev.Venue.In(d.Lang)
-	d.Title = d.EventTitle
-	if c.Query("screen") == "1" {
-		d.Class = "screen"
-	}
-	return p.render(c, fiber.StatusOK, d, false)
-}
 
 // principal returns who is logged in through the session cookie. ok is
 // false when nobody is (a missing, unknown or expired login); err is set

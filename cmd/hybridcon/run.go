@@ -177,7 +177,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 	srv := api.New(api.Config{ReadyChecks: checks, Logger: log, Metrics: metrics.http, MetricsAside: cfg.MetricsAddr != "", Limits: limits,
 		Origins: origins, TrustedProxies: cfg.TrustedProxies, ProxyHeader: cfg.ProxyHeader,
 		SecureCookies: cfg.SecureCookies, HSTSMaxAge: cfg.HSTSMaxAge}, svc, hub)
-	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log}, svc)
+	web.Mount(srv.App(), web.Config{Regions: cfg.Regions, Logger: log, Snapshot: hub.Snapshot, EmbedOrigins: cfg.EmbedOrigins}, svc)
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	defer stopHub()
 	go hub.Run(hubCtx)

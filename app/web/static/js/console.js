@@ -1,6 +1,8 @@
-// The organizer console /console: the showcase on stage (next, skip,
-// delay), session controls with confirmation for moves that cannot be
-// undone, a trilingual announcement composer with preview, live counts
+// The organizer console /console: one stage at a time (?stage=, tabs) —
+// what is on it now and next, its run-of-show, Next / Skip / Delay for the
+// session on it whatever its kind, its sessions with the moves their state
+// allows (confirmation for moves that cannot be undone) and a warning with
+// what to do when a fixed-start session cannot start on time; a trilingual announcement composer with preview, live counts
 // and the audit trail. It follows the event through the same live
 // connection as viewers, so what it shows is what viewers see; a conflict
 // with another organizer is said plainly and the console catches up.
@@ -10,19 +12,19 @@ import { currentLang, fmtNumber, initLang, LANGS, langSwitch, onLangChange, pick
 import { api, ApiError, logout } from './api.js';
 import { LiveClient } from './live-client.js';
 import { LiveState } from './live-state.js';
-import { achievementMeta, kindName, label, stateChip, zoneTimes } from './render.js';
-import { dateTime, viewerZones } from './time.js';
+import { itemLine, itemMeta, kindName, label, slotTitle, span, stateChip, zoneTimes } from './render.js';
+import { dateTime, viewerZones, when } from './time.js';
 import { initAccounts } from './accounts.js';
 
 const EVENT_KEY = 'hc.console.event';
-const SHOWCASE_KEY = 'hc.console.showcase';
+const STAGE_KEY = 'hc.console.stage';
 const AUDIT_PAGE = 20;
 
 let slug = '';
 let state = new LiveState();
 let client = null;
 let events = [];
-let chosenShowcase = Number(store.get(SHOWCASE_KEY)) || 0;
+let chosenStage = new URLSearchParams(location.search).get('stage') || store.get(STAGE_KEY) || '';
 let busy = false;
 let previewLang = currentLang();
 let auditEntries = [];
@@ -90,6 +92,12 @@ async function explain(e, sessionId) {
     await refreshShowcase(sessionId);
     return;
   }
+  if (e.code === 'conflict' && e.details && e.details.session_id) {
+    const other = state.sessions.get(e.details.session_id);
+    toast(t('console.stageBusy', { title: other ? pick(other.title) : `#${e.details.session_id}` }), 'warn');
+    await refreshSessions();
+    return;
+  }
   if (e.code === 'invalid_transition') {
     const st = e.details && e.details.state;
     toast(t('console.staleState', { state: label('state.', st || '') }), 'warn');
@@ -144,9 +152,20 @@ async function run(fn, sessionId) {
   }
 }
 
+/** stageNow is the chosen stage's entry of state.stages() (the first
+ * stage when the choice is unknown). */
+function stageNow() {
+  const all = state.stages();
+  return all.find((st) => st.stage === chosenStage) || all[0] || null;
+}
+
+/** controlled is the run-of-show the controls act on: that of the session
+ * on the chosen stage, {session, slots, current, next}; a session without
+ * items has empty slots. null when nothing is on the stage. */
 function controlled() {
-  const all = state.sessionList().map((s) => state.showcases.get(s.id)).filter(Boolean);
-  return all.find((sc) => sc.session.id === chosenShowcase) || state.mainShowcase();
+  const st = stageNow();
+  if (!st || !st.session) return null;
+  return state.showcases.get(st.session.id) || { session: st.session, slots: [], current: null, next: null };
 }
 
 async function doNext() {
@@ -157,7 +176,7 @@ async function doNext() {
   const ok = await confirmAction({
     title: t('console.confirmNextTitle'),
     text: nxt
-      ? t('console.confirmNext', { from: cur.position, to: nxt.position, title: pick(nxt.achievement && nxt.achievement.title) })
+      ? t('console.confirmNext', { from: cur.position, to: nxt.position, title: slotTitle(nxt) })
       : t('console.confirmLast', { n: cur.position }),
     ok: t('console.next'),
   });
@@ -176,7 +195,7 @@ async function doSkip() {
   const nxt = sc.next;
   const ok = await confirmAction({
     title: t('console.confirmSkipTitle'),
-    text: t('console.confirmSkip', { n: nxt.position, title: pick(nxt.achievement && nxt.achievement.title) }),
+    text: t('console.confirmSkip', { n: nxt.position, title: slotTitle(nxt) }),
     ok: t('console.skipNext'),
     danger: true,
   });
@@ -239,46 +258,99 @@ function slotBlock(slot, kind) {
     return [h('p', { class: 'label' }, t(kind === 'now' ? 'console.presenting' : 'live.upNext')),
       h('p', { class: 'ctl-title muted' }, t(kind === 'now' ? 'console.nothingPresenting' : 'live.nothingNext'))];
   }
-  const a = slot.achievement || {};
   return [
     h('p', { class: 'label' }, t(kind === 'now' ? 'console.presenting' : 'live.upNext'),
       h('span', { class: 'pos' }, t('console.slot', { n: slot.position }))),
-    h('p', { class: 'ctl-title', dataset: { slot: slot.id } }, pick(a.title)),
-    h('p', { class: 'meta' }, achievementMeta(a)),
+    h('p', { class: 'ctl-title', dataset: { slot: slot.id } }, slotTitle(slot)),
+    h('p', { class: 'meta' }, itemMeta(slot)),
     h('p', { class: 'times-label' }, t(kind === 'now' ? 'console.expectedEnd' : 'live.expectedStart')),
     kind === 'now' ? zoneTimes(slot.expected_end, slot.planned_end, zs) : zoneTimes(slot.expected_start, slot.planned_start, zs),
   ];
 }
 
 function renderControl() {
-  const all = state.sessionList().map((s) => state.showcases.get(s.id)).filter(Boolean);
-  const picker = $('#showcase-picker');
-  $('#showcase-picker-label').hidden = all.length < 2;
+  const stages = state.stages();
+  const st = stageNow();
+  if (st) chosenStage = st.stage;
+  keyed($('#stage-tabs'), `${currentLang()}|${stages.map((x) => `${x.stage}:${JSON.stringify(x.def.name)}:${x.session ? x.session.state : ''}`).join(',')}|${chosenStage}`,
+    () => stages.map((x) => h('button', {
+      type: 'button', role: 'tab', class: 'stage-tab', 'aria-selected': String(x.stage === chosenStage), dataset: { stage: x.stage },
+      onclick: () => pickStage(x.stage),
+    }, pick(x.def.name) || x.stage, x.session && (x.session.state === 'live' || x.session.state === 'paused')
+      ? h('span', { class: 'onair', 'aria-hidden': 'true' }) : null)));
   const sc = controlled();
-  keyed(picker, `${currentLang()}|${all.map((x) => x.session.id).join(',')}|${sc ? sc.session.id : 0}`, () => all.map((x) => h('option', {
-    value: x.session.id, selected: sc && x.session.id === sc.session.id,
-  }, pick(x.session.title))));
   const zsKey = `${zones().map((z) => z.tz).join(',')}|${state.catalogue}`;
   const slotKey = (x) => (x ? `${x.id}:${x.state}:${x.expected_start}:${x.expected_end}` : '-');
-  keyed($('#ctl-now'), `${currentLang()}|${zsKey}|${sc ? slotKey(sc.current) : '-'}`, () => slotBlock(sc && sc.current, 'now'));
-  keyed($('#ctl-next'), `${currentLang()}|${zsKey}|${sc ? slotKey(sc.next) : '-'}`, () => slotBlock(sc && sc.next, 'next'));
-  setText($('#ctl-sub'), sc ? `${pick(sc.session.title)} · ${label('state.', sc.session.state)} · ${t('live.items', { n: sc.slots.length })}` : t('live.noShowcase'));
+  keyed($('#ctl-now'), `${currentLang()}|${zsKey}|${sc ? `${sc.session.id}:${slotKey(sc.current)}` : '-'}`, () => slotBlock(sc && sc.current, 'now'));
+  keyed($('#ctl-next'), `${currentLang()}|${zsKey}|${sc ? `${sc.session.id}:${slotKey(sc.next)}` : '-'}`, () => slotBlock(sc && sc.next, 'next'));
+  const where = st ? pick(st.def.name) || st.stage : '';
+  setText($('#ctl-sub'), sc
+    ? `${where} · ${pick(sc.session.title)} · ${label('state.', sc.session.state)}${sc.slots.length ? ` · ${t('console.itemCount', { n: sc.slots.length })}` : ''}`
+    : `${where} · ${t('console.stageFree')}`);
   $('#btn-next').disabled = busy || !sc || !canAdvance(sc);
   $('#btn-skip').disabled = busy || !sc || !sc.next || !isRunning(sc.session);
   for (const b of $$('[data-delay]')) b.disabled = busy || !sc || !canDelay(sc.session);
+  renderRos(sc);
+  renderConflicts(st);
+}
+
+/** pickStage switches the console to another stage (remembered). */
+function pickStage(stage) {
+  chosenStage = stage;
+  store.set(STAGE_KEY, stage);
+  const u = new URL(location.href);
+  u.searchParams.set('stage', stage);
+  history.replaceState(null, '', u.pathname + u.search);
+  render();
+}
+
+const MARKS = { done: '✓', skipped: '↷', presenting: '▶', pending: '' };
+
+/** renderRos lists the run-of-show of the session on the stage. */
+function renderRos(sc) {
+  const zs = zones();
+  const key = [currentLang(), state.catalogue, zs.map((z) => z.tz).join(','), sc ? sc.session.id : 0,
+    sc ? sc.slots.map((x) => `${x.id}:${x.state}:${x.expected_start}`).join(',') : '-'].join('#');
+  setText($('#ctl-ros-sub'), sc && sc.slots.length ? pick(sc.session.title) : t('console.noItems'));
+  keyed($('#ctl-ros'), key, () => (sc ? sc.slots.map((x) => h('li', { class: `ros-row is-${x.state}`, dataset: { slot: x.id, state: x.state } },
+    h('span', { class: 'ros-pos' }, String(x.position)),
+    h('span', { class: 'ros-mark', 'aria-hidden': 'true' }, MARKS[x.state] ?? ''),
+    h('span', { class: 'ros-body' }, h('span', { class: 'ros-title' }, slotTitle(x)), h('span', { class: 'ros-meta' }, itemLine(x))),
+    h('span', { class: 'ros-time' }, h('time', { datetime: x.expected_start }, when(x.expected_start, zs[0].tz))))) : []));
+}
+
+/** conflictText says what is wrong with a fixed-start session and what to
+ * do about it, for organizers (viewers never see it). */
+function conflictText(s) {
+  const c = s.conflict;
+  const other = c.session_id ? state.sessions.get(c.session_id) : null;
+  const vars = { title: pick(s.title), time: when(s.planned_start, zones()[0].tz), d: span(c.minutes), other: other ? pick(other.title) : '' };
+  if (c.kind === 'overlap') return t('console.conflict.overlap', vars);
+  return t(other ? 'console.conflict.overdueBusy' : 'console.conflict.overdue', vars);
+}
+
+/** renderConflicts warns about the stage's fixed-start sessions that
+ * cannot start on time. */
+function renderConflicts(st) {
+  const list = state.sessionList().filter((s) => s.conflict && (!st || s.stage === st.stage));
+  keyed($('#ctl-conflicts'), `${currentLang()}|${list.map((s) => `${s.id}:${JSON.stringify(s.conflict)}`).join(',')}`,
+    () => list.map((s) => h('p', { class: 'notice notice-warn conflict', role: 'alert', dataset: { session: s.id, kind: s.conflict.kind } },
+      h('span', { class: 'badge badge-conflict' }, t('console.conflictBadge')), ' ', conflictText(s))));
 }
 
 function renderSessions() {
-  const list = state.sessionList();
+  const st = stageNow();
+  const list = state.sessionList().filter((s) => !st || s.stage === st.stage);
   const zs = zones();
   const key = [currentLang(), busy, zs.map((z) => z.tz).join(','),
-    list.map((s) => `${s.id}:${s.state}:${s.expected_start}:${s.planned_start}:${s.version}`).join(',')].join('#');
+    list.map((s) => `${s.id}:${s.state}:${s.expected_start}:${s.planned_start}:${s.version}:${s.conflict ? s.conflict.kind : ''}`).join(',')].join('#');
   keyed($('#sessions'), key, () => list.map((s) => h('tr', { class: `is-${s.state}`, dataset: { session: s.id } },
     h('td', { class: 'col-time' }, zoneTimes(s.expected_start, s.planned_start, zs, { cls: 'zones-compact' })),
     h('th', { scope: 'row', class: 'col-title' },
       h('span', { class: 'sess-title' }, pick(s.title)),
-      h('span', { class: 'sess-meta' }, [kindName(s.kind), s.stage, label('mode.', s.mode)].filter(Boolean).join(' · '),
-        s.fixed_start ? h('span', { class: 'badge badge-fixed' }, t('live.fixedStart')) : null)),
+      h('span', { class: 'sess-meta' }, [kindName(s.kind), label('mode.', s.mode)].filter(Boolean).join(' · '),
+        s.fixed_start ? h('span', { class: 'badge badge-fixed' }, t('live.fixedStart')) : null,
+        s.conflict ? h('span', { class: 'badge badge-conflict', title: conflictText(s) }, t('console.conflictBadge')) : null)),
     h('td', { class: 'col-state' }, stateChip(s.state)),
     h('td', { class: 'col-actions' }, (MOVES[s.state] || []).map((action) => h('button', {
       type: 'button',
@@ -485,11 +557,6 @@ async function main() {
   $('#btn-next').addEventListener('click', doNext);
   $('#btn-skip').addEventListener('click', doSkip);
   for (const b of $$('[data-delay]')) b.addEventListener('click', () => doDelay(Number(b.dataset.delay)));
-  $('#showcase-picker').addEventListener('change', (ev) => {
-    chosenShowcase = Number(ev.target.value);
-    store.set(SHOWCASE_KEY, String(chosenShowcase));
-    render();
-  });
   $('#audit-more').addEventListener('click', () => loadAudit(true));
   document.addEventListener('keydown', onKey);
   initComposer();

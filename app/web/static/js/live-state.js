@@ -3,8 +3,11 @@
 // envelopes carry whole objects, so applying one twice is harmless; the
 // seq check below still drops duplicates and notices gaps.
 //
+// Stages come in the snapshot's stages and in stages.updated; what is on
+// each is computed here from the sessions and run-of-shows (stages()).
+//
 // Run-of-shows arrive slim (docs/api.md "Live updates"): each slot names
-// its achievement by achievement_id, and the achievements come once, in
+// its achievement by achievement_id (a free item carries its own title), and the achievements come once, in
 // the snapshot's achievements and in a showcase.updated's achievements
 // when the catalogue changed. The state keeps them in a map and gives
 // every slot it hands out its achievement, so pages read
@@ -26,6 +29,7 @@ export class LiveState {
 
   reset() {
     this.event = null;
+    this.stageDefs = new Map(); // slug → Stage (slug, name, position, stream_links)
     this.sessions = new Map(); // id → Session
     this.showcases = new Map(); // session id → {session, slots, current, next}
     this.achievements = new Map(); // id → Achievement
@@ -65,6 +69,7 @@ export class LiveState {
     const d = env.data || {};
     this.reset();
     this.event = d.event || null;
+    this.putStages(d.stages);
     for (const s of d.sessions || []) this.sessions.set(s.id, s);
     this.putAchievements(d.achievements);
     for (const sc of d.showcases || []) this.putShowcase(sc);
@@ -94,6 +99,10 @@ export class LiveState {
         break;
       case 'event.updated':
         this.event = d;
+        break;
+      case 'stages.updated':
+        this.stageDefs = new Map();
+        this.putStages(d.stages);
         break;
       case 'attendance':
         this.attendance = d;
@@ -137,6 +146,16 @@ export class LiveState {
     this.sessions.set(session.id, session);
   }
 
+  /** putStages keeps the stage definitions (the snapshot's stages carry
+   * them with their now/next, which this state computes itself). */
+  putStages(list) {
+    for (const st of list || []) {
+      if (!st || !st.slug) continue;
+      const { slug, name, position, stream_links: links } = st;
+      this.stageDefs.set(slug, { slug, name, position, stream_links: links || {} });
+    }
+  }
+
   /** putAchievements adds or replaces achievements in the map and, when
    * one changed, gives every stored slot its current achievement. */
   putAchievements(list) {
@@ -170,41 +189,54 @@ export class LiveState {
   }
 
   /**
-   * stages says what is on each stage, as the server's snapshot does: the
-   * live or paused session, else the next scheduled one, with its current
-   * and next slots; plus the session that follows it on the stage.
+   * stages says what is on each stage, in the stages' order, as the
+   * server's OnStage does (docs/api.md "Stages"): the live or paused
+   * session, else the scheduled one expected first; its current and next
+   * items; and the scheduled session expected after it (following). Each
+   * entry is {stage, def, session, current, next, slots, following}.
    */
   stages() {
-    const out = [];
-    const byStage = new Map();
-    const list = this.sessionList();
-    for (const s of list) {
-      let st = byStage.get(s.stage);
+    const bySlug = new Map();
+    const defs = Array.from(this.stageDefs.values()).sort((a, b) => (a.position - b.position) || (a.slug < b.slug ? -1 : 1));
+    for (const def of defs) bySlug.set(def.slug, { stage: def.slug, def, session: null, following: null, sched: [] });
+    const startOf = (s) => Date.parse(s.expected_start);
+    for (const s of this.sessionList()) {
+      let st = bySlug.get(s.stage);
       if (!st) {
-        st = { stage: s.stage, session: null, following: null };
-        byStage.set(s.stage, st);
-        out.push(st);
+        st = { stage: s.stage, def: { slug: s.stage, name: null, position: 1e9, stream_links: {} }, session: null, following: null, sched: [] };
+        bySlug.set(s.stage, st);
       }
-      const active = ACTIVE.has(s.state);
-      const curActive = st.session && ACTIVE.has(st.session.state);
-      if ((active && !curActive) || (!active && s.state === 'scheduled' && !st.session)) st.session = s;
+      if (ACTIVE.has(s.state)) {
+        if (!st.session || !ACTIVE.has(st.session.state)) st.session = s;
+      } else if (s.state === 'scheduled') {
+        st.sched.push(s);
+      }
     }
+    const out = Array.from(bySlug.values());
     for (const st of out) {
-      if (!st.session) continue;
-      const sc = this.showcases.get(st.session.id);
+      st.sched.sort((a, b) => (startOf(a) - startOf(b)) || (Date.parse(a.planned_start) - Date.parse(b.planned_start)) || (a.id - b.id));
+      if (!st.session) st.session = st.sched.shift() || null;
+      else st.sched = st.sched.filter((s) => s.id !== st.session.id);
+      st.following = st.sched[0] || null;
+      delete st.sched;
+      const sc = st.session ? this.showcases.get(st.session.id) : null;
       st.current = sc ? sc.current : null;
       st.next = sc ? sc.next : null;
       st.slots = sc ? sc.slots : [];
-      st.following = list.find((s) => s.stage === st.stage && s.id !== st.session.id && s.state === 'scheduled' &&
-        Date.parse(s.expected_start) >= Date.parse(st.session.expected_start)) || null;
     }
     return out;
   }
 
-  /** mainShowcase is the run-of-show to list: the live or paused one, else
-   * the next scheduled, else the last. */
-  mainShowcase() {
-    const all = this.sessionList().map((s) => this.showcases.get(s.id)).filter(Boolean);
+  /** stageName is a stage's name in the language picked by pick (the
+   * slug when the stage has no definition). */
+  stageDef(slug) {
+    return this.stageDefs.get(slug) || { slug, name: null, position: 1e9, stream_links: {} };
+  }
+
+  /** mainShowcase is the run-of-show to list (of one stage, when given):
+   * the live or paused one, else the next scheduled, else the last. */
+  mainShowcase(stage = '') {
+    const all = this.sessionList().filter((s) => !stage || s.stage === stage).map((s) => this.showcases.get(s.id)).filter(Boolean);
     return all.find((sc) => ACTIVE.has(sc.session.state)) ||
       all.find((sc) => sc.session.state === 'scheduled') || all[all.length - 1] || null;
   }

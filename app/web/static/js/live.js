@@ -1,17 +1,22 @@
-// The live viewer page /e/{slug} (and ?screen=1, the hall screen): what
-// is on stage now and next with expected times in Beijing, Budapest and
-// the viewer's own time, the run-of-show, the agenda, announcements,
-// attendance and online viewers, and the stream for the viewer's region.
+// The live viewer page /e/{slug} (every stage side by side) and a stage's
+// page /e/{slug}/s/{stage} (and ?screen=1, their hall screens): what is on
+// each stage now and next with expected times in Beijing, Budapest and the
+// viewer's own time, each stage's stream for the viewer's region, the
+// run-of-show, the agenda by day, announcements, attendance and online
+// viewers. The server renders now / next and the agenda first; this
+// script then draws them from the live data and keeps them current.
 
 import { $, h, keyed, setText, store } from './dom.js';
 import { currentLang, fmtNumber, initLang, langSwitch, onLangChange, pick, t } from './i18n.js';
 import { LiveClient } from './live-client.js';
 import { LiveState } from './live-state.js';
-import { achievementMeta, kindName, placeName, shiftNote, slotTitle, stateChip, zoneTimes } from './render.js';
-import { hm, hms, offsetLabel, ownZone, viewerZones, zoneLabel } from './time.js';
+import { agendaDays, agendaRows, currentDay, dayTabs, stageCard, stageName } from './programme.js';
+import { itemLine, slotTitle } from './render.js';
+import { hm, hms, measureClockOffset, offsetLabel, ownZone, viewerZones, zoneLabel } from './time.js';
 
 const body = document.body;
 const slug = body.dataset.slug;
+const onlyStage = body.dataset.stage || '';
 const screen = document.documentElement.classList.contains('screen');
 const regions = (body.dataset.regions || 'cn,hu').split(',').filter(Boolean);
 const state = new LiveState();
@@ -69,7 +74,8 @@ function renderHeader() {
   if (!state.event) return;
   setText($('#event-title'), pick(state.event.title));
   setText($('#event-venue'), pick(state.event.venue));
-  document.title = pick(state.event.title);
+  const def = onlyStage ? state.stageDefs.get(onlyStage) : null;
+  document.title = def ? `${pick(def.name) || onlyStage} · ${pick(state.event.title)}` : pick(state.event.title);
 }
 
 function renderClocks() {
@@ -106,89 +112,30 @@ function stageSignature(st) {
   const slotSig = (x) => (x ? `${x.id}:${x.state}:${x.expected_start}:${x.expected_end}:${x.planned_start}` : '-');
   const s = st.session;
   const f = st.following;
-  return [st.stage, s ? `${s.id}:${s.state}:${s.expected_start}:${s.expected_end}:${s.planned_start}:${s.version}` : '-',
+  return [st.stage, JSON.stringify(st.def), s ? `${s.id}:${s.state}:${s.expected_start}:${s.expected_end}:${s.planned_start}:${s.version}` : '-',
     slotSig(st.current), slotSig(st.next), f ? `${f.id}:${f.expected_start}:${f.planned_start}` : '-',
     (st.slots || []).length].join('|');
 }
 
-function renderStages() {
-  const list = state.stages().filter((st) => st.session);
-  const box = $('#stages');
-  const zs = zones();
-  const key = [currentLang(), region, zs.map((z) => z.tz).join(','), state.catalogue, list.map(stageSignature).join('/')].join('#');
-  keyed(box, key, () => {
-    if (!list.length) {
-      return h('article', { class: 'stage' }, h('div', { class: 'now card now-ended' },
-        h('p', { class: 'label' }, t('live.programmeOver')),
-        h('p', { class: 'now-title' }, t('live.thanks'))));
-    }
-    return list.map((st) => stageCard(st, list.length > 1, zs));
-  });
+/** shownStages are the stages this page shows: one on a stage's page,
+ * else every stage with anything on it (all of them when none has). */
+function shownStages() {
+  const all = state.stages();
+  if (onlyStage) return all.filter((st) => st.stage === onlyStage);
+  const busy = all.filter((st) => st.session);
+  return busy.length ? busy : all.slice(0, 1);
 }
 
-function stageCard(st, named, zs) {
-  const s = st.session;
-  const active = s.state === 'live' || s.state === 'paused';
-  const stageName = named ? h('span', { class: 'stage-name' }, t('live.stage', { name: st.stage })) : null;
-  const total = (st.slots || []).length;
-  let now;
-  let next;
-  if (active && st.current) {
-    const a = st.current.achievement;
-    now = h('div', { class: `now card${s.state === 'paused' ? ' is-paused' : ''}`, dataset: { slot: st.current.id } },
-      h('p', { class: 'label' }, h('span', { class: 'onair', 'aria-hidden': 'true' }),
-        t(s.state === 'paused' ? 'live.paused' : 'live.nowPresenting'), stageName,
-        h('span', { class: 'pos' }, t('live.position', { n: st.current.position, total }))),
-      h('p', { class: 'now-title', id: 'now-title' }, slotTitle(st.current)),
-      screen && altLang() ? h('p', { class: 'alt-title', lang: altLang() }, slotTitle(st.current, altLang())) : null,
-      h('p', { class: 'meta' }, achievementMeta(a)),
-      h('div', { class: 'now-times' },
-        h('p', { class: 'times-label' }, t('live.until')),
-        zoneTimes(st.current.expected_end, st.current.planned_end, zs, { cls: 'zones-end' })));
-  } else if (active) {
-    now = h('div', { class: `now card${s.state === 'paused' ? ' is-paused' : ''}`, dataset: { session: s.id } },
-      h('p', { class: 'label' }, h('span', { class: 'onair', 'aria-hidden': 'true' }),
-        t(s.state === 'paused' ? 'live.paused' : 'live.now'), stageName, h('span', { class: 'pos' }, kindName(s.kind))),
-      h('p', { class: 'now-title', id: 'now-title' }, pick(s.title)),
-      screen && altLang() ? h('p', { class: 'alt-title', lang: altLang() }, pick(s.title, altLang())) : null,
-      h('div', { class: 'now-times' },
-        h('p', { class: 'times-label' }, t('live.until')),
-        zoneTimes(s.expected_end, s.planned_end, zs, { cls: 'zones-end' })));
-  } else {
-    now = h('div', { class: 'now card is-upcoming', dataset: { session: s.id } },
-      h('p', { class: 'label' }, t('live.startsSoon'), stageName, h('span', { class: 'pos' }, kindName(s.kind))),
-      h('p', { class: 'now-title', id: 'now-title' }, pick(s.title)),
-      screen && altLang() ? h('p', { class: 'alt-title', lang: altLang() }, pick(s.title, altLang())) : null,
-      h('div', { class: 'now-times' },
-        h('p', { class: 'times-label' }, t('live.startsAt'), shiftNote(s.planned_start, s.expected_start)),
-        zoneTimes(s.expected_start, s.planned_start, zs)));
-  }
-  const upSlot = st.next && (active || !st.current) ? st.next : null;
-  if (upSlot && (active || s.kind === 'showcase')) {
-    next = h('div', { class: 'next card', dataset: { slot: upSlot.id } },
-      h('p', { class: 'label' }, t('live.upNext'), h('span', { class: 'pos' }, t('live.position', { n: upSlot.position, total }))),
-      h('p', { class: 'next-title', id: 'next-title' }, slotTitle(upSlot)),
-      screen && altLang() ? h('p', { class: 'alt-title', lang: altLang() }, slotTitle(upSlot, altLang())) : null,
-      h('p', { class: 'meta' }, achievementMeta(upSlot.achievement)),
-      h('div', { class: 'next-times', id: 'next-times' },
-        h('p', { class: 'times-label' }, t('live.expectedStart'), shiftNote(upSlot.planned_start, upSlot.expected_start)),
-        zoneTimes(upSlot.expected_start, upSlot.planned_start, zs)));
-  } else if (st.following) {
-    const f = st.following;
-    next = h('div', { class: 'next card', dataset: { session: f.id } },
-      h('p', { class: 'label' }, t('live.upNext'), h('span', { class: 'pos' }, kindName(f.kind))),
-      h('p', { class: 'next-title', id: 'next-title' }, pick(f.title)),
-      screen && altLang() ? h('p', { class: 'alt-title', lang: altLang() }, pick(f.title, altLang())) : null,
-      f.fixed_start ? h('p', { class: 'meta' }, h('span', { class: 'badge badge-fixed' }, t('live.fixedStart'))) : null,
-      h('div', { class: 'next-times', id: 'next-times' },
-        h('p', { class: 'times-label' }, t('live.expectedStart'), shiftNote(f.planned_start, f.expected_start)),
-        zoneTimes(f.expected_start, f.planned_start, zs)));
-  } else {
-    next = h('div', { class: 'next card is-empty' },
-      h('p', { class: 'label' }, t('live.upNext')),
-      h('p', { class: 'next-title muted' }, t('live.nothingNext')));
-  }
-  return h('article', { class: 'stage', dataset: { stage: st.stage, state: s.state } }, now, next);
+function renderStages() {
+  const list = shownStages();
+  const box = $('#stages');
+  const zs = zones();
+  box.classList.toggle('is-multi', list.length > 1);
+  // The minute matters: "starting soon" and dates follow the clock.
+  const minute = Math.floor(Date.now() / 60000);
+  const key = [currentLang(), region, minute, zs.map((z) => z.tz).join(','), state.catalogue, list.map(stageSignature).join('/')].join('#');
+  const ctx = { slug, zones: zs, region, named: !onlyStage && state.stageDefs.size > 1, alt: screen ? altLang() : '' };
+  keyed(box, key, () => list.map((st) => stageCard(st, ctx)));
 }
 
 // ---- run-of-show -----------------------------------------------------------
@@ -204,26 +151,36 @@ function rosZones() {
   return zs;
 }
 
+/** rosStage is the stage whose run-of-show the page lists: its own on a
+ * stage's page, else the first stage running one. */
+function rosStage() {
+  if (onlyStage) return onlyStage;
+  const running = state.stages().find((st) => st.session && (st.session.state === 'live' || st.session.state === 'paused') && (st.slots || []).length);
+  return running ? running.stage : '';
+}
+
 function renderRunOfShow() {
-  const sc = state.mainShowcase();
+  const stage = rosStage();
+  const sc = state.mainShowcase(stage);
   const ol = $('#ros');
   const zs = rosZones();
   const sig = sc ? sc.slots.map((x) => `${x.id}:${x.state}:${x.expected_start}`).join(',') : '-';
   const key = [currentLang(), zs.map((z) => z.tz).join(','), state.catalogue, sc ? sc.session.id : 0, sig].join('#');
-  setText($('#ros-sub'), sc ? `${pick(sc.session.title)} · ${t('live.items', { n: sc.slots.length })}` : t('live.noShowcase'));
-  keyed($('#ros-head'), `${currentLang()}|${zs.map((z) => z.tz).join(',')}`, () => [
+  const where = sc && state.stageDefs.size > 1 ? `${stageName({ stage: sc.session.stage, def: state.stageDef(sc.session.stage) })} · ` : '';
+  const achievementsOnly = sc && sc.slots.every((x) => x.achievement_id);
+  setText($('#ros-sub'), sc ? `${where}${pick(sc.session.title)} · ${t(achievementsOnly ? 'live.items' : 'live.itemCount', { n: sc.slots.length })}` : t('live.noShowcase'));
+  keyed($('#ros-head'), `${currentLang()}|${achievementsOnly}|${zs.map((z) => z.tz).join(',')}`, () => [
     h('span', { class: 'ros-pos' }, '#'),
-    h('span', { class: 'ros-h-item' }, t('live.item')),
+    h('span', { class: 'ros-h-item' }, t(achievementsOnly ? 'live.item' : 'live.itemGeneric')),
     ...zs.map((z) => h('span', { class: 'ros-time' }, zoneLabel(z.tz))),
   ]);
   const changed = keyed(ol, key, () => (sc ? sc.slots.map((x) => {
-    const a = x.achievement || {};
     return h('li', { class: `ros-row is-${x.state}`, 'aria-current': x.state === 'presenting' ? 'step' : null, dataset: { slot: x.id, state: x.state } },
       h('span', { class: 'ros-pos' }, String(x.position)),
       h('span', { class: 'ros-mark', 'aria-hidden': 'true' }, MARKS[x.state] ?? ''),
       h('span', { class: 'ros-body' },
-        h('span', { class: 'ros-title' }, pick(a.title)),
-        h('span', { class: 'ros-meta' }, [a.institution, placeName(a.region), a.presenter].filter(Boolean).join(' · ')),
+        h('span', { class: 'ros-title' }, slotTitle(x)),
+        h('span', { class: 'ros-meta' }, itemLine(x)),
         x.state !== 'pending' ? h('span', { class: `ros-state ros-state-${x.state}` }, t(`slot.${x.state}`)) : null),
       ...zs.map((z) => h('span', { class: 'ros-time' },
         h('time', { datetime: x.expected_start }, hm(x.expected_start, z.tz)))));
@@ -244,25 +201,6 @@ function scrollToCurrent() {
 }
 
 // ---- side column -----------------------------------------------------------
-
-function renderStream() {
-  const st = state.stages().find((x) => x.session);
-  const s = st ? st.session : state.sessionList()[0];
-  const links = (s && s.stream_links) || {};
-  const url = (region !== 'other' && links[region]) || links.default || '';
-  const a = $('#stream-link');
-  const channel = region === 'other' ? t('region.other') : t(`region.${region}`);
-  if (url && /^https?:\/\//i.test(url)) {
-    a.href = url;
-    a.removeAttribute('aria-disabled');
-    a.classList.remove('is-disabled');
-  } else {
-    a.href = '#';
-    a.setAttribute('aria-disabled', 'true');
-    a.classList.add('is-disabled');
-  }
-  setText($('#watch-note'), url ? t('live.streamFor', { region: channel }) : t('live.noStream'));
-}
 
 function renderAnnouncements() {
   const list = state.announcementList();
@@ -301,18 +239,26 @@ function renderCounts() {
   });
 }
 
+let chosenDay = ''; // the agenda day the reader picked ('' follows today)
+
 function renderAgenda() {
-  const list = state.sessionList();
+  const list = state.sessionList().filter((s) => !onlyStage || s.stage === onlyStage);
   const zs = zones().slice(0, 2);
-  const key = [currentLang(), zs.map((z) => z.tz).join(','),
-    list.map((s) => `${s.id}:${s.state}:${s.expected_start}:${s.planned_start}`).join(',')].join('#');
-  keyed($('#agenda'), key, () => list.map((s) => h('li', { class: `agenda-row is-${s.state}`, dataset: { session: s.id } },
-    h('div', { class: 'agenda-top' },
-      h('span', { class: 'agenda-kind' }, kindName(s.kind)),
-      stateChip(s.state),
-      s.fixed_start ? h('span', { class: 'badge badge-fixed' }, t('live.fixedStart')) : null),
-    h('p', { class: 'agenda-title' }, pick(s.title)),
-    zoneTimes(s.expected_start, s.planned_start, zs, { cls: 'zones-compact' }))));
+  const tz = primaryZone();
+  const days = agendaDays(list, tz);
+  const day = days.some((d) => d.key === chosenDay) ? chosenDay : currentDay(days, tz);
+  const multi = !onlyStage && state.stageDefs.size > 1;
+  const names = {};
+  if (multi) for (const def of state.stageDefs.values()) names[def.slug] = pick(def.name) || def.slug;
+  const minute = Math.floor(Date.now() / 60000);
+  const key = [currentLang(), tz, minute, day, zs.map((z) => z.tz).join(','), JSON.stringify(names),
+    list.map((s) => `${s.id}:${s.state}:${s.stage}:${s.expected_start}:${s.planned_start}`).join(',')].join('#');
+  keyed($('#day-tabs'), `${key}`, () => dayTabs(days, day, (k) => {
+    chosenDay = k;
+    renderAgenda();
+  }));
+  const shown = (days.find((d) => d.key === day) || { sessions: [] }).sessions;
+  keyed($('#agenda'), key, () => h('ol', { class: 'agenda', dataset: { day } }, agendaRows(shown, { zones: zs, stageNames: multi ? names : null })));
 }
 
 function renderFooter() {
@@ -327,7 +273,6 @@ function renderAll() {
   renderStages();
   if (!screen) {
     renderRunOfShow();
-    renderStream();
     renderAnnouncements();
     renderCounts();
     renderAgenda();
@@ -365,7 +310,6 @@ const client = new LiveClient({
         if (types.has('announcement.posted')) renderAnnouncements();
         if (types.has('attendance') || types.has('presence')) renderCounts();
         renderRunOfShow();
-        renderStream();
         renderAgenda();
       }
     }
@@ -391,6 +335,13 @@ async function main() {
   });
   renderClocks();
   setInterval(renderClocks, 1000);
+  // "Starting soon", dates and the stream notes follow the clock.
+  setInterval(() => {
+    if (!state.ready) return;
+    renderStages();
+    if (!screen) renderAgenda();
+  }, 30000);
+  measureClockOffset().catch(() => {});
   client.start();
 }
 

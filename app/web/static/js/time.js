@@ -23,8 +23,9 @@ function format(kind, tz) {
     if (kind === 'hms') Object.assign(opts, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     if (kind === 'date') Object.assign(opts, { weekday: 'short', month: 'short', day: 'numeric' });
     if (kind === 'datetime') Object.assign(opts, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    if (kind === 'key') Object.assign(opts, { year: 'numeric', month: '2-digit', day: '2-digit' });
     try {
-      f = new Intl.DateTimeFormat(locale(), opts);
+      f = new Intl.DateTimeFormat(kind === 'key' ? 'en-CA' : locale(), opts);
     } catch {
       f = new Intl.DateTimeFormat(locale(), { ...opts, timeZone: 'UTC' });
     }
@@ -50,6 +51,62 @@ export function hm(v, tz) {
 export function hms(v, tz) {
   const d = toDate(v);
   return d ? format('hms', tz).format(d) : '–';
+}
+
+/** dayKey is the calendar day of v in tz as YYYY-MM-DD ("" for none). */
+export function dayKey(v, tz) {
+  const d = toDate(v);
+  if (!d) return '';
+  const parts = format('key', tz).formatToParts(d);
+  const get = (type) => (parts.find((p) => p.type === type) || {}).value || '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** when formats v in tz as its hour and minute, with the date in front
+ * when that day is not today in tz ("09:05", "Sat 28 Nov 09:05"). */
+export function when(v, tz, now = serverNow()) {
+  const d = toDate(v);
+  if (!d) return '–';
+  if (dayKey(d, tz) === dayKey(now, tz)) return hm(d, tz);
+  return `${dayLabel(d, tz)} ${hm(d, tz)}`;
+}
+
+let clockOffset = 0; // server − device, in ms
+
+/** setClockOffset sets how far the server's clock is ahead of this
+ * device's, in ms (measured by measureClockOffset). */
+export function setClockOffset(ms) {
+  clockOffset = Number.isFinite(ms) ? ms : 0;
+}
+
+/** serverNow is the server's time as this device estimates it. */
+export const serverNow = () => new Date(Date.now() + clockOffset);
+
+/**
+ * measureClockOffset asks the server for its time a few times and keeps
+ * the estimate of the quickest round trip: offset = server − (sent +
+ * received) / 2. It sets and returns the offset; on failure it keeps the
+ * previous one.
+ */
+export async function measureClockOffset(samples = 3) {
+  let best = null;
+  for (let i = 0; i < samples; i += 1) {
+    try {
+      const t0 = Date.now();
+      const res = await fetch('/api/v1/time', { cache: 'no-store', credentials: 'same-origin' });
+      const t1 = Date.now();
+      if (!res.ok) continue;
+      const body = await res.json();
+      const server = Date.parse(body.now);
+      if (!Number.isFinite(server)) continue;
+      const rtt = t1 - t0;
+      if (!best || rtt < best.rtt) best = { rtt, offset: server - (t0 + t1) / 2 };
+    } catch {
+      /* try again */
+    }
+  }
+  if (best) setClockOffset(best.offset);
+  return clockOffset;
 }
 
 /** dayLabel formats the weekday and date of v in tz. */

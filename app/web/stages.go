@@ -1,0 +1,193 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// The pages of the live programme: the event's live page (every stage),
+// a stage's live page, hall screen and presenter timer, the foyer screen
+// and the embeddable schedule. Each is rendered with what is on now (see
+// programme.go) so that it reads without scripts.
+
+// liveState returns the event's current live state: the snapshot of the
+// configured source (the hub's cache), else one built from the database.
+func (p *pages) liveState(ctx context.Context, slug string) (*app.LiveState, error) {
+	var data json.RawMessage
+	if p.cfg.Snapshot != nil {
+		raw, err := p.cfg.Snapshot(ctx, slug)
+		if err != nil {
+			return nil, err
+		}
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &env); err != nil {
+			return nil, err
+		}
+		data = env.Data
+	} else {
+		env, err := p.svc.Snapshot(ctx, slug)
+		if err != nil {
+			return nil, err
+		}
+		data = env.Data
+	}
+	var st app.LiveState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// programmePage looks up the event and its live state and fills the data
+// every programme page has; ok false when it answered itself (404, 503).
+func (p *pages) programmePage(c *fiber.Ctx, ctx context.Context, page string) (d *pageData, st *app.LiveState, ok bool, err error) {
+	ev, ok, err := p.event(c, ctx)
+	if !ok {
+		return nil, nil, false, err
+	}
+	st, err = p.liveState(ctx, ev.Slug)
+	if err != nil {
+		p.log.Warn("web: reading the live state", "event", ev.Slug, "err", err)
+		return nil, nil, false, p.errorPage(c, fiber.StatusServiceUnavailable, "error.unavailable.title", "error.unavailable.text")
+	}
+	d = p.newData(c, page)
+	d.Slug, d.EventTitle, d.Venue = ev.Slug, ev.Title.In(d.Lang), ev.Venue.In(d.Lang)
+	d.Title = d.EventTitle
+	if stage := c.Params("stage"); stage != "" || strings.Contains(c.Route().Path, ":stage") {
+		i := slices.IndexFunc(st.Stages, func(s app.StageNow) bool { return s.Slug == stage })
+		if i < 0 {
+			return nil, nil, false, p.errorPage(c, fiber.StatusNotFound, "error.notfound.title", "error.notfound.text")
+		}
+		d.Stage, d.StageName = st.Stages[i].Slug, st.Stages[i].Name.In(d.Lang)
+		d.Title = d.StageName + " · " + d.EventTitle
+	}
+	if c.Query("screen") == "1" {
+		d.Class = "screen"
+	}
+	d.Prog = p.buildProgramme(progInput{lang: d.Lang, now: p.svc.Now(), region: p.regionOf(d.Lang), stage: d.Stage, state: st})
+	return d, st, true, nil
+}
+
+// regionOf guesses the stream region of a reader of lang before the
+// page's script knows better (it remembers the reader's choice).
+func (p *pages) regionOf(lang string) string {
+	r := map[string]string{"zh": "cn", "hu": "hu"}[lang]
+	if slices.Contains(p.cfg.Regions, r) {
+		return r
+	}
+	return ""
+}
+
+// pageCtx is a page's deadline for its database and snapshot work.
+func pageCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), lookupTimeout)
+}
+
+// live serves /e/{slug}: every stage side by side.
+func (p *pages) live(c *fiber.Ctx) error {
+	ctx, cancel := pageCtx()
+	defer cancel()
+	d, _, ok, err := p.programmePage(c, ctx, "live")
+	if !ok {
+		return err
+	}
+	return p.render(c, fiber.StatusOK, d, false)
+}
+
+// stageLive serves /e/{slug}/s/{stage}: one stage's live page (and, with
+// ?screen=1, its hall screen).
+func (p *pages) stageLive(c *fiber.Ctx) error {
+	ctx, cancel := pageCtx()
+	defer cancel()
+	d, _, ok, err := p.programmePage(c, ctx, "live")
+	if !ok {
+		return err
+	}
+	return p.render(c, fiber.StatusOK, d, false)
+}
+
+// timer serves /e/{slug}/s/{stage}/timer: the presenter timer.
+func (p *pages) timer(c *fiber.Ctx) error {
+	ctx, cancel := pageCtx()
+	defer cancel()
+	d, _, ok, err := p.programmePage(c, ctx, "timer")
+	if !ok {
+		return err
+	}
+	d.Class = "screen timer-page"
+	d.Title = p.dict.text(d.Lang, "timer.title") + " · " + d.StageName
+	return p.render(c, fiber.StatusOK, d, false)
+}
+
+// foyer serves /e/{slug}/foyer: the whole day across stages.
+func (p *pages) foyer(c *fiber.Ctx) error {
+	ctx, cancel := pageCtx()
+	defer cancel()
+	d, _, ok, err := p.programmePage(c, ctx, "foyer")
+	if !ok {
+		return err
+	}
+	d.Class = "screen foyer-page"
+	d.Title = p.dict.text(d.Lang, "foyer.title") + " · " + d.EventTitle
+	return p.render(c, fiber.StatusOK, d, false)
+}
+
+// embed serves /e/{slug}/embed: the schedule for other sites' pages, which
+// only the configured origins may frame.
+func (p *pages) embed(c *fiber.Ctx) error {
+	ctx, cancel := pageCtx()
+	defer cancel()
+	d, _, ok, err := p.programmePage(c, ctx, "embed")
+	if !ok {
+		return err
+	}
+	d.Frame = strings.Join(p.cfg.EmbedOrigins, " ")
+	d.Class = "embed-page"
+	return p.render(c, fiber.StatusOK, d, false)
+}
+
+// calendar serves the programme as iCalendar: the event's
+// (/e/{slug}/programme.ics) or one stage's (/e/{slug}/s/{stage}/…).
+func (p *pages) calendar(c *fiber.Ctx) error {
+	ctx, cancel := pageCtx()
+	defer cancel()
+	ev, ok, err := p.event(c, ctx)
+	if !ok {
+		return err
+	}
+	stages, err := p.svc.Stages(ctx, ev.Slug)
+	if err == nil {
+		var sessions []app.Session
+		if sessions, err = p.svc.Sessions(ctx, ev.Slug); err == nil {
+			stage := utils.CopyString(c.Params("stage"))
+			if stage != "" && !slices.ContainsFunc(stages, func(s app.Stage) bool { return s.Slug == stage }) {
+				return p.errorPage(c, fiber.StatusNotFound, "error.notfound.title", "error.notfound.text")
+			}
+			lang := chooseLang(c.Query("lang"), c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage))
+			base := c.BaseURL()
+			body, err := calendarOf(calendarInput{event: ev, stages: stages, sessions: sessions, stage: stage, lang: lang, base: base, now: time.Now()})
+			if err == nil {
+				name := ev.Slug
+				if stage != "" {
+					name += "-" + stage
+				}
+				c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+				c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`.ics"`)
+				c.Set(fiber.HeaderCacheControl, "no-cache")
+				c.Set("X-Content-Type-Options", "nosniff")
+				return c.SendString(body)
+			}
+		}
+	}
+	p.log.Warn("web: building a calendar", "event", ev.Slug, "err", err)
+	return p.errorPage(c, fiber.StatusServiceUnavailable, "error.unavailable.title", "error.unavailable.text")
+}
