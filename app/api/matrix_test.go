@@ -134,7 +134,7 @@ var samples = map[string]sampler{
 	},
 
 	"GET /api/v1/events/:slug/stages": at(ev + "/stages"),
-	"GET /api/v1/time":                 at("/api/v1/time"),
+	"GET /api/v1/time":                at("/api/v1/time"),
 	"POST /api/v1/events/:slug/stages": func(r *rig, tb testing.TB) sample {
 		return sample{path: ev + "/stages", body: mustJSON(tb, map[string]any{"slug": r.uniq("st"), "name": map[string]string{"en": "Matrix room"}})}
 	},

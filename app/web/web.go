@@ -250,7 +250,6 @@ func (p *pages) event(c *fiber.Ctx, ctx context.Context) (ev *app.Event, ok bool
 	return ev, true, nil
 }
 
-
 // principal returns who is logged in through the session cookie. ok is
 // false when nobody is (a missing, unknown or expired login); err is set
 // when the login could not be checked.
