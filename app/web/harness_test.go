@@ -60,6 +60,13 @@ func (s *server) setNow(at time.Time) {
 
 func startServer(t *testing.T) *server {
 	t.Helper()
+	return startServerWith(t, web.Config{})
+}
+
+// startServerWith is startServer with the pages configured as cfg says
+// (its Regions and Snapshot are filled in when empty).
+func startServerWith(t *testing.T, cfg web.Config) *server {
+	t.Helper()
 	st := storagetest.Open(t)
 	svc := app.NewService(st, nil, nil)
 	clock := new(atomic.Int64)
@@ -90,7 +97,13 @@ func startServer(t *testing.T) *server {
 	hctx, stopHub := context.WithCancel(context.Background())
 	go hub.Run(hctx)
 	srv := api.New(api.Config{ReadyChecks: []api.Check{{Name: "database", Func: st.Ping}}}, svc, hub)
-	web.Mount(srv.App(), web.Config{Regions: []string{"cn", "hu"}}, svc)
+	if cfg.Regions == nil {
+		cfg.Regions = []string{"cn", "hu"}
+	}
+	if cfg.Snapshot == nil {
+		cfg.Snapshot = hub.Snapshot
+	}
+	web.Mount(srv.App(), cfg, svc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ type calendarInput struct {
 	lang     string
 	base     string // scheme://host of this site, for URLs
 	now      time.Time
+	kind     func(kind string) string // a session kind in lang
 }
 
 // calendarOf renders the programme as an iCalendar document.
@@ -81,7 +82,7 @@ func calendarOf(in calendarInput) (string, error) {
 			status = ics.ObjectStatusCancelled
 		}
 		ev.SetStatus(status)
-		ev.SetDescription(joinDot(stageName[se.Stage], se.Kind) + "\n" + in.base + "/e/" + in.event.Slug + "/s/" + se.Stage)
+		ev.SetDescription(joinDot(stageName[se.Stage], in.kind(se.Kind)) + "\n" + in.base + "/e/" + in.event.Slug + "/s/" + se.Stage)
 	}
 	var b strings.Builder
 	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {

@@ -174,7 +174,8 @@ func (p *pages) calendar(c *fiber.Ctx) error {
 			}
 			lang := chooseLang(c.Query("lang"), c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage))
 			base := c.BaseURL()
-			body, err := calendarOf(calendarInput{event: ev, stages: stages, sessions: sessions, stage: stage, lang: lang, base: base, now: time.Now()})
+			kind := func(k string) string { return p.dict.label(lang, "kind.", k) }
+			body, err := calendarOf(calendarInput{event: ev, stages: stages, sessions: sessions, stage: stage, lang: lang, base: base, now: time.Now(), kind: kind})
 			if err == nil {
 				name := ev.Slug
 				if stage != "" {
