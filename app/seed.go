@@ -111,10 +111,14 @@ func (s *Service) Seed(ctx context.Context, c ConferenceSeed) error {
 				return err
 			}
 		}
-		for _, a := range c.Attendees {
+		attendees := make([]Attendee, len(c.Attendees))
+		for i, a := range c.Attendees {
 			a.EventID = ev.ID
 			a.CreatedAt, a.UpdatedAt = now, now
-			if err := r.CreateAttendee(ctx, &a); err != nil {
+			attendees[i] = a
+		}
+		if len(attendees) > 0 {
+			if err := r.CreateAttendees(ctx, attendees); err != nil {
 				return err
 			}
 		}

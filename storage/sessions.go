@@ -186,24 +186,31 @@ func (s *Store) ReplaceSlots(ctx context.Context, sessionID int64, slots []app.S
 			}
 		}
 		o := on{fk: notFound("session %d or one of its achievements not found", sessionID)}
+		var fresh []slotRow // new items, inserted in one statement
+		var freshAt []int
 		for i := range slots {
 			slots[i].SessionID = sessionID
 			slots[i].Position = i + 1
 			r := slotToRow(&slots[i])
-			if r.ID != 0 {
-				res := db.Model(&slotRow{}).Where("id = ? AND session_id = ?", r.ID, sessionID).Updates(slotFields(&r))
-				if res.Error != nil {
-					return tx.fail(ctx, res.Error, "update slot", o)
-				}
-				if res.RowsAffected == 0 {
-					return notFound("item %d is not in the run-of-show of session %d", r.ID, sessionID)
-				}
+			if r.ID == 0 {
+				fresh, freshAt = append(fresh, r), append(freshAt, i)
 				continue
 			}
-			if err := db.Create(&r).Error; err != nil {
-				return tx.fail(ctx, err, "insert slot", o)
+			res := db.Model(&slotRow{}).Where("id = ? AND session_id = ?", r.ID, sessionID).Updates(slotFields(&r))
+			if res.Error != nil {
+				return tx.fail(ctx, res.Error, "update slot", o)
 			}
-			slots[i].ID = r.ID
+			if res.RowsAffected == 0 {
+				return notFound("item %d is not in the run-of-show of session %d", r.ID, sessionID)
+			}
+		}
+		if len(fresh) > 0 {
+			if err := db.Create(&fresh).Error; err != nil {
+				return tx.fail(ctx, err, "insert slots", o)
+			}
+			for k, i := range freshAt {
+				slots[i].ID = fresh[k].ID
+			}
 		}
 		return nil
 	})
