@@ -93,6 +93,19 @@ func TestScreenshots(t *testing.T) {
 	settle(hall, "the hall screen", `document.querySelector('#now-title') && document.querySelector('.clock-time').textContent.includes(':')`)
 	shot("live-screen-zh.png", hall)
 
+	// The foyer screen, in English, and the presenter timer of the forum.
+	foyer := newTab(t, b)
+	setTimezone(t, foyer, "Asia/Shanghai")
+	viewport(foyer, 1920, 1080, 1, false)
+	do(t, foyer, 20*time.Second, "foyer", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"/foyer?lang=en"))
+	settle(foyer, "the foyer", `document.body.dataset.ready === 'true' && document.querySelectorAll('.foyer-col .is-current').length === 2`)
+	shot("foyer-screen-en.png", foyer)
+	timer := newTab(t, b)
+	viewport(timer, 1280, 800, 1, false)
+	do(t, timer, 20*time.Second, "timer", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"/s/forum/timer?lang=en"))
+	settle(timer, "the timer", `document.body.dataset.ready === 'true' && /\d:\d\d$/.test(document.querySelector('#timer-digits').textContent)`)
+	shot("timer-forum-en.png", timer)
+
 	// The kiosk at a door, in Hungarian, after a few scans.
 	kiosk := newTab(t, b)
 	setTimezone(t, kiosk, "Asia/Shanghai")
@@ -150,7 +163,8 @@ func moduleRoot(t *testing.T) string {
 // 10:02 on the programme's clock: the plan is moved so (no reader sees
 // "12 hours late"), then the opening runs two minutes over, the showcase
 // starts four minutes late, items 1–3 and 5 are presented and item 4 is
-// skipped; 128 guests are checked in and one announcement is posted.
+// skipped; the forum beside it is on its second talk; 128 guests are
+// checked in and one announcement is posted.
 func stageScene(t *testing.T, srv *server) {
 	t.Helper()
 	ctx := context.Background()
@@ -160,13 +174,15 @@ func stageScene(t *testing.T, srv *server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var opening, showcase app.Session
+	var opening, showcase, forum app.Session
 	for _, s := range sessions {
 		switch s.Kind {
 		case app.KindOpening:
 			opening = s
 		case app.KindShowcase:
 			showcase = s
+		case demo.KindForum:
+			forum = s
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Minute)
@@ -212,6 +228,16 @@ func stageScene(t *testing.T, srv *server) {
 	must(srv.svc.AdvanceShowcase(ctx, zhang, showcase.ID, slots[2].ID))
 	at(57, 40)
 	must(srv.svc.AdvanceShowcase(ctx, kovacs, showcase.ID, slots[4].ID))
+	// Beside the showcase the university forum started on time at 09:40
+	// and is on its second talk.
+	at(40, 0)
+	must(srv.svc.MoveSession(ctx, kovacs, forum.ID, app.ActionStart))
+	fo, err := srv.svc.Showcase(ctx, forum.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at(55, 30)
+	must(srv.svc.AdvanceShowcase(ctx, kovacs, forum.ID, fo.Slots[0].ID))
 	at(48, 0)
 	must(srv.svc.PostAnnouncement(ctx, kovacs, demo.Slug, app.AnnouncementInput{Text: app.Text{
 		ZH: "匈牙利频道现已提供匈牙利语同声传译。远程连线的展示嘉宾请在问答环节保持摄像头开启。",
