@@ -15,13 +15,8 @@ import (
 // agenda returns the demo's sessions by kind.
 func (e *env) agenda() map[string]app.Session {
 	e.t.Helper()
-	r := e.do("GET", "/api/v1/events/cn-hu-2021/sessions", "", nil)
-	var out struct{ Sessions []app.Session }
-	if err := json.Unmarshal(r.Body, &out); err != nil {
-		e.t.Fatal(err)
-	}
 	m := map[string]app.Session{}
-	for _, s := range out.Sessions {
+	for _, s := range e.agendaList() {
 		m[s.Kind] = s
 	}
 	return m

@@ -92,67 +92,50 @@ func pageCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), lookupTimeout)
 }
 
-// live serves /e/{slug}: every stage side by side.
-func (p *pages) live(c *fiber.Ctx) error {
-	ctx, cancel := pageCtx()
-	defer cancel()
-	d, _, ok, err := p.programmePage(c, ctx, "live")
-	if !ok {
-		return err
+// programmeHandler serves a programme page: page is its template, and
+// fill (when not nil) sets what is particular to it.
+func (p *pages) programmeHandler(page string, fill func(d *pageData)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := pageCtx()
+		defer cancel()
+		d, _, ok, err := p.programmePage(c, ctx, page)
+		if !ok {
+			return err
+		}
+		if fill != nil {
+			fill(d)
+		}
+		return p.render(c, fiber.StatusOK, d, false)
 	}
-	return p.render(c, fiber.StatusOK, d, false)
 }
 
-// stageLive serves /e/{slug}/s/{stage}: one stage's live page (and, with
-// ?screen=1, its hall screen).
-func (p *pages) stageLive(c *fiber.Ctx) error {
-	ctx, cancel := pageCtx()
-	defer cancel()
-	d, _, ok, err := p.programmePage(c, ctx, "live")
-	if !ok {
-		return err
-	}
-	return p.render(c, fiber.StatusOK, d, false)
-}
+// live serves /e/{slug} (every stage side by side) and /e/{slug}/s/{stage}
+// (one stage's live page and, with ?screen=1, its hall screen).
+func (p *pages) live() fiber.Handler { return p.programmeHandler("live", nil) }
 
 // timer serves /e/{slug}/s/{stage}/timer: the presenter timer.
-func (p *pages) timer(c *fiber.Ctx) error {
-	ctx, cancel := pageCtx()
-	defer cancel()
-	d, _, ok, err := p.programmePage(c, ctx, "timer")
-	if !ok {
-		return err
-	}
-	d.Class = "screen timer-page"
-	d.Title = p.dict.text(d.Lang, "timer.title") + " · " + d.StageName
-	return p.render(c, fiber.StatusOK, d, false)
+func (p *pages) timer() fiber.Handler {
+	return p.programmeHandler("timer", func(d *pageData) {
+		d.Class = "screen timer-page"
+		d.Title = p.dict.text(d.Lang, "timer.title") + " · " + d.StageName
+	})
 }
 
 // foyer serves /e/{slug}/foyer: the whole day across stages.
-func (p *pages) foyer(c *fiber.Ctx) error {
-	ctx, cancel := pageCtx()
-	defer cancel()
-	d, _, ok, err := p.programmePage(c, ctx, "foyer")
-	if !ok {
-		return err
-	}
-	d.Class = "screen foyer-page"
-	d.Title = p.dict.text(d.Lang, "foyer.title") + " · " + d.EventTitle
-	return p.render(c, fiber.StatusOK, d, false)
+func (p *pages) foyer() fiber.Handler {
+	return p.programmeHandler("foyer", func(d *pageData) {
+		d.Class = "screen foyer-page"
+		d.Title = p.dict.text(d.Lang, "foyer.title") + " · " + d.EventTitle
+	})
 }
 
 // embed serves /e/{slug}/embed: the schedule for other sites' pages, which
 // only the configured origins may frame.
-func (p *pages) embed(c *fiber.Ctx) error {
-	ctx, cancel := pageCtx()
-	defer cancel()
-	d, _, ok, err := p.programmePage(c, ctx, "embed")
-	if !ok {
-		return err
-	}
-	d.Frame = strings.Join(p.cfg.EmbedOrigins, " ")
-	d.Class = "embed-page"
-	return p.render(c, fiber.StatusOK, d, false)
+func (p *pages) embed() fiber.Handler {
+	return p.programmeHandler("embed", func(d *pageData) {
+		d.Frame = strings.Join(p.cfg.EmbedOrigins, " ")
+		d.Class = "embed-page"
+	})
 }
 
 // calendar serves the programme as iCalendar: the event's

@@ -7,7 +7,7 @@
 
 import { $, h, keyed, setText } from './dom.js';
 import { currentLang, initLang, onLangChange, pick, t } from './i18n.js';
-import { LiveClient } from './live-client.js';
+import { LiveClient, showStatus } from './live-client.js';
 import { LiveState } from './live-state.js';
 import { agendaDays, stageCard, stageName } from './programme.js';
 import { itemLine, kindName, slotTitle, stateChip, zoneTimes } from './render.js';
@@ -87,20 +87,11 @@ function render() {
   }
 }
 
-function renderStatus(s) {
-  const el = $('#conn');
-  el.dataset.state = s.state;
-  let key = 'conn.connecting';
-  if (s.state === 'live') key = s.transport === 'sse' ? 'conn.liveSSE' : 'conn.live';
-  if (s.state === 'reconnecting') key = 'conn.reconnecting';
-  setText(el.querySelector('.conn-text'), t(key));
-}
-
 async function main() {
   await initLang();
   onLangChange(render);
   measureClockOffset().catch(() => 0);
-  const client = new LiveClient({ slug, state, onChange: render, onStatus: renderStatus });
+  const client = new LiveClient({ slug, state, onChange: render, onStatus: (st) => showStatus($('#conn'), st, t) });
   client.start();
   renderClocks();
   setInterval(renderClocks, 1000);

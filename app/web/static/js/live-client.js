@@ -241,3 +241,16 @@ export class LiveClient {
     }
   }
 }
+
+/** showStatus shows a LiveClient status (onStatus's s) in a status pill
+ * (#conn): its data-state and its text. */
+export function showStatus(el, s, t) {
+  if (!el) return;
+  let key = 'conn.connecting';
+  if (s.state === 'live') key = s.transport === 'sse' ? 'conn.liveSSE' : 'conn.live';
+  if (s.state === 'reconnecting') key = 'conn.reconnecting';
+  el.dataset.state = s.state;
+  el.dataset.transport = s.transport;
+  const text = el.querySelector('.conn-text');
+  if (text && text.textContent !== t(key)) text.textContent = t(key);
+}

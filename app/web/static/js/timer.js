@@ -9,7 +9,7 @@
 
 import { $, setText } from './dom.js';
 import { initLang, onLangChange, pick, t } from './i18n.js';
-import { LiveClient } from './live-client.js';
+import { LiveClient, showStatus } from './live-client.js';
 import { LiveState } from './live-state.js';
 import { itemLine, slotTitle } from './render.js';
 import { hm, measureClockOffset, serverNow, when } from './time.js';
@@ -132,21 +132,12 @@ function render() {
   tick();
 }
 
-function renderStatus(s) {
-  const el = $('#conn');
-  el.dataset.state = s.state;
-  let key = 'conn.connecting';
-  if (s.state === 'live') key = s.transport === 'sse' ? 'conn.liveSSE' : 'conn.live';
-  if (s.state === 'reconnecting') key = 'conn.reconnecting';
-  setText(el.querySelector('.conn-text'), t(key));
-}
-
 async function main() {
   await initLang();
   onLangChange(render);
   await measureClockOffset().catch(() => 0);
   setInterval(() => measureClockOffset().catch(() => 0), 5 * 60 * 1000);
-  const client = new LiveClient({ slug, state, onChange: render, onStatus: renderStatus });
+  const client = new LiveClient({ slug, state, onChange: render, onStatus: (st) => showStatus($('#conn'), st, t) });
   client.start();
   setInterval(tick, 250);
   tick();
