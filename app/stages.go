@@ -20,9 +20,9 @@ type Stage struct {
 	Slug     string `json:"slug"`
 	Name     Text   `json:"name"`
 	Position int    `json:"position"`
-	// StreamLinks maps a region (cn, hu, …) to the live stream of this
-	// stage for viewers there; "default" serves the other regions. A
-	// session may override them (EffectiveStreamLinks).
+	// StreamLinks maps a region (one of the deployment's regions) to the
+	// live stream of this stage for viewers there; "default" serves the
+	// other regions. A session may override them (EffectiveStreamLinks).
 	StreamLinks map[string]string `json:"stream_links"`
 	CreatedAt   time.Time         `json:"created_at"`
 	UpdatedAt   time.Time         `json:"updated_at"`
@@ -156,6 +156,9 @@ func (s *Service) Stage(ctx context.Context, slug, stage string) (*Stage, error)
 
 // CreateStage adds a stage to an event; without a position it goes last.
 func (s *Service) CreateStage(ctx context.Context, p Principal, slug string, in StageInput) (*Stage, error) {
+	if err := s.checkStreamRegions(in.StreamLinks); err != nil {
+		return nil, err
+	}
 	st := &Stage{StreamLinks: map[string]string{}}
 	if in.Slug != nil {
 		st.Slug = strings.TrimSpace(*in.Slug)
@@ -191,6 +194,9 @@ func (s *Service) CreateStage(ctx context.Context, p Principal, slug string, in 
 func (s *Service) UpdateStage(ctx context.Context, p Principal, slug, stage string, in StageInput) (*Stage, error) {
 	if in.Slug != nil && strings.TrimSpace(*in.Slug) != stage {
 		return nil, Errorf(EInvalid, "the slug of a stage cannot change: pages, calendars and sessions refer to it")
+	}
+	if err := s.checkStreamRegions(in.StreamLinks); err != nil {
+		return nil, err
 	}
 	return s.editStage(ctx, p, slug, "stage.update", func(r Repo, eventID int64, stages []Stage) (*Stage, *Stage, error) {
 		st := findStage(stages, stage)

@@ -79,6 +79,7 @@ func TestStagesAPI(t *testing.T) {
 		{"ErrBadSlug", "POST", stagesPath, org, map[string]any{"slug": "Hall C", "name": map[string]string{"en": "x"}}, 422, "invalid"},
 		{"ErrNoName", "POST", stagesPath, org, map[string]any{"slug": "hall-c"}, 422, "invalid"},
 		{"ErrBadLink", "POST", stagesPath, org, map[string]any{"slug": "hall-c", "name": map[string]string{"en": "x"}, "stream_links": map[string]string{"cn": "ftp://x"}}, 422, "invalid"},
+		{"ErrUnknownRegion", "PATCH", stagesPath + "/hall-b", org, map[string]any{"stream_links": map[string]string{"mars": "https://x.example"}}, 422, "invalid"},
 		{"ErrUnknownField", "POST", stagesPath, org, map[string]any{"slug": "hall-c", "name": map[string]string{"en": "x"}, "colour": "red"}, 400, "bad_request"},
 		{"ErrSlugChange", "PATCH", stagesPath + "/hall-b", org, map[string]any{"slug": "hall-c"}, 422, "invalid"},
 		{"ErrPatchUnknown", "PATCH", stagesPath + "/nope", org, map[string]any{"position": 3}, 404, "not_found"},
