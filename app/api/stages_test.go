@@ -238,7 +238,18 @@ func TestTwoStagesRunIndependently(t *testing.T) {
 	if fo.Current == nil || fo.Current.Title == nil || fo.Current.AchievementID != 0 || fo.Current.Presenter == "" {
 		t.Fatalf("the forum's first item is %+v, want a free item with a presenter", fo.Current)
 	}
+	seq := e.liveRows()
 	e.mustOK(e.do("POST", fmt.Sprintf("/api/v1/sessions/%d/showcase/advance", forum.ID), org, map[string]int64{"expected_slot_id": fo.Current.ID}), "forum next")
+	// The forum's Next frame carries its free items' own text and stays small.
+	frames := e.logOf(seq, app.TypeShowcaseUpdated)
+	if len(frames) != 1 {
+		t.Fatalf("%d showcase.updated for the forum's Next, want 1", len(frames))
+	}
+	if frame, _ := json.Marshal(frames[0]); len(frame) > maxShowcaseFrame || !strings.Contains(string(frame), fo.Slots[3].Title.HU) {
+		t.Errorf("the forum's Next frame is %d bytes (at most %d) or lacks its items' titles", len(frame), maxShowcaseFrame)
+	} else {
+		t.Logf("the forum's Next frame: %d bytes", len(frame))
+	}
 	if got := e.showcase(show.ID); got.Current.ID != sc.Current.ID || got.Session.Version != sc.Session.Version {
 		t.Fatalf("Next on the forum moved the showcase: %+v", got.Current)
 	}

@@ -9,7 +9,7 @@ const BASE_DELAY = 500; // ms, the first backoff ceiling
 const MAX_DELAY = 30000; // ms, the largest backoff ceiling
 const WS_FAILURES_FOR_SSE = 2;
 const SSE_TYPES = ['snapshot', 'session.updated', 'showcase.updated', 'schedule.shifted', 'announcement.posted',
-  'event.updated', 'attendance', 'presence'];
+  'event.updated', 'attendance', 'presence', 'stages.updated'];
 
 /** Close codes the hub sends (see realtime/config.go). */
 const CLOSE_RESTART = 1012;
