@@ -293,7 +293,6 @@ var typeDocs = map[string]string{
 	"StageInput":       "Fields of a stage; on PATCH only the fields given change (the slug never).",
 	"SlotInput":        "One item of a run-of-show being set: achievement_id (an achievement of the catalogue) or title (a free item, with presenter and presenter_mode), and planned_seconds. id names an item the run-of-show has now, which keeps its id.",
 	"ScheduleConflict": "A fixed-start session the stage cannot start on time, for organizers: overdue (its planned start passed, it has not started) or overlap (what runs before it on the stage is expected to end after its planned start). session_id is the session running into it (absent: none); minutes how far past the planned start.",
-	"SeedItem":         "One item of a seeded run-of-show.",
 	"Achievement":      "One scientific or technological achievement of the showcase catalogue.",
 	"Announcement":     "A trilingual message to viewers.",
 	"AttendeeView":     "An attendee with the ticket text and check-in state.",
