@@ -7,8 +7,8 @@ import (
 	"github.com/hybridcon/hybridcon/app"
 )
 
-// The demo's technology-transfer SAMPLE data: a meeting session after the
-// showcase's day, a team for every achievement (its presenter and a
+// The demo's technology-transfer SAMPLE data: a meeting session in the
+// programme's matchmaking session (day two), a team for every achievement (its presenter and a
 // contact), and interests and meeting requests of enterprise guests — all
 // invented and marked so (Sample, "(sample)" in names and notes). Kept in
 // this file of its own so the programme can change without touching it.
@@ -17,7 +17,6 @@ import (
 // meeting session.
 const (
 	meetingSlotMinutes = 20
-	meetingSlots       = 9
 	meetingTables      = 12
 	meetingRooms       = 3
 )
@@ -65,22 +64,17 @@ func Transfer(c Conference) app.TransferSeed {
 	return out
 }
 
-// meetingSession places the sample session after the showcase's day.
+// meetingSession places the sample meetings in the programme's
+// matchmaking session (day two), as many slots as fit in it.
 func meetingSession(c Conference) *app.MeetingSessionInput {
-	if c.ShowcaseIdx < 0 || c.ShowcaseIdx >= len(c.Sessions) {
+	if IdxMatchmaking >= len(c.Sessions) {
 		return nil
 	}
-	loc := shanghai()
-	y, m, d := c.Sessions[c.ShowcaseIdx].PlannedStart.In(loc).Date()
-	var last time.Time
-	for _, s := range c.Sessions {
-		if sy, sm, sd := s.PlannedStart.In(loc).Date(); sy == y && sm == m && sd == d && s.PlannedEnd.After(last) {
-			last = s.PlannedEnd
-		}
-	}
-	start := last.Add(time.Hour)
-	if r := start.Sub(start.Truncate(30 * time.Minute)); r > 0 {
-		start = start.Add(30*time.Minute - r)
+	mm := c.Sessions[IdxMatchmaking]
+	start := mm.PlannedStart
+	slots := int(mm.PlannedEnd.Sub(start) / (meetingSlotMinutes * time.Minute))
+	if slots < 1 {
+		return nil
 	}
 	rooms := make([]app.MeetingRoom, meetingRooms)
 	for i := range rooms {
@@ -88,7 +82,7 @@ func meetingSession(c Conference) *app.MeetingSessionInput {
 	}
 	return &app.MeetingSessionInput{
 		Title:    app.Text{ZH: "一对一洽谈（示例数据）", EN: "One-to-one meetings (sample data)", HU: "Kétoldalú találkozók (mintaadat)"},
-		StartsAt: start, EndsAt: start.Add(meetingSlots * meetingSlotMinutes * time.Minute), SlotMinutes: meetingSlotMinutes,
+		StartsAt: start, EndsAt: start.Add(time.Duration(slots) * meetingSlotMinutes * time.Minute), SlotMinutes: meetingSlotMinutes,
 		Tables: meetingTables, Rooms: rooms,
 	}
 }
