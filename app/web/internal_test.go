@@ -7,6 +7,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/demo"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -206,5 +210,24 @@ func TestDictionaryComplete(t *testing.T) {
 				t.Errorf("%s: %q has placeholders %v, English has %v", l, key, got, want)
 			}
 		}
+	}
+}
+
+// TestConferenceDaysSpanMidnight: the demo opening at 22:55 in a zone runs
+// past midnight there, yet its day one stays one day and day two another.
+func TestConferenceDaysSpanMidnight(t *testing.T) {
+	budapest, _ := time.LoadLocation("Europe/Budapest")
+	c := demo.Build(time.Date(2026, 12, 4, 22, 50, 0, 0, budapest))
+	list := make([]app.Session, len(c.Sessions))
+	for i, se := range c.Sessions {
+		se.ExpectedStart, se.ExpectedEnd = se.PlannedStart, se.PlannedEnd
+		list[i] = se
+	}
+	days := conferenceDays(list)
+	if len(days) != 2 || len(days[0]) != 4 || len(days[1]) != 3 {
+		t.Fatalf("days: %d (%v)", len(days), days)
+	}
+	if k := days[0][0].ExpectedStart.In(budapest).Format("2006-01-02"); k != "2026-12-04" {
+		t.Errorf("day one starts %s", k)
 	}
 }

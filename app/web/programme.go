@@ -206,31 +206,30 @@ func (p *pages) buildProgramme(in progInput) programme {
 		}
 		out.Stages = append(out.Stages, c)
 	}
-	// The agenda, by day in the first zone, days in order.
-	dayIdx := map[string]int{}
+	// The agenda, by conference day (see conferenceDays), each named by
+	// its first session's date in the first zone.
+	var shown []app.Session
 	for _, se := range st.Sessions {
-		if in.stage != "" && se.Stage != in.stage {
-			continue
+		if in.stage == "" || se.Stage == in.stage {
+			shown = append(shown, se)
 		}
-		day := se.ExpectedStart.In(locs[0])
-		key := day.Format("2006-01-02")
-		i, ok := dayIdx[key]
-		if !ok {
-			i = len(out.Days)
-			dayIdx[key] = i
-			out.Days = append(out.Days, agendaDay{Key: key, Label: dayLabel(in.lang, day)})
-		}
-		row := agendaRow{ID: se.ID, Kind: d.label(in.lang, "kind.", se.Kind), Title: se.Title.In(in.lang), State: se.State,
-			StateLabel: d.label(in.lang, "state.", se.State), Fixed: se.FixedStart, Times: at(se.ExpectedStart, se.PlannedStart)}
-		if out.Multi {
-			row.Stage = stageNames[se.Stage]
-		}
-		if se.State == app.StateScheduled {
-			row.Note = d.shiftNote(in.lang, se.PlannedStart, se.ExpectedStart)
-		}
-		out.Days[i].Rows = append(out.Days[i].Rows, row)
 	}
-	sort.SliceStable(out.Days, func(i, j int) bool { return out.Days[i].Key < out.Days[j].Key })
+	for _, day := range conferenceDays(shown) {
+		first := day[0].ExpectedStart.In(locs[0])
+		ad := agendaDay{Key: first.Format("2006-01-02"), Label: dayLabel(in.lang, first)}
+		for _, se := range day {
+			row := agendaRow{ID: se.ID, Kind: d.label(in.lang, "kind.", se.Kind), Title: se.Title.In(in.lang), State: se.State,
+				StateLabel: d.label(in.lang, "state.", se.State), Fixed: se.FixedStart, Times: at(se.ExpectedStart, se.PlannedStart)}
+			if out.Multi {
+				row.Stage = stageNames[se.Stage]
+			}
+			if se.State == app.StateScheduled {
+				row.Note = d.shiftNote(in.lang, se.PlannedStart, se.ExpectedStart)
+			}
+			ad.Rows = append(ad.Rows, row)
+		}
+		out.Days = append(out.Days, ad)
+	}
 	return out
 }
 
@@ -270,4 +269,29 @@ func joinDot(parts ...string) string {
 		out += p
 	}
 	return out
+}
+
+// dayBreak is the quiet time that separates two conference days.
+const dayBreak = 6 * time.Hour
+
+// conferenceDays splits sessions into the conference's days: in order of
+// expected start, a day ends where nothing is on for dayBreak. A day is the
+// conference's, not the calendar's: an evening that runs past midnight in
+// some zone stays one day (static/js/programme.js agendaDays does the same).
+func conferenceDays(sessions []app.Session) [][]app.Session {
+	list := append([]app.Session(nil), sessions...)
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ExpectedStart.Before(list[j].ExpectedStart) })
+	var days [][]app.Session
+	var until time.Time
+	for _, se := range list {
+		if len(days) == 0 || se.ExpectedStart.Sub(until) >= dayBreak {
+			days = append(days, nil)
+			until = se.ExpectedStart
+		}
+		days[len(days)-1] = append(days[len(days)-1], se)
+		if se.ExpectedEnd.After(until) {
+			until = se.ExpectedEnd
+		}
+	}
+	return days
 }

@@ -118,24 +118,38 @@ function streamBlock(st, ctx, name) {
 }
 
 /**
- * agendaDays groups sessions by their expected start's day in tz, days in
- * order: [{key, label, sessions}].
+ * agendaDays splits sessions into the conference's days, in order:
+ * [{key, label, sessions}]. By expected start, a day ends where nothing is
+ * on for six hours, so an evening that runs past midnight in tz stays one
+ * day; a day is named by its first session's date in tz (the server's
+ * programme.go conferenceDays does the same).
  */
 export function agendaDays(list, tz) {
-  const days = new Map();
-  for (const s of list) {
-    const key = dayKey(s.expected_start, tz);
-    if (!days.has(key)) days.set(key, { key, label: dayLabel(s.expected_start, tz), sessions: [] });
-    days.get(key).sessions.push(s);
+  const sorted = [...list].sort((a, b) => Date.parse(a.expected_start) - Date.parse(b.expected_start));
+  const days = [];
+  let until = 0;
+  for (const s of sorted) {
+    const start = Date.parse(s.expected_start);
+    if (!days.length || start - until >= DAY_BREAK_MS) {
+      days.push({ key: dayKey(s.expected_start, tz), label: dayLabel(s.expected_start, tz), sessions: [] });
+      until = start;
+    }
+    days[days.length - 1].sessions.push(s);
+    until = Math.max(until, Date.parse(s.expected_end) || start);
   }
-  return Array.from(days.values()).sort((a, b) => (a.key < b.key ? -1 : 1));
+  return days;
 }
 
-/** currentDay is the day to show first: today's in tz when the agenda
- * has one, else the first day with anything not over, else the last. */
+const DAY_BREAK_MS = 6 * 3600 * 1000;
+
+/** currentDay is the day to show first: the one under way or starting
+ * today in tz, else the first day with anything not over, else the last. */
 export function currentDay(days, tz) {
-  const today = dayKey(serverNow(), tz);
-  if (days.some((d) => d.key === today)) return today;
+  const now = serverNow();
+  const today = dayKey(now, tz);
+  const on = days.find((d) => d.sessions.some((s) => dayKey(s.expected_start, tz) === today
+    || (Date.parse(s.expected_start) <= now && now < Date.parse(s.expected_end))));
+  if (on) return on.key;
   const open = days.find((d) => d.sessions.some((s) => s.state !== 'ended' && s.state !== 'cancelled'));
   return (open || days[days.length - 1] || { key: '' }).key;
 }
