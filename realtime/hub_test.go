@@ -90,7 +90,10 @@ func TestResume(t *testing.T) {
 	for _, env := range src.appendN(slug, 40) {
 		n.hub.Publish(context.Background(), env)
 	}
-	warm.expectSeqs(t, seqs(1, 40)...)
+	// The warm viewer reaches seq 40, envelope by envelope or, when the
+	// publishes outran its pass on a loaded machine, by a snapshot.
+	for warm.next(t, 5*time.Second).Seq != 40 {
+	}
 
 	t.Run("FromRing", func(t *testing.T) {
 		before := src.sinces.Load()
