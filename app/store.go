@@ -5,15 +5,29 @@ import (
 	"time"
 )
 
-// Repo is what the use cases read and write. Implementations return
-// *Error values with ENotFound for unknown objects and EConflict for
-// unique violations. Methods are safe for concurrent use on a Store; the
-// Repo handed to a Tx callback must only be used inside that callback.
+// Repo is what the use cases read and write: the union of the narrow
+// repositories below, one per use case, so a use case's code can say which
+// part of the store it needs. Implementations return *Error values with
+// ENotFound for unknown objects and EConflict for unique violations.
+// Methods are safe for concurrent use on a Store; the Repo handed to a Tx
+// callback must only be used inside that callback.
 type Repo interface {
-	TransferRepo // technology transfer (transfer.go)
+	EventRepo
+	SessionRepo
 	StageRepo
+	CatalogueRepo
+	AttendeeRepo
+	CheckInRepo
+	AnnouncementRepo
+	AuthRepo
+	AccountRepo
+	AuditRepo
+	LiveLog
+	TransferRepo
+}
 
-	// Events.
+// EventRepo reads and writes events and their ticket-signing keys.
+type EventRepo interface {
 	ListEvents(ctx context.Context) ([]Event, error)
 	EventBySlug(ctx context.Context, slug string) (*Event, error)
 	EventByID(ctx context.Context, id int64) (*Event, error)
@@ -21,8 +35,10 @@ type Repo interface {
 	UpdateEvent(ctx context.Context, e *Event) error
 	// EventPrivateKey returns the Ed25519 private key that signs tickets.
 	EventPrivateKey(ctx context.Context, eventID int64) ([]byte, error)
+}
 
-	// Sessions and slots.
+// SessionRepo reads and writes sessions and their run-of-show slots.
+type SessionRepo interface {
 	ListSessions(ctx context.Context, eventID int64) ([]Session, error)
 	SessionByID(ctx context.Context, id int64) (*Session, error)
 	// LockEvent locks the event until the transaction ends. Transactions
@@ -48,20 +64,40 @@ type Repo interface {
 	// deleted.
 	ReplaceSlots(ctx context.Context, sessionID int64, slots []Slot) error
 	UpdateSlot(ctx context.Context, s *Slot) error
+}
 
-	// Achievements.
+// CatalogueRepo reads and writes the showcase's achievements.
+type CatalogueRepo interface {
 	ListAchievements(ctx context.Context, eventID int64) ([]Achievement, error)
 	AchievementByID(ctx context.Context, id int64) (*Achievement, error)
 	CreateAchievement(ctx context.Context, a *Achievement) error
 	UpdateAchievement(ctx context.Context, a *Achievement) error
 	DeleteAchievement(ctx context.Context, id int64) error
+}
 
-	// Attendees and check-ins.
+// AttendeeRepo reads and writes registered attendees.
+type AttendeeRepo interface {
 	CreateAttendee(ctx context.Context, a *Attendee) error
 	AttendeeByID(ctx context.Context, id string) (*Attendee, error)
 	CountAttendees(ctx context.Context, eventID int64) (total, checkedIn int64, err error)
 
-	// Check-in.
+	// ListAttendees returns a page of the event's attendees with their
+	// check-in state (Ticket left empty), ordered by name then id, and
+	// how many match the filter in all.
+	ListAttendees(ctx context.Context, f AttendeeFilter) ([]AttendeeView, int64, error)
+	// EventAttendees returns every attendee of the event, in id order.
+	EventAttendees(ctx context.Context, eventID int64) ([]Attendee, error)
+	// CreateAttendees inserts many attendees at once as CreateAttendee
+	// does one, generating ids.
+	CreateAttendees(ctx context.Context, as []Attendee) error
+	// UpdateAttendee writes every field of a but its id, event and
+	// creation time. Unknown id is ENotFound; an e-mail or external id
+	// used by another attendee of the event EConflict.
+	UpdateAttendee(ctx context.Context, a *Attendee) error
+}
+
+// CheckInRepo is what deciding and reporting scans needs.
+type CheckInRepo interface {
 	// AttendeeForUpdate reads an attendee and locks its row until the
 	// transaction ends, so concurrent scans of one ticket run one after
 	// the other; ENotFound when unknown.
@@ -100,26 +136,17 @@ type Repo interface {
 	// ListCheckedIn returns every attendee of the event holding a First
 	// check-in, with that check-in and their number of scans.
 	ListCheckedIn(ctx context.Context, eventID int64) ([]CheckedIn, error)
-	// ListAttendees returns a page of the event's attendees with their
-	// check-in state (Ticket left empty), ordered by name then id, and
-	// how many match the filter in all.
-	ListAttendees(ctx context.Context, f AttendeeFilter) ([]AttendeeView, int64, error)
-	// EventAttendees returns every attendee of the event, in id order.
-	EventAttendees(ctx context.Context, eventID int64) ([]Attendee, error)
-	// CreateAttendees inserts many attendees at once as CreateAttendee
-	// does one, generating ids.
-	CreateAttendees(ctx context.Context, as []Attendee) error
-	// UpdateAttendee writes every field of a but its id, event and
-	// creation time. Unknown id is ENotFound; an e-mail or external id
-	// used by another attendee of the event EConflict.
-	UpdateAttendee(ctx context.Context, a *Attendee) error
+}
 
-	// Announcements.
+// AnnouncementRepo reads and writes announcements.
+type AnnouncementRepo interface {
 	CreateAnnouncement(ctx context.Context, a *Announcement) error
 	ListAnnouncements(ctx context.Context, eventID int64, limit int) ([]Announcement, error)
+}
 
-	// Users and tokens (see also AccountRepo).
-	AccountRepo
+// AuthRepo is what signing in and authenticating requests needs;
+// managing accounts is AccountRepo.
+type AuthRepo interface {
 	CreateUser(ctx context.Context, u *User) error
 	UserByName(ctx context.Context, username string) (*User, error)
 	CountUsers(ctx context.Context) (int64, error)
@@ -127,11 +154,16 @@ type Repo interface {
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
 	DeleteToken(ctx context.Context, hash string) error
 	TouchToken(ctx context.Context, id int64, at time.Time) error
+}
 
-	// Audit.
+// AuditRepo records and lists the audit trail.
+type AuditRepo interface {
 	AddAudit(ctx context.Context, a *AuditEntry) error
 	ListAudit(ctx context.Context, eventID int64, beforeID int64, limit int) ([]AuditEntry, error)
+}
 
+// LiveLog is the event's durable log of live envelopes.
+type LiveLog interface {
 	// Live log. AppendLive takes the event's next seq and writes the
 	// envelope in the same transaction as the change it describes; it must
 	// be called inside Store.Tx. LiveSince returns durable envelopes with

@@ -14,8 +14,8 @@ import (
 // in the same transaction; entries about accounts belong to no event and
 // are read with AuditAll.
 
-// AccountRepo is what managing users and tokens needs beyond Repo's
-// users-and-tokens block. Implementations follow Repo's contract.
+// AccountRepo is what managing users and tokens needs beyond
+// AuthRepo. Implementations follow Repo's contract.
 type AccountRepo interface {
 	// ListUsers returns every user in id order.
 	ListUsers(ctx context.Context) ([]User, error)
