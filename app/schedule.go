@@ -275,26 +275,6 @@ func chainPending(start time.Time, sl []Slot, order []int) {
 	}
 }
 
-// ShiftedSessions returns the sessions of after whose ExpectedStart or
-// ExpectedEnd differ from those of the session with the same ID in before,
-// in the order of after, compared as instants (time.Time.Equal). A session
-// missing from before counts as shifted. The results are shallow copies of
-// after's elements.
-func ShiftedSessions(before, after []Session) []Session {
-	prev := make(map[int64]*Session, len(before))
-	for i := range before {
-		prev[before[i].ID] = &before[i]
-	}
-	var out []Session
-	for _, s := range after {
-		p, ok := prev[s.ID]
-		if !ok || !p.ExpectedStart.Equal(s.ExpectedStart) || !p.ExpectedEnd.Equal(s.ExpectedEnd) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // seconds converts whole seconds to a Duration.
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
 

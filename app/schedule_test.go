@@ -609,7 +609,7 @@ func TestShiftedSessions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []int64
-			for _, s := range ShiftedSessions(tt.before, tt.after) {
+			for _, s := range shiftedSessions(tt.before, tt.after) {
 				got = append(got, s.ID)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
@@ -639,7 +639,7 @@ func TestScheduleShiftAfterAdvance(t *testing.T) {
 	}
 	Schedule(now.Add(25*time.Minute), sessions, slots) // slot 12 overruns to 09:45
 	var got []int64
-	for _, s := range ShiftedSessions(before, sessions) {
+	for _, s := range shiftedSessions(before, sessions) {
 		got = append(got, s.ID)
 	}
 	if want := []int64{1, 2}; !reflect.DeepEqual(got, want) {
@@ -648,4 +648,24 @@ func TestScheduleShiftAfterAdvance(t *testing.T) {
 	if got, want := schedClock(sessions[1].ExpectedStart), schedClock(schedAt("09:45")); got != want {
 		t.Errorf("session 2 start: got %s, want %s", got, want)
 	}
+}
+
+// shiftedSessions (a test helper) returns the sessions of after whose ExpectedStart or
+// ExpectedEnd differ from those of the session with the same ID in before,
+// in the order of after, compared as instants (time.Time.Equal). A session
+// missing from before counts as shifted. The results are shallow copies of
+// after's elements.
+func shiftedSessions(before, after []Session) []Session {
+	prev := make(map[int64]*Session, len(before))
+	for i := range before {
+		prev[before[i].ID] = &before[i]
+	}
+	var out []Session
+	for _, s := range after {
+		p, ok := prev[s.ID]
+		if !ok || !p.ExpectedStart.Equal(s.ExpectedStart) || !p.ExpectedEnd.Equal(s.ExpectedEnd) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

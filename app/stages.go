@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 )
@@ -354,15 +353,4 @@ func requireStageFree(ctx context.Context, r Repo, sess *Session) error {
 		}
 	}
 	return nil
-}
-
-// sortStages orders stages by position, then slug (for pure functions
-// that receive them unordered).
-func sortStages(stages []Stage) {
-	sort.SliceStable(stages, func(i, j int) bool {
-		if stages[i].Position != stages[j].Position {
-			return stages[i].Position < stages[j].Position
-		}
-		return stages[i].Slug < stages[j].Slug
-	})
 }

@@ -179,16 +179,11 @@ func (p *pages) render(c *fiber.Ctx, status int, d *pageData, private bool) erro
 	return c.Status(status).Send(buf.Bytes())
 }
 
-// setSecurityHeaders sets the headers of every HTML answer: a content
-// security policy that allows this origin only and no inline script, no
-// MIME sniffing, no referrer to other sites, no framing.
-func setSecurityHeaders(c *fiber.Ctx) {
-	setSecurityHeadersFramedBy(c, "")
-}
-
-// setSecurityHeadersFramedBy is setSecurityHeaders for a page that the
-// origins in frame (CSP source expressions, space-separated) may frame;
-// "" frames nowhere.
+// setSecurityHeadersFramedBy sets the headers of every HTML answer: a
+// content security policy that allows this origin only and no inline
+// script, no MIME sniffing, no referrer to other sites, and framing only
+// by the origins in frame (CSP source expressions, space-separated; ""
+// frames nowhere).
 func setSecurityHeadersFramedBy(c *fiber.Ctx, frame string) {
 	host := string(c.Context().Host())
 	connect := "'self'"

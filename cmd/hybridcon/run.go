@@ -85,9 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 }
 
 func newLogger(cfg configs.Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -211,7 +209,7 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		fmt.Fprintf(stdout, "  first start: log in at %s/console as user \"admin\" with password %s\n", url, password)
 		fmt.Fprintf(stdout, "               (shown only this once; set HYBRIDCON_ADMIN_TOKEN for a fixed API token)\n")
 	}
-	log.Info("ready", "addr", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds())
+	log.Info("ready", "addr", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds(), "config", cfg)
 
 	select {
 	case err := <-serveErr:
