@@ -20,7 +20,7 @@ type ViewersReport struct {
 	Viewers   int             `json:"viewers"`
 	Regions   []string        `json:"regions"`
 	Started   time.Time       `json:"started"`
-	Prepared  []string        `json:"prepared,omitempty"` // what advance mode did before connecting
+	Prepared  []string        `json:"prepared,omitempty"` // what the run changed in the programme before connecting (--live-stages, advance mode)
 	Connect   ConnectReport   `json:"connect"`
 	Broadcast BroadcastReport `json:"broadcast"`
 	Nodes     []NodeReport    `json:"nodes,omitempty"` // only with several --url

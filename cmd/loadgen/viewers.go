@@ -33,6 +33,7 @@ type viewersConfig struct {
 	regionList      string
 	lang            string
 	session         int64
+	liveStages      int
 	storm           bool
 	stormMissed     int
 	stormTimeout    time.Duration
@@ -57,6 +58,7 @@ func (c *viewersConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.wait, "wait", 15*time.Second, "after the last broadcast, how long to wait for missing deliveries")
 	fs.StringVar(&c.regionList, "regions", "cn,hu", "viewer regions, assigned round-robin")
 	fs.StringVar(&c.lang, "lang", "en", "viewer language")
+	fs.IntVar(&c.liveStages, "live-stages", 0, "before connecting, make this many stages live (start a scheduled session on each, adding stages when the event has too few); 0: leave the programme as it is")
 	fs.Int64Var(&c.session, "session", 0, "showcase session id for --kind advance (default: the event's first showcase session not ended)")
 	fs.BoolVar(&c.storm, "reconnect-storm", false, "after the broadcasts, drop every connection and reconnect all at once with since/epoch")
 	fs.IntVar(&c.stormMissed, "storm-missed", 3, "announcements posted while the viewers are disconnected, for them to recover")
@@ -71,6 +73,8 @@ func (c *viewersConfig) validate() error {
 	switch {
 	case c.viewers < 1:
 		return errors.New("--viewers must be at least 1")
+	case c.liveStages < 0:
+		return errors.New("--live-stages must not be negative")
 	case c.broadcasts < 0:
 		return errors.New("--broadcasts must not be negative")
 	case c.rate < 0:
@@ -251,7 +255,16 @@ func (r *viewersRun) run(ctx context.Context) *ViewersReport {
 			r.problem("advance mode: %v", err)
 			return r.rep
 		}
-		r.rep.Prepared = r.adv.prepared
+		r.rep.Prepared = append(r.rep.Prepared, r.adv.prepared...)
+	}
+	if c.liveStages > 0 {
+		sl := &stageLiner{api: r.api, base: c.urls[0], event: c.event, want: c.liveStages}
+		err := sl.prepare(ctx)
+		r.rep.Prepared = append(r.rep.Prepared, sl.prepared...)
+		if err != nil {
+			r.problem("--live-stages: %v", err)
+			return r.rep
+		}
 	}
 
 	rssBefore := r.server.rss()

@@ -239,3 +239,23 @@ func TestViewersHumanOutput(t *testing.T) {
 		t.Errorf("exit code %d", code)
 	}
 }
+
+func TestStageToStart(t *testing.T) {
+	list := []stageSession{
+		{ID: 1, Stage: "main", State: "ended"},
+		{ID: 2, Stage: "main", State: "live"},
+		{ID: 3, Stage: "main", State: "scheduled"},
+		{ID: 4, Stage: "forum", State: "scheduled"},
+		{ID: 5, Stage: "forum", State: "scheduled"},
+		{ID: 6, Stage: "old", State: "ended"},
+	}
+	for _, tt := range []struct {
+		stage string
+		id    int64
+		ok    bool
+	}{{"main", 0, true}, {"forum", 4, true}, {"old", 0, false}, {"none", 0, false}} {
+		if id, ok := stageToStart(list, tt.stage); id != tt.id || ok != tt.ok {
+			t.Errorf("stageToStart(%s) = %d, %v; want %d, %v", tt.stage, id, ok, tt.id, tt.ok)
+		}
+	}
+}
