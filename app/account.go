@@ -245,6 +245,24 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	return p, nil
 }
 
+// TokenLogin checks an API token offered for a page login: the QR code
+// of a kiosk token carries it, and the browser then keeps the token as
+// its login cookie, so revoking the token ends that login at once and
+// the token's last use shows the kiosk at work. Only a checker token of
+// an event logs in this way; a login secret, and admin and organizer
+// tokens, are refused (EForbidden), so an API token meant for scripts
+// never becomes a browser login.
+func (s *Service) TokenLogin(ctx context.Context, secret string) (Principal, error) {
+	p, err := s.Authenticate(ctx, strings.TrimSpace(secret))
+	if err != nil {
+		return Principal{}, err
+	}
+	if p.UserID != nil || p.Role != RoleChecker || p.EventID == nil {
+		return Principal{}, Errorf(EForbidden, "only a checker token of an event logs in to the pages; log in with a user name and password")
+	}
+	return p, nil
+}
+
 // touch records that token id was used at now, at most once per
 // tokenTouchEvery per token, without making the request wait: the write
 // is queued and a goroutine (started when the queue fills from empty,

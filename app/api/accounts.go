@@ -1,8 +1,11 @@
 package api
 
 import (
+	"unicode/utf8"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/qrcode"
 )
 
 // Accounts and tokens: users who log in to the pages and API tokens, as
@@ -19,6 +22,8 @@ func (s *Server) accountRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/tokens", Who: "admin", Summary: "list API tokens (never their secrets)", Handler: s.listTokens},
 		{Method: "POST", Path: "/api/v1/tokens", Who: "admin", Summary: "issue an API token (shown once)", Handler: s.createToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/:id", Who: "admin", Summary: "revoke an API token", Handler: s.revokeToken, BodyLimit: smallBodyLimit},
+		{Method: "POST", Path: tokenLoginPath, Who: "public", Summary: "log in to the pages with a checker token (a kiosk's QR code; sets cookies)", Handler: s.tokenLogin},
+		{Method: "POST", Path: "/api/v1/qr", Who: "admin", Summary: "a QR code (PNG) of a text: the login link of a kiosk token", Handler: s.qrPNG},
 		{Method: "GET", Path: "/api/v1/audit", Who: "admin", Summary: "the whole audit trail, accounts and tokens included, newest first", Handler: s.listAllAudit},
 	}
 }
@@ -153,4 +158,80 @@ func (s *Server) listAllAudit(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(auditPage(entries, int(limit)))
+}
+
+// tokenLoginPath is the page login with a kiosk's token; it counts
+// against the login limit.
+const tokenLoginPath = "/api/v1/auth/token"
+
+type tokenLoginRequest struct {
+	Token string `json:"token"`
+}
+
+// tokenLogin makes a checker token the browser's login: the hc_session
+// cookie holds the token itself, so revoking it ends this login too.
+func (s *Server) tokenLogin(c *fiber.Ctx) error {
+	var in tokenLoginRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Token == "" {
+		return app.Errorf(app.EInvalid, "token is required")
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	p, err := s.svc.TokenLogin(cx, in.Token)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: in.Token, Path: "/", HTTPOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(app.LoginTTL.Seconds())})
+	csrfToken := csrfTokenFor(in.Token)
+	s.setCSRFCookie(c, csrfToken)
+	out := fiber.Map{"name": p.Name, "role": p.Role, "csrf_token": csrfToken}
+	if ev, err := s.svc.Store().EventByID(cx, *p.EventID); err == nil {
+		out["event"] = ev.Slug
+	}
+	return c.JSON(out)
+}
+
+// maxQRText bounds the text of POST /api/v1/qr: a login link is about
+// 150 bytes, and a QR code of more than this is hard to scan from a
+// screen.
+const maxQRText = 512
+
+type qrRequest struct {
+	Text string `json:"text"`
+}
+
+// qrPNG draws a text as a QR code for the console (admin only): the
+// secret of a kiosk token is known to the browser that issued it, never
+// stored, so the picture is made from what the browser sends.
+func (s *Server) qrPNG(c *fiber.Ctx) error {
+	if err := principal(c).RequireAdmin(); err != nil {
+		return err
+	}
+	var in qrRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Text == "" || len(in.Text) > maxQRText || !utf8.ValidString(in.Text) {
+		return app.Errorf(app.EInvalid, "text must be 1–%d bytes of UTF-8", maxQRText)
+	}
+	png, err := qrcode.PNG(in.Text)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(png)
+}
+
+// viaAPITokenCookie reports whether the caller's login cookie holds an
+// API token (a kiosk that logged in with its token): logging out forgets
+// the cookie but leaves the token, which only revoking ends.
+func viaAPITokenCookie(c *fiber.Ctx) bool {
+	p := principal(c)
+	via, _ := c.Locals(localViaCookie).(bool)
+	return via && p.TokenID != 0 && p.UserID == nil
 }

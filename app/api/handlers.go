@@ -163,7 +163,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if ck := c.Cookies(SessionCookie); ck != "" {
+	if ck := c.Cookies(SessionCookie); ck != "" && !viaAPITokenCookie(c) {
 		cx, cancel := ctx(c)
 		defer cancel()
 		if err := s.svc.Logout(cx, ck); err != nil {

@@ -175,7 +175,7 @@ func rateClass(r Route) string {
 	switch {
 	case r.Method == fiber.MethodGet, r.Method == fiber.MethodHead:
 		return rateNone
-	case r.Method == fiber.MethodPost && r.Path == loginPath:
+	case r.Method == fiber.MethodPost && (r.Path == loginPath || r.Path == tokenLoginPath):
 		return rateLogin
 	case r.Method == fiber.MethodPost && checkInPaths[r.Path]:
 		return rateCheckIn

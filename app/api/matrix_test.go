@@ -51,6 +51,10 @@ var samples = map[string]sampler{
 		user, password := r.login(tb)
 		return sample{path: "/api/v1/auth/login", body: mustJSON(tb, map[string]string{"username": user, "password": password})}
 	},
+	"POST /api/v1/auth/token": func(r *rig, tb testing.TB) sample {
+		return sample{path: "/api/v1/auth/token", body: mustJSON(tb, map[string]string{"token": r.issue(tb, app.RoleChecker, demo.Slug)})}
+	},
+	"POST /api/v1/qr":          withJSON("/api/v1/qr", map[string]string{"text": "https://example.org/login#token=hc_matrix"}),
 	"POST /api/v1/auth/logout": at("/api/v1/auth/logout"),
 	"GET /api/v1/auth/me":      at("/api/v1/auth/me"),
 	"POST /api/v1/tokens":      withJSON("/api/v1/tokens", map[string]string{"name": "matrix", "role": "organizer"}),

@@ -85,10 +85,11 @@ var (
 	readyOut  = obj(schema{"status": str("ready"), "checks": schema{"type": "object", "additionalProperties": str("ok")}})
 	meOut     = obj(schema{"name": str(), "role": str(app.RoleAdmin, app.RoleOrganizer, app.RoleChecker, app.RoleParticipant, app.RoleTeam), "event": withDescription(str(), "a checker's, participant's or team's event"),
 		"user_id": schema{"type": "integer", "format": "int64", "description": "the logged-in user's id (absent for API tokens): PATCH /api/v1/users/{id} changes their own password"}}, "event", "user_id")
-	importOut   = app.ImportResult{}
-	textOut     = str()
-	binaryOut   = schema{"type": "string", "contentEncoding": "binary"}
-	documentOut = schema{"type": "object", "description": "this document"}
+	tokenLoginOut = obj(schema{"name": str(), "role": str(app.RoleChecker), "event": str(), "csrf_token": str()}, "event")
+	importOut     = app.ImportResult{}
+	textOut       = str()
+	binaryOut     = schema{"type": "string", "contentEncoding": "binary"}
+	documentOut   = schema{"type": "object", "description": "this document"}
 )
 
 // Answers built from generated schemas.
@@ -160,6 +161,11 @@ var operations = map[string]op{
 		desc: "The secret is in token, shown this once. expires_at (optional) must lie in the next five years."},
 	"DELETE /api/v1/tokens/:id": {id: "revokeToken", tag: "accounts", status: fiber.StatusNoContent,
 		desc: "Refused at once by the node that answers, and by every other node within 5 s (their authentication cache). HYBRIDCON_ADMIN_TOKEN's token comes back at the next start while the variable is set."},
+	"POST " + tokenLoginPath: {id: "tokenLogin", tag: "accounts", in: tokenLoginRequest{}, out: tokenLoginOut, errs: []string{app.EInvalid, app.EForbidden},
+		headers: map[string]string{"Set-Cookie": SessionCookie + " (HttpOnly, holding the token: revoking the token ends the login) and " + CSRFCookie},
+		desc:    "A kiosk logs in with its checker token (the QR code the console shows when it issues one). 401 for an unknown, revoked or expired token; 403 for a login secret or an admin or organizer token. Logging out forgets the cookie and leaves the token. Limited per client address, as the login is."},
+	"POST /api/v1/qr": {id: "qrCode", tag: "accounts", in: qrRequest{}, out: binaryOut, media: "image/png", errs: []string{app.EInvalid},
+		desc: "A QR code (PNG, at least 256 pixels wide) of text (1–512 bytes of UTF-8): the console draws a kiosk token's login link with it."},
 	"GET /api/v1/audit": {id: "listAllAudit", tag: "accounts", query: []string{"before", "limit"}, maxLimit: 200, out: auditOut,
 		desc: "Every entry: each event's, and those about users and tokens (which belong to no event)."},
 

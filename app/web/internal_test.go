@@ -81,7 +81,7 @@ func TestAssetsLoad(t *testing.T) {
 // such as 'live.upNext', and prefixes of computed keys such as
 // `kiosk.result.${kind}` or label('state.', …).
 var (
-	keyRE       = regexp.MustCompile(`['"` + "`" + `]((?:common|conn|tz|time|region|place|kind|state|slot|mode|action|category|reason|live|events|login|error|kiosk|console|audit|object|transfer|timer|foyer|embed)\.[A-Za-z0-9_.]*)(\$\{|['"` + "`" + `])`)
+	keyRE       = regexp.MustCompile(`['"` + "`" + `]((?:common|conn|tz|time|region|place|kind|state|slot|mode|action|category|reason|live|events|login|error|kiosk|console|audit|object|transfer|timer|foyer|embed|accounts|setup)\.[A-Za-z0-9_.]*)(\$\{|['"` + "`" + `])`)
 	importRE    = regexp.MustCompile(`from '\./([a-z-]+\.js)'`)
 	tmplKeyRE   = regexp.MustCompile(`\.T "([^"]+)"|data-i18n="([^"]+)"`)
 	tmplAttrRE  = regexp.MustCompile(`data-i18n-attr="([^"]+)"`)

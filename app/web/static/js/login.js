@@ -1,6 +1,8 @@
 // The login page: posts the user name and password to the API (which sets
 // the hc_session and hc_csrf cookies) and returns to ?next= when it is a
-// path on this site, else to the page of the user's role.
+// path on this site, else to the page of the user's role. A kiosk's QR
+// code opens it with #token=<checker token>: that token becomes the
+// login instead (the fragment is dropped from the address at once).
 
 import { $, h } from './dom.js';
 import { initLang, langSwitch, t } from './i18n.js';
@@ -35,6 +37,28 @@ async function showSignedIn(form, me, next) {
   form.querySelector('h1').after(box, actions);
 }
 
+/** fragmentToken takes a token from #token=… and drops the fragment. */
+function fragmentToken() {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') || '';
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  return token.trim();
+}
+
+/** tokenLogin makes a kiosk token the login; true when it went on. */
+async function tokenLogin(token, next, err) {
+  try {
+    const me = await api('POST', '/api/v1/auth/token', { body: { token } });
+    location.assign(next || home(me));
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) err.textContent = t('login.tokenRefused');
+    else if (e instanceof ApiError && e.status === 403) err.textContent = t('login.tokenNotKiosk');
+    else if (e instanceof ApiError && e.offline) err.textContent = t('common.offline');
+    else err.textContent = t('login.failed');
+    return false;
+  }
+}
+
 async function main() {
   await initLang();
   langSwitch($('#lang-switch'));
@@ -42,6 +66,8 @@ async function main() {
   const next = safeNext(form.dataset.next || new URLSearchParams(location.search).get('next') || '');
   const err = $('#login-error');
   const btn = $('#login-submit');
+  const token = fragmentToken();
+  if (token && await tokenLogin(token, next, err)) return;
   try {
     const me = await api('GET', '/api/v1/auth/me', { timeout: 5000 });
     if (me && me.role) showSignedIn(form, me, next);
