@@ -67,6 +67,20 @@ func startServer(t *testing.T) *server {
 // (its Regions and Snapshot are filled in when empty).
 func startServerWith(t *testing.T, cfg web.Config) *server {
 	t.Helper()
+	return startServerOpts(t, cfg, true)
+}
+
+// startEmptyServer is a server with an empty database: no conference, no
+// organizer or checker, only the bootstrap admin token.
+func startEmptyServer(t *testing.T) *server {
+	t.Helper()
+	return startServerOpts(t, web.Config{}, false)
+}
+
+// startServerOpts starts a server; withDemo seeds the demo conference and
+// its organizer and checker.
+func startServerOpts(t *testing.T, cfg web.Config, withDemo bool) *server {
+	t.Helper()
 	st := storagetest.Open(t)
 	svc := app.NewService(st, nil, nil)
 	clock := new(atomic.Int64)
@@ -77,18 +91,22 @@ func startServerWith(t *testing.T, cfg web.Config) *server {
 		return time.Now().UTC()
 	}
 	ctx := context.Background()
-	if err := svc.Seed(ctx, app.ConferenceSeed(demo.Build(time.Now()))); err != nil {
-		t.Fatalf("seed: %v", err)
+	if withDemo {
+		if err := svc.Seed(ctx, app.ConferenceSeed(demo.Build(time.Now()))); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
 	}
 	if _, err := svc.Bootstrap(ctx, adminToken); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	admin := app.Principal{Name: "admin", Role: app.RoleAdmin}
-	if _, err := svc.CreateUser(ctx, admin, app.UserInput{Username: organizerName, Password: organizerPassword, Role: app.RoleOrganizer}); err != nil {
-		t.Fatalf("create organizer: %v", err)
-	}
-	if _, err := svc.CreateUser(ctx, admin, app.UserInput{Username: checkerName, Password: checkerPassword, Role: app.RoleChecker, Event: demo.Slug}); err != nil {
-		t.Fatalf("create checker: %v", err)
+	if withDemo {
+		if _, err := svc.CreateUser(ctx, admin, app.UserInput{Username: organizerName, Password: organizerPassword, Role: app.RoleOrganizer}); err != nil {
+			t.Fatalf("create organizer: %v", err)
+		}
+		if _, err := svc.CreateUser(ctx, admin, app.UserInput{Username: checkerName, Password: checkerPassword, Role: app.RoleChecker, Event: demo.Slug}); err != nil {
+			t.Fatalf("create checker: %v", err)
+		}
 	}
 	hub := realtime.NewHub(realtime.HubConfig{Region: "cn", NodeID: "web-test", KnownRegions: []string{"cn", "hu"},
 		PresenceInterval: 500 * time.Millisecond}, realtime.NewMemoryBroker(), svc, nil)

@@ -113,7 +113,7 @@ var pageStrings = map[string][]string{
 	"error":   {"common."},
 	"live":    {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live."},
 	"kiosk":   {"common.", "kiosk.", "reason.", "category.", "tz."},
-	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role."},
+	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role.", "setup.", "category."},
 	"timer":   {"common.", "conn.", "tz.", "time.", "place.", "kind.", "state.", "mode.", "live.", "timer."},
 	"foyer":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "foyer."},
 	"embed":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "embed."},

@@ -23,7 +23,8 @@ export class ApiError extends Error {
 /**
  * api sends a request and returns the decoded JSON body (null for 204).
  * opts: body (encoded as JSON), headers, timeout in ms (default 10 s),
- * raw (return the Response instead of its body, for ETag handling).
+ * raw (return the Response instead of its body, for ETag handling),
+ * form (a FormData sent as multipart/form-data, e.g. a CSV file).
  */
 export async function api(method, path, opts = {}) {
   const headers = { Accept: 'application/json', ...(opts.headers || {}) };
@@ -31,6 +32,8 @@ export async function api(method, path, opts = {}) {
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
+  } else if (opts.form !== undefined) {
+    init.body = opts.form; // the browser sets the multipart boundary
   }
   if (method !== 'GET' && method !== 'HEAD') {
     const token = readCookie('hc_csrf');

@@ -15,6 +15,7 @@ import { LiveState } from './live-state.js';
 import { itemLine, itemMeta, kindName, label, slotTitle, span, stateChip, zoneTimes } from './render.js';
 import { dateTime, viewerZones, when } from './time.js';
 import { initAccounts } from './accounts.js';
+import { initSetup } from './console-setup.js';
 
 const EVENT_KEY = 'hc.console.event';
 const STAGE_KEY = 'hc.console.stage';
@@ -561,8 +562,11 @@ async function main() {
   document.addEventListener('keydown', onKey);
   initComposer();
   await loadEvents();
+  const setup = initSetup({ confirmAction, toast, slug: () => slug });
   if (!slug) {
     toast(t('console.noEvents'), 'warn');
+    await setup;
+    document.body.dataset.ready = 'true';
     return;
   }
   store.set(EVENT_KEY, slug);
@@ -590,6 +594,7 @@ async function main() {
     slug: () => slug,
     tz: () => (state.event && state.event.venue_tz) || 'Asia/Shanghai',
   });
+  await setup;
   document.body.dataset.ready = 'true';
 }
 

@@ -28,6 +28,8 @@ export function fieldOf(err, form) {
     if (named.has(c)) return c;
     const top = c.split(/[.[]/)[0];
     if (named.has(top)) return top;
+    // A trilingual or per-region field: title → title.zh, the first.
+    for (const name of named.keys()) if (name.startsWith(`${top}.`)) return name;
   }
   for (const name of named.keys()) {
     if (new RegExp(`\\b${name.replace(/[.[\]]/g, '\\$&')}\\b`).test(msg)) return name;
