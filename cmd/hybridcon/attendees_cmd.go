@@ -45,23 +45,44 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // errUsage marks a command line the usage text was printed for.
 var errUsage = errors.New("bad command line (see usage above)")
 
+// parseFlags parses a command's flags wherever they stand and returns the
+// positional arguments. --help prints fs.Usage to stdout and returns
+// errHelp; a bad flag prints the error and the usage to stderr and
+// returns errUsage. Either way nothing has been opened yet.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	pos, err := parseInterspersed(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil, errHelp
+	case err != nil:
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "hybridcon %s: %v\n", fs.Name(), err)
+		fs.Usage()
+		return nil, errUsage
+	}
+	fs.SetOutput(stderr)
+	return pos, nil
+}
+
 // importAttendeesCmd runs "hybridcon import-attendees --event SLUG
 // FILE.csv": the API's all-or-nothing import, printing "imported N/M"
 // every app.ImportProgressEvery rows, then the counts. A bad file prints
 // every row error and fails, importing nothing.
 func importAttendeesCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import-attendees", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	event := fs.String("event", "", "slug of the event the attendees register for (required)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: hybridcon import-attendees --event SLUG FILE.csv\n"+
+		fmt.Fprintf(fs.Output(), "usage: hybridcon import-attendees --event SLUG FILE.csv\n"+
 			"  FILE.csv: UTF-8 (with or without BOM), header row with columns %v;\n"+
 			"  name is required, and every row needs an email or an external_id.\n", app.AttendeeColumns)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
-		return errUsage
+		return err
 	}
 	if *event == "" || len(pos) != 1 {
 		fs.Usage()
@@ -117,17 +138,16 @@ var safeFileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // without one), and DIR/index.csv mapping names to files.
 func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tickets", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	event := fs.String("event", "", "event slug (required)")
 	out := fs.String("out", "", "directory to write the PNG files and index.csv to; created if missing (required)")
 	textOnly := fs.Bool("text-only", false, "write index.csv and tickets.txt only, no PNG files (for a mail merge or a print shop that makes its own QR codes, and for load tests)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: hybridcon tickets --event SLUG --out DIR [--text-only]\n")
+		fmt.Fprintf(fs.Output(), "usage: hybridcon tickets --event SLUG --out DIR [--text-only]\n")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
-		return errUsage
+		return err
 	}
 	if *event == "" || *out == "" || len(pos) != 0 {
 		fs.Usage()

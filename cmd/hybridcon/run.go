@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -27,25 +28,74 @@ var version = "dev"
 
 const defaultConfigPath = "configs/hybridcon.yaml"
 
+// usage is the answer to "hybridcon --help" and "hybridcon help".
+const usage = `usage: hybridcon [--config FILE] [COMMAND] [flags]
+
+Commands:
+  serve              run the server (the command when none is given)
+  migrate            apply the database migrations and exit
+  version            print the module version and the commit it was built from
+  help [COMMAND]     print this help, or a command's
+  users ...          list users, create one, reset a password (no server needed)
+  tokens create ...  issue an API token and print it (no server needed, no restart)
+  import-attendees   import an event's attendees from a CSV file, all or nothing
+  tickets            write an event's tickets: QR images, an index and the ticket texts
+
+Run "hybridcon COMMAND --help" for a command's flags; help touches nothing.
+Every command reads --config FILE (default configs/hybridcon.yaml when
+present); HYBRIDCON_* environment variables override the file.
+
+Flags:
+`
+
 // run is main without the process: it parses args, runs one command and
 // returns the exit code. Tests call it with their own environment.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
 	fs := flag.NewFlagSet("hybridcon", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "configuration file (default "+defaultConfigPath+" when present)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: hybridcon [--config FILE] [serve|migrate|version|import-attendees|tickets|users]\n")
+		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "hybridcon: %v\n", err)
+		fs.Usage()
 		return 2
 	}
-	cmd := "serve"
+	cmd, rest := "serve", []string(nil)
 	if fs.NArg() > 0 {
-		cmd = fs.Arg(0)
+		cmd, rest = fs.Arg(0), fs.Args()[1:]
+	}
+	if cmd == "help" {
+		if len(rest) == 0 {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		cmd, rest = rest[0], []string{"--help"} // "help users" is "users --help"
+	}
+	if !knownCommand(cmd) {
+		fmt.Fprintf(stderr, "hybridcon: unknown command %q\n", cmd)
+		fs.SetOutput(stderr)
+		fs.Usage()
+		return 2
+	}
+	// Commands without flags of their own answer --help (and refuse
+	// stray arguments) before the configuration is read or anything opened.
+	if plain, ok := plainCommands[cmd]; ok {
+		if code, done := parsePlain(cmd, plain, rest, stdout, stderr); done {
+			return code
+		}
 	}
 	if cmd == "version" {
-		fmt.Fprintln(stdout, "hybridcon", version)
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	}
 	path, explicit := *configPath, *configPath != ""
@@ -64,15 +114,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	case "migrate":
 		err = migrate(ctx, cfg, log, stdout)
 	case "import-attendees":
-		err = importAttendeesCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
+		err = importAttendeesCmd(ctx, cfg, log, rest, stdout, stderr)
 	case "tickets":
-		err = ticketsCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
+		err = ticketsCmd(ctx, cfg, log, rest, stdout, stderr)
 	case "users":
-		err = usersCmd(ctx, cfg, log, fs.Args()[1:], stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "hybridcon: unknown command %q\n", cmd)
-		fs.Usage()
-		return 2
+		err = usersCmd(ctx, cfg, log, rest, stdout, stderr)
+	case "tokens":
+		err = tokensCmd(ctx, cfg, log, rest, stdout, stderr)
 	}
 	if errors.Is(err, errHelp) {
 		return 0
@@ -82,6 +130,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		return 1
 	}
 	return 0
+}
+
+// plainCommands are the commands without flags of their own, with what
+// their --help says.
+var plainCommands = map[string]string{
+	"serve":   "usage: hybridcon [--config FILE] serve\n\nRun the server until SIGINT or SIGTERM. Settings come from the configuration\nfile and HYBRIDCON_* variables (see the README); on the first start with an\nempty database it loads the demo conference and prints the admin password.\n",
+	"migrate": "usage: hybridcon [--config FILE] migrate\n\nApply the database migrations the configuration's database lacks, and exit.\n",
+	"version": "usage: hybridcon version\n\nPrint the module version and the commit the binary was built from.\n",
+}
+
+func knownCommand(cmd string) bool {
+	switch cmd {
+	case "import-attendees", "tickets", "users", "tokens":
+		return true
+	}
+	_, ok := plainCommands[cmd]
+	return ok
+}
+
+// parsePlain handles --help and stray arguments of a command without
+// flags; done reports that the exit code is final.
+func parsePlain(cmd, help string, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, help)
+		return 0, true
+	case err != nil:
+		fmt.Fprintf(stderr, "hybridcon %s: %v\n%s", cmd, err, help)
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "hybridcon %s: unexpected argument %q\n%s", cmd, fs.Arg(0), help)
+		return 2, true
+	}
+	return 0, false
+}
+
+// versionLine is "hybridcon VERSION (commit C[, modified], built from MODULE@V)":
+// the -ldflags version when set, else the module version, and the VCS
+// revision the go command stamped into the binary.
+func versionLine() string {
+	v, module, commit := version, "", ""
+	modified := false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		module = bi.Main.Path + "@" + bi.Main.Version
+		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if commit == "" {
+		commit = "unknown (built without VCS information, e.g. by go run)"
+	} else if modified {
+		commit += ", with uncommitted changes"
+	}
+	line := fmt.Sprintf("hybridcon %s (commit %s", v, commit)
+	if module != "" {
+		line += ", module " + module
+	}
+	return line + ")"
 }
 
 func newLogger(cfg configs.Config, w io.Writer) *slog.Logger {
