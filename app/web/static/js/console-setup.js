@@ -517,8 +517,10 @@ function importer(what, done) {
     fd.append('file', f);
     try {
       const res = await api('POST', `${base()}/${what}/import`, { form: fd, timeout: 60000 });
-      out.replaceChildren(h('p', { class: 'notice notice-ok' }, t('setup.imported', { created: res.created, updated: res.updated, unchanged: res.unchanged })));
       await done();
+      // The list re-rendered the panel: say it in the new one.
+      ($(`#setup-import-${what}-result`) || out).replaceChildren(h('p', { class: 'notice notice-ok' },
+        t('setup.imported', { created: res.created, updated: res.updated, unchanged: res.unchanged })));
     } catch (e) {
       if (!(e instanceof ApiError) || e.offline) {
         say(e);
@@ -588,6 +590,7 @@ async function showAttendees(page = 0) {
     h('td', null, label('category.', a.category)),
     h('td', null, a.revoked ? t('setup.revoked') : (a.checked_in_at ? t('setup.checkedIn') : t('setup.notYet'))),
     h('td', { class: 'row-actions' }, rowButton('setup.edit', () => openEditor(attendeeForm(a))),
+      h('a', { class: 'btn btn-small', href: `/api/v1/attendees/${encodeURIComponent(a.id)}/ticket.png`, target: '_blank', rel: 'noopener' }, t('setup.ticket')),
       a.revoked ? rowButton('setup.restore', () => setRevoked(a, false)) : rowButton('setup.revoke', () => setRevoked(a, true), true))));
   panel([h('button', { class: 'btn', type: 'button', id: 'setup-new-attendee', onclick: () => openEditor(attendeeForm(null)) }, t('setup.newAttendee')),
     searchBox(attendeeQuery, (v) => { attendeeQuery = v; showAttendees(0); }),
