@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,4 +85,15 @@ func TestKioskTokenQR(t *testing.T) {
 	waitFor(t, tab, 5*time.Second, "the delete dialog", `document.querySelector('#confirm').open`)
 	press(t, tab, "#confirm-ok")
 	waitFor(t, tab, 10*time.Second, "door7 gone", `!`+user)
+
+	// The tokens list pages by 20.
+	for i := range 25 {
+		if _, err := srv.svc.IssueToken(ctx, app.Principal{Name: "t", Role: app.RoleAdmin}, app.TokenInput{Name: fmt.Sprintf("script %02d", i), Role: app.RoleOrganizer}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(t, tab, 20*time.Second, "reload the console", chromedp.Reload())
+	waitFor(t, tab, 10*time.Second, "the first page of tokens", `document.querySelectorAll('#tokens tbody tr').length === 20 && (document.querySelector('#tokens .setup-pager')?.textContent || '').includes('of 2')`)
+	tap(t, tab, `#tokens .setup-pager button:last-child`)
+	waitFor(t, tab, 10*time.Second, "the second page", `document.querySelectorAll('#tokens tbody tr').length === 6`)
 }

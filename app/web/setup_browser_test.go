@@ -175,6 +175,11 @@ func TestConsoleSetUp(t *testing.T) {
 	press(t, tab, "#confirm-ok")
 	waitFor(t, tab, 10*time.Second, "revoked", `(document.querySelector('#setup-list tr[data-attendee]')?.textContent || '').includes('revoked')`)
 
+	// Nothing is wider than the phone's screen.
+	if over := eval[string](t, tab, `[...document.querySelectorAll('#setup *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(0, 3).map(e => e.tagName + '.' + e.className).join(' ')`); over != "" {
+		t.Errorf("wider than a phone: %s", over)
+	}
+
 	// Every change is in the event's audit trail.
 	var audit struct{ Entries []app.AuditEntry }
 	srv.call("GET", "/api/v1/events/expo-2026/audit?limit=200", nil, &audit)

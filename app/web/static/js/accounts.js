@@ -138,12 +138,31 @@ function table(head, rows, empty) {
     h('tbody', null, rows)));
 }
 
+const PAGE = 20;
+const pages = { tokens: 0, users: 0 };
+
+/** paged is one page of list with previous / next when there are more. */
+function paged(name, list, build) {
+  const last = Math.max(0, Math.ceil(list.length / PAGE) - 1);
+  const page = Math.min(pages[name], last);
+  pages[name] = page;
+  const rows = list.slice(page * PAGE, page * PAGE + PAGE).map(build);
+  if (!last) return [rows, null];
+  const go = (n) => { pages[name] = n; render(); };
+  return [rows, h('nav', { class: 'setup-pager', 'aria-label': t('setup.pages') },
+    h('button', { class: 'btn btn-small', type: 'button', disabled: page === 0, onclick: () => go(page - 1) }, t('setup.prev')),
+    h('span', { class: 'small' }, t('setup.pageOf', { page: page + 1, pages: last + 1, n: list.length })),
+    h('button', { class: 'btn btn-small', type: 'button', disabled: page === last, onclick: () => go(page + 1) }, t('setup.next')))];
+}
+
 function render() {
   if (!admin()) return;
+  const [tokenRows, tokenPager] = paged('tokens', tokens, tokenRow);
   $('#tokens').replaceChildren(table(['accounts.colToken', 'accounts.colUse', 'console.colActions'],
-    tokens.map(tokenRow), t('accounts.noTokens')));
+    tokenRows, t('accounts.noTokens')), tokenPager || '');
+  const [userRows, userPager] = paged('users', users, userRow);
   $('#users').replaceChildren(table(['accounts.colUser', 'accounts.colRole', 'accounts.colState', 'console.colActions'],
-    users.map(userRow), t('accounts.noUsers')));
+    userRows, t('accounts.noUsers')), userPager || '');
   if (!$('#user-form')) $('#users').after(userForm());
 }
 
