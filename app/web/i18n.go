@@ -111,10 +111,10 @@ var pageStrings = map[string][]string{
 	"events":  {"common.", "events.", "tz."},
 	"login":   {"common.", "login."},
 	"error":   {"common."},
-	"live":    {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live."},
+	"live":    {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "transfer."},
 	"kiosk":   {"common.", "kiosk.", "reason.", "category.", "tz."},
-	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role.", "setup.", "category."},
-	"timer":   {"common.", "conn.", "tz.", "time.", "place.", "kind.", "state.", "mode.", "live.", "timer."},
+	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role.", "setup.", "category.", "transfer."},
+	"timer":   {"common.", "conn.", "tz.", "time.", "place.", "kind.", "state.", "mode.", "live.", "timer.", "transfer."},
 	"foyer":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "foyer."},
 	"embed":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "embed."},
 }

@@ -9,21 +9,24 @@ const BASE_DELAY = 500; // ms, the first backoff ceiling
 const MAX_DELAY = 30000; // ms, the largest backoff ceiling
 const WS_FAILURES_FOR_SSE = 2;
 const SSE_TYPES = ['snapshot', 'session.updated', 'showcase.updated', 'schedule.shifted', 'announcement.posted',
-  'event.updated', 'attendance', 'presence', 'stages.updated'];
+  'event.updated', 'attendance', 'presence', 'stages.updated',
+  'question.approved', 'question.answered', 'question.hidden', 'question.votes', 'interest', 'transfer.settings'];
 
 /** Close codes the hub sends (see realtime/config.go). */
 const CLOSE_RESTART = 1012;
 
 /**
  * LiveClient keeps state (a LiveState) current. onChange(types) runs after
- * envelopes were applied (types: the set of envelope types); onStatus(s)
+ * envelopes were applied (types: the set of envelope types); onEnvelope(env)
+ * runs for each applied envelope, after state took it (for parts of a page
+ * that keep state of their own, like technology transfer); onStatus(s)
  * runs when the connection state changes: s.state is "connecting", "live"
  * or "reconnecting" (with s.retryIn ms and s.attempt), s.transport "ws" or
  * "sse".
  */
 export class LiveClient {
-  constructor({ slug, state, region = '', lang = 'en', onChange = () => {}, onStatus = () => {} }) {
-    Object.assign(this, { slug, state, region, lang, onChange, onStatus });
+  constructor({ slug, state, region = '', lang = 'en', onChange = () => {}, onEnvelope = () => {}, onStatus = () => {} }) {
+    Object.assign(this, { slug, state, region, lang, onChange, onEnvelope, onStatus });
     this.transport = 'ws';
     this.attempt = 0;
     this.wsFailures = 0;
@@ -227,6 +230,7 @@ export class LiveClient {
       return;
     }
     if (r === APPLIED) {
+      this.onEnvelope(env);
       this.pending.add(env.type);
       if (!this.flushQueued) {
         // Envelopes of one burst (a backlog after a reconnect) render once.

@@ -12,6 +12,7 @@ import { LiveClient } from './live-client.js';
 import { LiveState } from './live-state.js';
 import { agendaDays, agendaRows, currentDay, dayTabs, stageCard, stageName } from './programme.js';
 import { itemLine, slotTitle } from './render.js';
+import { mountTransfer } from './transfer-live.js';
 import { hm, hms, measureClockOffset, offsetLabel, ownZone, viewerZones, zoneLabel } from './time.js';
 
 const body = document.body;
@@ -297,9 +298,13 @@ function regionPicker() {
   });
 }
 
+// Questions and interest (transfer-live.js) keep their own state.
+const transfer = mountTransfer({ slug, state, box: $('#transfer-live'), mode: screen ? 'screen' : 'live', stage: onlyStage });
+
 const client = new LiveClient({
   slug,
   state,
+  onEnvelope: transfer.accept,
   region: regions.includes(region) ? region : '',
   lang: currentLang(),
   onChange: (types) => {

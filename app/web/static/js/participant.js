@@ -64,6 +64,8 @@ function renderMine() {
     stateChip(m.state)), 'transfer.noMeetings');
   list($('#my-questions'), st.questions, (q) => h('li', { dataset: { question: q.id } },
     h('span', { class: 'xnote' }, q.text), stateChip(q.state), h('span', { class: 'muted' }, t('transfer.votes', { n: q.votes }))), 'transfer.none');
+  // The live page takes the ticket from its fragment (never sent to a server).
+  $('#live-link').href = `/e/${encodeURIComponent(document.body.dataset.slug)}#ticket=${encodeURIComponent(credential())}`;
   $('#ics-link').href = `/p/${encodeURIComponent(credential())}/meetings.ics?lang=${currentLang()}`;
 }
 

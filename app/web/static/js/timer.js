@@ -12,6 +12,7 @@ import { initLang, onLangChange, pick, t } from './i18n.js';
 import { LiveClient, showStatus } from './live-client.js';
 import { LiveState } from './live-state.js';
 import { itemLine, slotTitle } from './render.js';
+import { mountTransfer } from './transfer-live.js';
 import { hm, measureClockOffset, serverNow, when } from './time.js';
 
 const body = document.body;
@@ -137,7 +138,8 @@ async function main() {
   onLangChange(render);
   await measureClockOffset().catch(() => 0);
   setInterval(() => measureClockOffset().catch(() => 0), 5 * 60 * 1000);
-  const client = new LiveClient({ slug, state, onChange: render, onStatus: (st) => showStatus($('#conn'), st, t) });
+  const transfer = mountTransfer({ slug, state, box: $('#timer-questions'), mode: 'timer', stage });
+  const client = new LiveClient({ slug, state, onChange: render, onEnvelope: transfer.accept, onStatus: (st) => showStatus($('#conn'), st, t) });
   client.start();
   setInterval(tick, 250);
   tick();

@@ -1,0 +1,216 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/demo"
+)
+
+// Questions and interest on the live page, the hall screen and the
+// presenter timer.
+
+// asParticipant sends an API request with a participant's ticket (or
+// anonymously when ticket is "") and decodes a 2xx answer into out.
+func (s *server) asParticipant(ticket, method, path string, body, out any) {
+	s.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, s.url+path, bytes.NewReader(b))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if ticket != "" {
+		req.Header.Set("Authorization", "Ticket "+ticket)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, got)
+	}
+	if out != nil {
+		if err := json.Unmarshal(got, out); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// questionByText finds a question of the event by its text (as an
+// organizer, who sees every state).
+func (s *server) questionByText(text string) app.QuestionView {
+	s.t.Helper()
+	var out struct{ Questions []app.QuestionView }
+	s.call("GET", "/api/v1/events/"+demo.Slug+"/questions", nil, &out)
+	for _, q := range out.Questions {
+		if q.Text == text {
+			return q
+		}
+	}
+	s.t.Fatalf("no question %q", text)
+	return app.QuestionView{}
+}
+
+// everShown records, from before the page's first script, every question
+// text the page ever puts into its DOM (window.__shown), so a test can
+// prove a text was never shown, not only that it is gone now.
+const everShown = `window.__shown = new Set(); window.__errs=[]; addEventListener('error', (e) => __errs.push(e.message)); addEventListener('unhandledrejection', (e) => __errs.push(String(e.reason)));
+new MutationObserver(() => { for (const el of document.querySelectorAll('.q-text')) window.__shown.add(el.textContent); })
+  .observe(document, { childList: true, subtree: true, characterData: true });`
+
+func recordShown(t *testing.T, tab context.Context) {
+	t.Helper()
+	do(t, tab, 10*time.Second, "install the recorder", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: everShown})
+		return err
+	}))
+}
+
+// TestLiveQuestions: a viewer asks the item on stage from the live page;
+// an organizer approves it and it shows, most votes first, on the live
+// page, the hall screen and the presenter timer; one vote per viewer
+// connection; a question hidden after it was shown leaves every screen,
+// and one never approved, or hidden, is never shown to a viewer — not
+// even for a moment, nor to a viewer who arrives later.
+func TestLiveQuestions(t *testing.T) {
+	srv := startServer(t)
+	showcase := srv.showcaseID()
+	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/start", showcase), nil, nil)
+	sc := srv.showcase(showcase)
+	srv.call("PUT", "/api/v1/events/"+demo.Slug+"/transfer/settings", app.TransferSettings{AnonymousQuestions: true, AnonymousVotes: true}, nil)
+	guest := srv.attendees(1)[0]
+
+	b := newBrowser(t)
+	viewer, hall, timer := newTab(t, b), newTab(t, b), newTab(t, b)
+	for _, tab := range []context.Context{viewer, hall, timer} {
+		recordShown(t, tab)
+	}
+	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
+	do(t, hall, 20*time.Second, "open the hall screen", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en&screen=1"))
+	do(t, timer, 20*time.Second, "open the timer", chromedp.Navigate(fmt.Sprintf("%s/e/%s/s/%s/timer?lang=en", srv.url, demo.Slug, sc.Session.Stage)))
+	waitFor(t, viewer, 10*time.Second, "the ask box for the item on stage",
+		fmt.Sprintf(`!document.querySelector('#x-ask').hidden && document.querySelector('#x-ask-slot').value === '%d' && !document.querySelector('#x-ask fieldset').disabled`, sc.Current.ID))
+
+	// The viewer asks; a participant and another viewer ask through the API.
+	asked := "How long does the sensor last outdoors? 传感器在户外能用多久？"
+	do(t, viewer, 10*time.Second, "ask", chromedp.SendKeys(chromedp.CSS("#x-ask-text"), asked), chromedp.Click(chromedp.CSS("#x-ask-send")))
+	waitFor(t, viewer, 5*time.Second, "the confirmation", `document.querySelector('#x-notice').classList.contains('notice-ok')`)
+	pending, hidden := "Never approved: who pays?", "Approved, then hidden: rude words"
+	srv.asParticipant(guest.Ticket, "POST", "/api/v1/events/"+demo.Slug+"/questions", app.QuestionInput{Text: pending}, nil)
+	srv.asParticipant("", "POST", "/api/v1/events/"+demo.Slug+"/questions", app.QuestionInput{Text: hidden, Voter: "other-viewer-1"}, nil)
+	qa, qh := srv.questionByText(asked), srv.questionByText(hidden)
+	if qa.SlotID != sc.Current.ID || qa.State != app.QuestionPending {
+		t.Fatalf("the viewer's question: %+v", qa)
+	}
+
+	// Approved questions reach every screen, most votes first.
+	srv.call("POST", fmt.Sprintf("/api/v1/questions/%d/approve", qa.ID), nil, nil)
+	srv.call("POST", fmt.Sprintf("/api/v1/questions/%d/approve", qh.ID), nil, nil)
+	srv.asParticipant(guest.Ticket, "POST", fmt.Sprintf("/api/v1/questions/%d/vote", qh.ID), map[string]any{}, nil)
+	both := fmt.Sprintf(`(() => { const qs = [...document.querySelectorAll('.q[data-slot="%d"] .q-text')].map((e) => e.textContent);
+		return qs.length === 2 && qs[0] === %s && qs[1] === %s; })()`, sc.Current.ID, jsString(hidden), jsString(asked))
+	for name, tab := range map[string]context.Context{"viewer": viewer, "hall screen": hall, "timer": timer} {
+		waitFor(t, tab, 5*time.Second, "both approved questions, most votes first, on the "+name, both)
+	}
+
+	// One vote per connection: the button counts once, then is disabled.
+	sel := fmt.Sprintf(`.q[data-question="%d"]`, qa.ID)
+	do(t, viewer, 5*time.Second, "vote", chromedp.Click(chromedp.CSS(sel+" .q-vote")))
+	waitFor(t, viewer, 5*time.Second, "the vote counted and the button spent",
+		fmt.Sprintf(`document.querySelector('%s .q-vote').disabled && document.querySelector('%s .q-votes').dataset.votes === '1'`, sel, sel))
+	var again app.VoteAnswer
+	srv.asParticipant(guest.Ticket, "POST", fmt.Sprintf("/api/v1/questions/%d/vote", qh.ID), map[string]any{}, &again)
+	if again.Counted || again.Votes != 1 {
+		t.Fatalf("a participant's second vote: %+v", again)
+	}
+
+	// Hiding takes the question back from every screen.
+	srv.call("POST", fmt.Sprintf("/api/v1/questions/%d/hide", qh.ID), nil, nil)
+	gone := fmt.Sprintf(`![...document.querySelectorAll('.q-text')].some((e) => e.textContent === %s) && document.querySelector('.q[data-question="%d"]')`, jsString(hidden), qa.ID)
+	for name, tab := range map[string]context.Context{"viewer": viewer, "hall screen": hall, "timer": timer} {
+		waitFor(t, tab, 5*time.Second, "the hidden question gone from the "+name, gone)
+	}
+
+	// A viewer arriving now never sees the hidden one; nobody ever saw
+	// the pending one.
+	late := newTab(t, b)
+	recordShown(t, late)
+	do(t, late, 20*time.Second, "open the live page again", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
+	waitFor(t, late, 10*time.Second, "the approved question", fmt.Sprintf(`document.querySelector('.q[data-question="%d"]')`, qa.ID))
+	time.Sleep(500 * time.Millisecond)
+	if eval[bool](t, late, fmt.Sprintf(`window.__shown.has(%s)`, jsString(hidden))) {
+		t.Error("a viewer who arrived after the hide was shown the hidden question")
+	}
+	for name, tab := range map[string]context.Context{"viewer": viewer, "hall screen": hall, "timer": timer, "late viewer": late} {
+		if eval[bool](t, tab, fmt.Sprintf(`window.__shown.has(%s)`, jsString(pending))) {
+			t.Errorf("the %s showed a question never approved", name)
+		}
+		if errs := eval[[]string](t, tab, `window.__errs`); len(errs) > 0 {
+			t.Errorf("script errors on the %s: %q", name, errs)
+		}
+	}
+}
+
+// TestLiveInterest: a participant who opened the live page from their
+// personal link marks interest in the item on stage, with a purpose, a
+// note and consent; the team sees it on its page at once (pushed), with
+// the contact details, and another viewer sees the count go up.
+func TestLiveInterest(t *testing.T) {
+	srv := startServer(t)
+	showcase := srv.showcaseID()
+	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/start", showcase), nil, nil)
+	sc := srv.showcase(showcase)
+	achievement := sc.Current.AchievementID
+	token := srv.team(achievement)
+	guest := srv.attendees(1)[0]
+
+	b := newBrowser(t)
+	me, other, team := newTab(t, b), newTab(t, b), newTab(t, b)
+	do(t, team, 20*time.Second, "open the team page", chromedp.Navigate(srv.url+"/t/"+token+"?lang=en"))
+	do(t, other, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
+	// From the personal page's link to the live page.
+	do(t, me, 20*time.Second, "open the personal page", chromedp.Navigate(srv.url+"/p/"+guest.Ticket+"?lang=en"))
+	waitFor(t, me, 10*time.Second, "the link to the live page", `document.querySelector('#live-link').href.includes('#ticket=')`)
+	do(t, me, 20*time.Second, "follow it", chromedp.Click(chromedp.CSS("#live-link")))
+	waitFor(t, me, 10*time.Second, "the interest form, as the participant, without the ticket in the address",
+		fmt.Sprintf(`!document.querySelector('#x-interest fieldset')?.disabled && document.querySelector('#x-who').textContent.includes(%s) &&
+			!location.hash && document.querySelector('#x-interest-what').value === '%d:%d'`, jsString(guest.Name), achievement, sc.Current.ID))
+	count := fmt.Sprintf(`document.querySelector('#x-counts [data-achievement="%d"]')?.dataset.count`, achievement)
+	waitFor(t, other, 10*time.Second, "no interest yet", count+` === '0'`)
+
+	do(t, me, 10*time.Second, "mark interest",
+		chromedp.SetValue(chromedp.CSS("#x-interest-purpose"), "pilot_customer"),
+		chromedp.SendKeys(chromedp.CSS("#x-interest-note"), "We would pilot it in our plant."),
+		chromedp.Click(chromedp.CSS("#x-interest-consent")),
+		chromedp.Click(chromedp.CSS("#x-interest-send")))
+	waitFor(t, me, 5*time.Second, "the confirmation", `document.querySelector('#x-notice').classList.contains('notice-ok')`)
+	waitFor(t, team, 5*time.Second, "the interest on the team page, with the guest's name",
+		fmt.Sprintf(`[...document.querySelectorAll('#interests li')].some((li) => li.textContent.includes(%s) && li.textContent.includes('pilot it'))`, jsString(guest.Name)))
+	waitFor(t, other, 5*time.Second, "the count on another viewer's page", count+` === '1'`)
+	var mine struct{ Interests []app.Interest }
+	srv.asParticipant(guest.Ticket, "GET", "/api/v1/events/"+demo.Slug+"/interests", nil, &mine)
+	if len(mine.Interests) != 1 || mine.Interests[0].Purpose != "pilot_customer" || !mine.Interests[0].Consent || mine.Interests[0].SlotID != sc.Current.ID {
+		t.Fatalf("recorded: %+v", mine.Interests)
+	}
+
+	// A forged ticket is refused and forgotten: the form stays closed.
+	do(t, other, 10*time.Second, "enter a forged link",
+		chromedp.SendKeys(chromedp.CSS("#x-ticket-text"), srv.url+"/p/"+flip(guest.Ticket)),
+		chromedp.Click(chromedp.CSS("#x-ticket button[type=submit]")))
+	waitFor(t, other, 5*time.Second, "the refusal", `document.querySelector('#x-notice').classList.contains('notice-bad') && document.querySelector('#x-interest fieldset').disabled`)
+}
