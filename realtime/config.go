@@ -29,6 +29,9 @@ const (
 	CloseMessageTooBig = 1009
 	// CloseUnsupportedData (1003) answers a binary client frame.
 	CloseUnsupportedData = 1003
+	// CloseInvalidPayload (1007) answers a client text frame that is not
+	// valid UTF-8.
+	CloseInvalidPayload = 1007
 )
 
 // Close reasons that accompany the codes above.
@@ -36,6 +39,9 @@ const (
 	ReasonSlowConsumer   = "slow consumer"
 	ReasonServiceRestart = "service restart"
 	ReasonTryAgainLater  = "try again later"
+	// ReasonPingFlood goes with 1008 to a client that keeps sending
+	// pings while their answers cannot go out (it is not reading).
+	ReasonPingFlood = "too many pings"
 )
 
 // Defaults applied by NewHub to zero fields of HubConfig.

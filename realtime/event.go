@@ -245,6 +245,20 @@ func (ev *eventState) usableSnapshot() *frame {
 	return nil
 }
 
+// watermark returns the event's epoch and the newest seq delivered or
+// published here.
+func (ev *eventState) watermark() (epoch string, seq int64) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.epoch, max(ev.delivered, ev.published.Load())
+}
+
+// idleLocked reports whether the event has had no viewer for
+// idleEventTTL at now.
+func (ev *eventState) idleLocked(now time.Time) bool {
+	return len(ev.viewers) == 0 && !ev.idleSince.IsZero() && now.Sub(ev.idleSince) > idleEventTTL
+}
+
 // currentSnapshot returns the cached snapshot if it includes every
 // delivered seq and is young enough (for GET …/live), else nil.
 func (ev *eventState) currentSnapshot() *frame {

@@ -33,8 +33,7 @@ type frame struct {
 	wire  []byte // the same bytes as a websocket text frame (server frames are unmasked)
 }
 
-// Markers queued instead of data; they count nothing against the queue
-// bound.
+// Markers queued instead of data.
 var (
 	pingFrame      = &frame{kind: kindPing, wire: wsFrame(websocket.PingMessage, nil)}
 	heartbeatFrame = &frame{kind: kindHeartbeat}
@@ -43,32 +42,34 @@ var (
 // wsFrame encodes one unfragmented, unmasked websocket frame (RFC 6455
 // §5.2) as a server sends it.
 func wsFrame(opcode int, payload []byte) []byte {
+	return appendWSFrame(make([]byte, 0, 10+len(payload)), opcode, payload)
+}
+
+// appendWSFrame appends the frame wsFrame encodes to b.
+func appendWSFrame[P []byte | string](b []byte, opcode int, payload P) []byte {
 	n := len(payload)
-	var b []byte
+	head := byte(0x80 | opcode) // FIN
 	switch {
 	case n < 126:
-		b = make([]byte, 2, 2+n)
-		b[1] = byte(n)
+		b = append(b, head, byte(n))
 	case n <= 0xffff:
-		b = make([]byte, 4, 4+n)
-		b[1] = 126
-		binary.BigEndian.PutUint16(b[2:], uint16(n))
+		b = append(b, head, 126)
+		b = binary.BigEndian.AppendUint16(b, uint16(n))
 	default:
-		b = make([]byte, 10, 10+n)
-		b[1] = 127
-		binary.BigEndian.PutUint64(b[2:], uint64(n))
+		b = append(b, head, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
 	}
-	b[0] = 0x80 | byte(opcode) // FIN
 	return append(b, payload...)
 }
 
 // size is what the frame counts against a viewer's MaxQueueBytes:
-// envelope bytes, or the tail of one; control frames count nothing.
+// envelope bytes for data, the whole frame for pings, pongs and the tail
+// of a frame begun on the wire (an SSE heartbeat has no wire bytes).
 func (f *frame) size() int {
-	if f.kind == kindPartial {
-		return len(f.wire)
+	if len(f.json) > 0 {
+		return len(f.json)
 	}
-	return len(f.json)
+	return len(f.wire)
 }
 
 // encodeEnvelope encodes env once into a frame of the given kind.

@@ -31,6 +31,9 @@ type fakeSource struct {
 
 	snapshots, sinces, lastSeqs atomic.Int64
 	snapDelay                   time.Duration
+	// snapHook, when set, runs after a snapshot read the log and before
+	// it is returned (a build that takes its time).
+	snapHook func()
 }
 
 type fakeLog struct {
@@ -142,8 +145,14 @@ func (s *fakeSource) Snapshot(_ context.Context, slug string) (app.Envelope, err
 		return app.Envelope{}, err
 	}
 	seq := int64(len(l.envs))
-	return app.Envelope{Seq: seq, Epoch: l.epoch, Type: app.TypeSnapshot, At: time.Now().UTC(), Event: slug,
-		Data: json.RawMessage(fmt.Sprintf(`{"upto":%d}`, seq))}, nil
+	env := app.Envelope{Seq: seq, Epoch: l.epoch, Type: app.TypeSnapshot, At: time.Now().UTC(), Event: slug,
+		Data: json.RawMessage(fmt.Sprintf(`{"upto":%d}`, seq))}
+	if s.snapHook != nil {
+		s.mu.Unlock()
+		s.snapHook()
+		s.mu.Lock()
+	}
+	return env, nil
 }
 
 // testConfig is a configuration with short periods for tests.
@@ -203,6 +212,16 @@ const serverTimeout = 4 * time.Second
 // startNode runs a hub and its server until the test ends (or stop).
 func startNode(t *testing.T, cfg HubConfig, b Broker, src Source) *node {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startNodeOn(t, cfg, b, src, ln)
+}
+
+// startNodeOn is startNode serving on ln.
+func startNodeOn(t *testing.T, cfg HubConfig, b Broker, src Source, ln net.Listener) *node {
+	t.Helper()
 	hub := NewHub(cfg, b, src, testLogger())
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
@@ -217,10 +236,6 @@ func startNode(t *testing.T, cfg HubConfig, b Broker, src Source) *node {
 		ReadTimeout: serverTimeout, WriteTimeout: serverTimeout, IdleTimeout: serverTimeout})
 	fa.Get("/ws/events/:slug", hub.WebsocketHandler())
 	fa.Get("/api/v1/events/:slug/stream", hub.SSEHandler())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	served := make(chan struct{})
 	go func() {
 		_ = fa.Listener(ln)

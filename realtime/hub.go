@@ -346,22 +346,35 @@ func (l hubListener) HandleMessage(slug string, payload []byte) {
 // Snapshot returns the event's current snapshot envelope, encoded (for
 // GET /api/v1/events/{slug}/live). It is served from a per-event cache
 // that is rebuilt (once for all concurrent callers) when a newer seq was
-// delivered than it includes or it is older than SnapshotMaxAge. The
-// returned bytes are shared: do not modify them. Errors are the Source's
-// (app.ENotFound for an unknown slug).
+// delivered than it includes or it is older than SnapshotMaxAge. It never
+// includes less than what was delivered or published here when the call
+// began: a build begun before that and shared is not enough, another one
+// is made. The returned bytes are shared: do not modify them. Errors are
+// the Source's (app.ENotFound for an unknown slug).
 func (h *Hub) Snapshot(ctx context.Context, slug string) ([]byte, error) {
 	ev, err := h.event(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
-	f := ev.currentSnapshot()
-	if f == nil {
-		if f, err = h.buildSnapshot(ctx, ev, ev.currentSnapshot); err != nil {
-			return nil, err
+	epoch, mark := ev.watermark()
+	for range maxSnapshotBuilds {
+		f := ev.currentSnapshot()
+		if f == nil {
+			if f, err = h.buildSnapshot(ctx, ev, ev.currentSnapshot); err != nil {
+				return nil, err
+			}
+		}
+		if f.epoch != epoch || f.seq >= mark {
+			return f.json, nil
 		}
 	}
-	return f.json, nil
+	return nil, app.Errorf(app.EUnavailable, "the live state is still being rebuilt; retry shortly")
 }
+
+// maxSnapshotBuilds bounds the builds one Snapshot call waits for: the
+// second begins after the call did, so it normally includes everything
+// the call must see.
+const maxSnapshotBuilds = 3
 
 // eventList returns the current event states.
 func (h *Hub) eventList() []*eventState {
@@ -405,30 +418,40 @@ func (h *Hub) tickLoop(ctx context.Context) {
 }
 
 // catchUpAll schedules a sync of every event and forgets events that
-// have had no viewer for idleEventTTL.
+// have had no viewer for idleEventTTL. Hub.mu is held only to copy the
+// event list and, briefly, to drop idle events (which have no viewers, so
+// no fan-out holds their lock): lookups, Publish and the broker receiver
+// never wait for an event's fan-out here.
 func (h *Hub) catchUpAll() {
 	now := time.Now()
-	dropped := false
-	h.mu.Lock()
-	for slug, ev := range h.events {
+	var idle []*eventState
+	for _, ev := range h.eventList() {
 		ev.mu.Lock()
-		if len(ev.viewers) == 0 && !ev.idleSince.IsZero() && now.Sub(ev.idleSince) > idleEventTTL {
-			ev.dead = true
-			if ev.gapTimer != nil {
-				ev.gapTimer.Stop()
-			}
-			delete(h.events, slug)
-			h.m.eventGone(slug) // under mu: a new state for slug cannot exist yet
-			dropped = true
+		if ev.idleLocked(now) {
+			idle = append(idle, ev)
 		} else {
 			ev.scheduleLocked(trigPeriodic)
 		}
 		ev.mu.Unlock()
 	}
-	h.mu.Unlock()
-	if dropped {
-		h.signalChanged()
+	if len(idle) == 0 {
+		return
 	}
+	h.mu.Lock()
+	for _, ev := range idle {
+		ev.mu.Lock()
+		if ev.idleLocked(now) && h.events[ev.slug] == ev { // nobody joined meanwhile
+			ev.dead = true
+			if ev.gapTimer != nil {
+				ev.gapTimer.Stop()
+			}
+			delete(h.events, ev.slug)
+			h.m.eventGone(ev.slug) // under mu: a new state for slug cannot exist yet
+		}
+		ev.mu.Unlock()
+	}
+	h.mu.Unlock()
+	h.signalChanged()
 }
 
 // sweep queues a ping or heartbeat marker on the viewers selected by pick.

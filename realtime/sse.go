@@ -103,7 +103,7 @@ func (v *viewer) streamSSE(w *bufio.Writer) {
 			v.closing = true
 			v.mu.Unlock()
 			if isTimeout(err) {
-				v.h.m.dropWrite.Add(1)
+				v.drop(v.h.m.dropWrite)
 			}
 			return
 		}

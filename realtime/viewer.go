@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -24,11 +25,17 @@ const closeGrace = time.Second
 // goroutine, channel, timer or deadline. Whatever the socket does not
 // take at once (a slow or congested client) goes on q, and a writer
 // goroutine, started then and ending when q is empty, finishes it with
-// blocking writes under a deadline. Every byte this server sends on the
-// connection goes through these two paths, one at a time (v.mu and the
-// writing flag), so frames never interleave: pongs and close replies to
-// the client are queued here too (see serveWS). An idle viewer costs no
-// goroutine besides its reader.
+// blocking writes, each frame under its own deadline. Every byte this
+// server sends on the connection goes through these two paths, one at a
+// time (v.mu and the writing flag), so frames never interleave: pongs and
+// close replies to the client are queued here too (see serveWS). An idle
+// viewer costs no goroutine besides its reader.
+//
+// Everything queued counts against MaxQueueBytes, pongs included, and at
+// most one pong waits at a time: a newer ping replaces the waiting pong's
+// payload (RFC 6455 §5.5.3 lets a server answer only the latest ping), and
+// a client that keeps pinging while its pong cannot go out is closed with
+// 1008.
 //
 // SSE: the stream goroutine that fasthttp runs is the writer and waits
 // on wake.
@@ -52,8 +59,11 @@ type viewer struct {
 	after       int64 // durable frames with seq ≤ after are skipped
 	writing     bool  // a websocket writer goroutine is running
 	pingQueued  bool
+	pong        *frame // the pong waiting in q, not yet taken by the writer
+	pongsMerged int    // pings answered by replacing pong since a pong last went out
 	closing     bool
-	closeCode   int // close frame still to send (websocket), 0 for none
+	dropped     bool // counted in the drop metrics already
+	closeCode   int  // close frame still to send (websocket), 0 for none
 	closeReason string
 	done        chan struct{} // closed when the writer stops; made by finish
 }
@@ -86,12 +96,37 @@ func (v *viewer) enqueue(f *frame) bool {
 	if f.kind == kindDurable && f.seq <= v.after {
 		return true
 	}
-	if v.qBytes-v.grace+f.size() > v.h.cfg.MaxQueueBytes {
-		v.closeLocked(CloseSlowConsumer, ReasonSlowConsumer)
-		v.h.m.dropQueueFull.Add(1)
+	if !v.fitsLocked(f.size()) {
 		return false
 	}
 	return v.sendLocked(f)
+}
+
+// fitsLocked reports whether n more bytes fit under MaxQueueBytes; when
+// they do not, v is closed as a slow consumer.
+func (v *viewer) fitsLocked(n int) bool {
+	if v.qBytes-v.grace+n <= v.h.cfg.MaxQueueBytes {
+		return true
+	}
+	v.closeLocked(CloseSlowConsumer, ReasonSlowConsumer)
+	v.dropLocked(v.h.m.dropQueueFull)
+	return false
+}
+
+// dropLocked counts v's drop under reason c, once per viewer: a viewer
+// closed for its queue whose stuck write then times out is one drop.
+func (v *viewer) dropLocked(c Counter) {
+	if !v.dropped {
+		v.dropped = true
+		c.Add(1)
+	}
+}
+
+// drop is dropLocked for callers not holding v.mu.
+func (v *viewer) drop(c Counter) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.dropLocked(c)
 }
 
 // idleLocked reports whether f can go straight to the socket: a
@@ -125,6 +160,9 @@ func (v *viewer) writeNowLocked(f *frame) bool {
 		return true
 	}
 	rest := &frame{kind: kindPartial, wire: f.wire[n:]}
+	if f.kind == kindControl {
+		rest.wire = bytes.Clone(rest.wire) // f may live on the caller's stack
+	}
 	v.q = append(v.q, rest)
 	v.qBytes += len(rest.wire)
 	v.kickLocked()
@@ -173,6 +211,7 @@ func (v *viewer) reset(f *frame) bool {
 	v.q = append(v.q, f)
 	v.qBytes, v.grace = tail+f.size(), tail+f.size()
 	v.pingQueued = false
+	v.pong = nil
 	v.after = f.seq
 	v.kickLocked()
 	return true
@@ -183,6 +222,7 @@ func (v *viewer) reset(f *frame) bool {
 // the bytes it keeps.
 func (v *viewer) keepTailLocked() int {
 	v.gen++
+	v.pong = nil
 	var tail *frame
 	if len(v.q) > 0 && v.q[0].kind == kindPartial {
 		tail = v.q[0]
@@ -208,19 +248,57 @@ func (v *viewer) marker() {
 	if v.ws == nil {
 		f = heartbeatFrame
 	}
+	if !v.fitsLocked(f.size()) {
+		return
+	}
 	v.pingQueued = !v.idleLocked() // a marker written at once waits for nobody
 	v.sendLocked(f)
 }
 
-// control queues a control frame the client's frames call for (a pong,
-// or the reply to its close) and writes it at once when the socket is
-// idle.
-func (v *viewer) control(f *frame) {
+// maxMergedPongs is how many pings a client may send while its pong is
+// still waiting to go out before it counts as flooding.
+const maxMergedPongs = 64
+
+// answerPing answers a client's ping: at once when the socket is idle,
+// else by queuing a pong, or by giving the pong already waiting the new
+// payload. It returns false when v is closed (a flood closes it with
+// 1008), so the reader stops reading.
+func (v *viewer) answerPing(payload string) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if !v.closing {
-		v.sendLocked(f)
+	if v.closing {
+		return false
 	}
+	if p := v.pong; p != nil {
+		if v.pongsMerged++; v.pongsMerged > maxMergedPongs {
+			v.closeLocked(CloseSlowConsumer, ReasonPingFlood)
+			v.dropLocked(v.h.m.dropQueueFull)
+			return false
+		}
+		grow := len(payload) - (len(p.wire) - 2)
+		if !v.fitsLocked(grow) {
+			return false
+		}
+		// Not taken by the writer yet (take clears pong), so the bytes
+		// are still v's alone.
+		p.wire = appendWSFrame(p.wire[:0], websocket.PongMessage, payload)
+		v.qBytes += grow
+		return true
+	}
+	var buf [2 + 125]byte // a control frame's payload is at most 125 bytes
+	wire := appendWSFrame(buf[:0], websocket.PongMessage, payload)
+	if !v.fitsLocked(len(wire)) {
+		return false
+	}
+	if v.idleLocked() { // the common case: no allocation
+		return v.writeNowLocked(&frame{kind: kindControl, wire: wire})
+	}
+	f := &frame{kind: kindControl, wire: bytes.Clone(wire)}
+	v.pong = f
+	v.q = append(v.q, f)
+	v.qBytes += f.size()
+	v.kickLocked()
+	return true
 }
 
 // close asks the writer to send a close frame with code and reason (SSE:
@@ -265,6 +343,9 @@ func (v *viewer) take() (batch []*frame, gen int, closeCode int, closeReason str
 	gen = v.gen
 	batch, v.q = v.q, nil
 	v.pingQueued = false
+	if v.pong != nil {
+		v.pong, v.pongsMerged = nil, 0
+	}
 	if len(batch) > 0 && (!v.closing || batch[0].kind == kindPartial) {
 		if v.closing { // only the frame begun on the wire, then the close
 			batch = batch[:1]
@@ -318,14 +399,16 @@ func (v *viewer) failLocked() {
 	v.closing = true
 	v.closeCode = 0
 	clear(v.q)
-	v.q, v.qBytes, v.grace = nil, 0, 0
+	v.q, v.qBytes, v.grace, v.pong = nil, 0, 0, nil
 	_ = v.nc.Close()
 }
 
 // writeLoop is the websocket writer for what the socket did not take at
-// once: it writes the queue with blocking writes, each batch under
-// WriteTimeout, and ends when the queue is empty. While it runs, nobody
-// else writes to the connection.
+// once: it writes the queue with blocking writes, each frame given
+// WriteTimeout from its start (a client that takes a whole 256 KiB batch
+// slowly but steadily is not cut for the batch's total time), and ends
+// when the queue is empty. While it runs, nobody else writes to the
+// connection.
 func (v *viewer) writeLoop() {
 	for {
 		batch, gen, code, reason, ok := v.take()
@@ -336,10 +419,13 @@ func (v *viewer) writeLoop() {
 			v.sendClose(code, reason)
 			continue
 		}
-		_ = v.nc.SetWriteDeadline(time.Now().Add(v.h.cfg.WriteTimeout))
 		n := 0
 		var err error
-		for _, f := range batch {
+		for i, f := range batch {
+			if i > 0 && v.isClosing() {
+				break // the rest was dropped by the close; send it now
+			}
+			_ = v.nc.SetWriteDeadline(time.Now().Add(v.h.cfg.WriteTimeout))
 			if _, err = v.nc.Write(f.wire); err != nil {
 				break
 			}
@@ -350,7 +436,7 @@ func (v *viewer) writeLoop() {
 		_ = v.nc.SetWriteDeadline(time.Time{})
 		if err != nil {
 			if isTimeout(err) {
-				v.h.m.dropWrite.Add(1)
+				v.drop(v.h.m.dropWrite)
 			}
 			v.fail()
 		}
@@ -388,8 +474,14 @@ func (v *viewer) finish() {
 	}
 	v.mu.Lock()
 	v.closing = true
-	clear(v.q)
-	v.q = nil
+	if v.ws != nil {
+		// A frame begun on the wire is finished before the close frame
+		// still to send, or the stream would be corrupt.
+		v.keepTailLocked()
+	} else {
+		clear(v.q)
+		v.q = nil
+	}
 	var done chan struct{}
 	if v.writing {
 		v.done = make(chan struct{})

@@ -7,6 +7,7 @@ import (
 	"net"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -28,9 +29,12 @@ import (
 // frames of at most MaxClientFrame bytes; they are read and ignored
 // (e.g. {"type":"ping"} as an application keep-alive), and any frame
 // counts as activity for PongWait. A larger frame closes with 1009, a
-// binary frame with 1003. The server pings every PingInterval; a client
-// silent for PongWait is dropped. Close codes: 1008 "slow consumer",
-// 1012 "service restart", 1013 "try again later" (see the constants).
+// binary frame with 1003, a text frame that is not UTF-8 with 1007. The
+// server pings every PingInterval; a client silent for PongWait is
+// dropped. Client pings are answered, only the latest one when several
+// arrive while a pong waits to go out. Close codes: 1008 "slow consumer"
+// or "too many pings", 1012 "service restart", 1013 "try again later"
+// (see the constants).
 //
 // The upgrade goes through gofiber/websocket; the checks above run first
 // so a refused request gets the API's JSON error instead of a bare 426.
@@ -107,7 +111,9 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	// everything else this server sends: the library writing them itself
 	// could split a frame the hub has begun.
 	ws.SetPingHandler(func(data string) error {
-		v.control(&frame{kind: kindControl, wire: wsFrame(websocket.PongMessage, []byte(data))})
+		if !v.answerPing(data) {
+			return errPingFlood // stop reading; finish lets the close go out
+		}
 		return nil
 	})
 	ws.SetCloseHandler(func(code int, _ string) error {
@@ -138,6 +144,46 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	v.finish()
 }
 
+// errPingFlood ends the reader of a viewer closed while it was pinging.
+var errPingFlood = errors.New("realtime: viewer closed while it kept pinging")
+
+// readUTF8 reads r to its end and reports how many bytes it held and
+// whether they are valid UTF-8, checked in small steps so a frame costs
+// no buffer of its size.
+func readUTF8(r io.Reader) (n int64, valid bool, err error) {
+	var buf [512]byte
+	carry := 0 // bytes of an incomplete sequence kept from the last read
+	valid = true
+	for {
+		m, rerr := r.Read(buf[carry:])
+		n += int64(m)
+		end := carry + m
+		i := 0
+		for i < end && valid {
+			if buf[i] < utf8.RuneSelf {
+				i++
+				continue
+			}
+			if !utf8.FullRune(buf[i:end]) {
+				break // the sequence continues in the next read
+			}
+			c, size := utf8.DecodeRune(buf[i:end])
+			valid = c != utf8.RuneError || size > 1
+			i += size
+		}
+		if !valid {
+			i = end
+		}
+		carry = copy(buf[:], buf[i:end])
+		switch {
+		case rerr == io.EOF:
+			return n, valid && carry == 0, nil
+		case rerr != nil:
+			return n, valid, rerr
+		}
+	}
+}
+
 // closeNow sends a close frame from the connection goroutine before any
 // writer exists.
 func closeNow(ws *websocket.Conn, code int, reason string) {
@@ -164,7 +210,7 @@ func (v *viewer) readLoop() {
 		mt, r, err := ws.NextReader()
 		if err != nil {
 			if isTimeout(err) && !v.isClosing() {
-				v.h.m.dropPong.Add(1)
+				v.drop(v.h.m.dropPong)
 			}
 			return // the library already answered a close or an oversize frame (1009)
 		}
@@ -172,13 +218,17 @@ func (v *viewer) readLoop() {
 			v.close(CloseUnsupportedData, "binary frames are not supported")
 			continue // wait for the client's close answer, bounded by closeGrace
 		}
-		n, err := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+		n, valid, err := readUTF8(io.LimitReader(r, limit+1))
 		if err != nil {
 			return
 		}
 		if n > limit {
 			v.close(CloseMessageTooBig, "frame too large")
 			continue // the rest of the frame is skipped; closeGrace bounds the wait
+		}
+		if !valid {
+			v.close(CloseInvalidPayload, "text frame is not UTF-8")
+			continue
 		}
 		alive()
 	}
