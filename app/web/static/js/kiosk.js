@@ -112,9 +112,27 @@ function uuid() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
+/** loginLink returns a kiosk token's login link of this site (the QR code
+ * the console shows), or "" for anything else. */
+function loginLink(text) {
+  let u;
+  try {
+    u = new URL(text);
+  } catch {
+    return '';
+  }
+  return u.origin === location.origin && u.pathname === '/login' && /(^#|&)token=/.test(u.hash) ? u.href : '';
+}
+
 async function submit(text) {
   const ticket = text.trim();
   if (!ticket) return;
+  // A scanned kiosk login link switches this kiosk to that token.
+  const link = loginLink(ticket);
+  if (link) {
+    location.assign(link);
+    return;
+  }
   const g = gateName();
   if (!g) {
     notice(t('kiosk.needGate'));
