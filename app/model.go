@@ -323,10 +323,14 @@ const (
 	TypeShowcaseUpdated = "showcase.updated"
 	TypeScheduleShifted = "schedule.shifted"
 	TypeAnnouncement    = "announcement.posted"
-	TypeEventUpdated    = "event.updated"
-	TypeStagesUpdated   = "stages.updated"
-	TypeAttendance      = "attendance" // volatile
-	TypePresence        = "presence"   // volatile
+	// TypeAnnouncementUpdated carries an edited, pinned or unpinned
+	// announcement whole; TypeAnnouncementDeleted its id.
+	TypeAnnouncementUpdated = "announcement.updated"
+	TypeAnnouncementDeleted = "announcement.deleted"
+	TypeEventUpdated        = "event.updated"
+	TypeStagesUpdated       = "stages.updated"
+	TypeAttendance          = "attendance" // volatile
+	TypePresence            = "presence"   // volatile
 )
 
 // Envelope is one message of the wire protocol. Durable envelopes have

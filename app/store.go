@@ -142,6 +142,11 @@ type CheckInRepo interface {
 type AnnouncementRepo interface {
 	CreateAnnouncement(ctx context.Context, a *Announcement) error
 	ListAnnouncements(ctx context.Context, eventID int64, limit int) ([]Announcement, error)
+	// AnnouncementByID is ENotFound for an unknown id.
+	AnnouncementByID(ctx context.Context, id int64) (*Announcement, error)
+	// UpdateAnnouncement stores a's text and pinned flag.
+	UpdateAnnouncement(ctx context.Context, a *Announcement) error
+	DeleteAnnouncement(ctx context.Context, id int64) error
 }
 
 // AuthRepo is what signing in and authenticating requests needs;

@@ -102,6 +102,42 @@ func (s *Store) ListAnnouncements(ctx context.Context, eventID int64, limit int)
 	return out, nil
 }
 
+// AnnouncementByID returns one announcement; an unknown id is ENotFound.
+func (s *Store) AnnouncementByID(ctx context.Context, id int64) (*app.Announcement, error) {
+	var r announcementRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, s.fail(ctx, err, "get announcement", on{notFound: notFound("announcement %d not found", id)})
+	}
+	a := r.toApp()
+	return &a, nil
+}
+
+// UpdateAnnouncement stores a's text and pinned flag.
+func (s *Store) UpdateAnnouncement(ctx context.Context, a *app.Announcement) error {
+	r := announcementToRow(a)
+	res := s.db.WithContext(ctx).Model(&announcementRow{}).Where("id = ?", a.ID).
+		Updates(map[string]any{"text_zh": r.TextZH, "text_en": r.TextEN, "text_hu": r.TextHU, "pinned": r.Pinned})
+	if res.Error != nil {
+		return s.fail(ctx, res.Error, "update announcement", on{})
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENotFound, "announcement %d not found", a.ID)
+	}
+	return nil
+}
+
+// DeleteAnnouncement removes one announcement; an unknown id is ENotFound.
+func (s *Store) DeleteAnnouncement(ctx context.Context, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&announcementRow{})
+	if res.Error != nil {
+		return s.fail(ctx, res.Error, "delete announcement", on{})
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENotFound, "announcement %d not found", id)
+	}
+	return nil
+}
+
 // CreateUser inserts u and fills u.ID and u.CreatedAt. A taken username is
 // EConflict; an unknown EventID ENotFound.
 func (s *Store) CreateUser(ctx context.Context, u *app.User) error {

@@ -196,6 +196,8 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/api/v1/sessions/:id/showcase", Who: "public", Summary: "run-of-show with planned and expected times", Handler: s.getShowcase},
 		{Method: "GET", Path: "/api/v1/events/:slug/announcements", Who: "public", Summary: "announcements, newest first", Handler: s.listAnnouncements},
 		{Method: "POST", Path: "/api/v1/events/:slug/announcements", Who: "organizer", Summary: "post an announcement", Handler: s.postAnnouncement},
+		{Method: "PATCH", Path: "/api/v1/events/:slug/announcements/:id", Who: "organizer", Summary: "edit, pin or unpin an announcement (emits announcement.updated)", Handler: s.updateAnnouncement},
+		{Method: "DELETE", Path: "/api/v1/events/:slug/announcements/:id", Who: "organizer", Summary: "delete an announcement (emits announcement.deleted)", Handler: s.deleteAnnouncement, BodyLimit: smallBodyLimit},
 
 		{Method: "POST", Path: "/api/v1/events", Who: "admin", Summary: "create an event", Handler: s.createEvent},
 		{Method: "PATCH", Path: "/api/v1/events/:slug", Who: "admin", Summary: "change an event (emits event.updated)", Handler: s.updateEvent},

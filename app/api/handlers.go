@@ -102,6 +102,37 @@ func (s *Server) postAnnouncement(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(a)
 }
 
+func (s *Server) updateAnnouncement(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in app.AnnouncementUpdate
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	a, err := s.svc.UpdateAnnouncement(cx, principal(c), utils.CopyString(c.Params("slug")), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}
+
+func (s *Server) deleteAnnouncement(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	if err := s.svc.DeleteAnnouncement(cx, principal(c), utils.CopyString(c.Params("slug")), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 func (s *Server) getLive(c *fiber.Ctx) error {
 	cx, cancel := ctx(c)
 	defer cancel()

@@ -91,6 +91,12 @@ var samples = map[string]sampler{
 		return sample{path: fmt.Sprintf("/api/v1/sessions/%d/showcase", r.freshSession(tb, 2, "").ID)}
 	},
 	"POST /api/v1/events/:slug/announcements": withJSON(ev+"/announcements", map[string]any{"text": map[string]string{"en": "Matrix"}}),
+	"PATCH /api/v1/events/:slug/announcements/:id": func(r *rig, tb testing.TB) sample {
+		return sample{path: fmt.Sprintf("%s/announcements/%d", ev, r.freshAnnouncement(tb).ID), body: []byte(`{"pinned":true}`)}
+	},
+	"DELETE /api/v1/events/:slug/announcements/:id": func(r *rig, tb testing.TB) sample {
+		return sample{path: fmt.Sprintf("%s/announcements/%d", ev, r.freshAnnouncement(tb).ID)}
+	},
 	"POST /api/v1/events": func(r *rig, tb testing.TB) sample {
 		return sample{path: "/api/v1/events", body: mustJSON(tb, map[string]any{"slug": r.uniq("m"), "title": map[string]string{"en": "Matrix"},
 			"venue_tz": "Asia/Shanghai", "viewer_tzs": []string{"Asia/Shanghai"}, "starts_at": time.Now(), "ends_at": time.Now().Add(time.Hour)})}
@@ -245,6 +251,17 @@ func (r *rig) freshAchievement(tb testing.TB) *app.Achievement {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return a
+}
+
+// freshAnnouncement posts an announcement for the announcement routes.
+func (r *rig) freshAnnouncement(tb testing.TB) *app.Announcement {
+	tb.Helper()
+	a, err := r.svc.PostAnnouncement(context.Background(), asAdmin, demo.Slug, app.AnnouncementInput{Text: app.Text{EN: "Fresh announcement"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.known = "" // the database changed before the request
 	return a
 }
 

@@ -177,6 +177,9 @@ var operations = map[string]op{
 	"GET /api/v1/events/:slug/announcements": {id: "listAnnouncements", tag: "announcements", query: []string{"limit"}, maxLimit: 200, out: listOf("announcements", app.Announcement{})},
 	"POST /api/v1/events/:slug/announcements": {id: "postAnnouncement", tag: "announcements", in: app.AnnouncementInput{}, status: fiber.StatusCreated, out: app.Announcement{},
 		errs: []string{app.EInvalid}},
+	"PATCH /api/v1/events/:slug/announcements/:id": {id: "updateAnnouncement", tag: "announcements", in: app.AnnouncementUpdate{}, out: app.Announcement{},
+		errs: []string{app.EInvalid}},
+	"DELETE /api/v1/events/:slug/announcements/:id": {id: "deleteAnnouncement", tag: "announcements", status: fiber.StatusNoContent},
 
 	"GET /api/v1/events/:slug/sessions":  {id: "listSessions", tag: "agenda", out: listOf("sessions", app.Session{})},
 	"POST /api/v1/events/:slug/sessions": {id: "createSession", tag: "agenda", in: app.SessionInput{}, status: fiber.StatusCreated, out: app.Session{}, errs: []string{app.EInvalid}},

@@ -276,7 +276,7 @@ var enums = map[string][]string{
 	"Token.kind":                 {app.TokenAPI, app.TokenLogin},
 	"ErrorDetail.code":           ErrorCodes(),
 	"Envelope.type": {app.TypeSnapshot, app.TypeSessionUpdated, app.TypeShowcaseUpdated, app.TypeScheduleShifted,
-		app.TypeAnnouncement, app.TypeEventUpdated, app.TypeAttendance, app.TypePresence, app.TypeStagesUpdated},
+		app.TypeAnnouncement, app.TypeAnnouncementUpdated, app.TypeAnnouncementDeleted, app.TypeEventUpdated, app.TypeAttendance, app.TypePresence, app.TypeStagesUpdated},
 }
 
 // typeDocs describe component schemas.

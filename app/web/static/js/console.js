@@ -16,6 +16,7 @@ import { itemLine, itemMeta, kindName, label, slotTitle, span, stateChip, zoneTi
 import { dateTime, viewerZones, when } from './time.js';
 import { initAccounts } from './accounts.js';
 import { initSetup } from './console-setup.js';
+import { mountAnnouncements } from './console-announcements.js';
 
 const EVENT_KEY = 'hc.console.event';
 const STAGE_KEY = 'hc.console.stage';
@@ -32,6 +33,7 @@ let auditEntries = [];
 let auditNext = 0;
 let auditTimer = null;
 let toastTimer = null;
+let renderAnnouncementList = () => {}; // set once the event's live state exists
 
 // ---- toasts and the confirmation dialog ------------------------------------------
 
@@ -388,6 +390,7 @@ function render() {
   renderControl();
   renderSessions();
   renderCounts();
+  renderAnnouncementList();
 }
 
 // ---- announcements --------------------------------------------------------------------
@@ -571,6 +574,7 @@ async function main() {
   }
   store.set(EVENT_KEY, slug);
   state = new LiveState();
+  renderAnnouncementList = mountAnnouncements($('#ann-list'), { state, slug: () => slug, toast, confirmAction });
   client = new LiveClient({
     slug,
     state,

@@ -9,7 +9,7 @@ const BASE_DELAY = 500; // ms, the first backoff ceiling
 const MAX_DELAY = 30000; // ms, the largest backoff ceiling
 const WS_FAILURES_FOR_SSE = 2;
 const SSE_TYPES = ['snapshot', 'session.updated', 'showcase.updated', 'schedule.shifted', 'announcement.posted',
-  'event.updated', 'attendance', 'presence', 'stages.updated', ...transferTypes()];
+  'announcement.updated', 'announcement.deleted', 'event.updated', 'attendance', 'presence', 'stages.updated', ...transferTypes()];
 
 /** transferTypes are technology transfer's envelopes (transfer-live.js),
  * spelled so the string check does not take them for interface strings. */

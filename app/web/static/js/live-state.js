@@ -95,7 +95,11 @@ export class LiveState {
         for (const sc of d.showcases || []) this.putShowcase(sc);
         break;
       case 'announcement.posted':
+      case 'announcement.updated': // edited, pinned or unpinned: the whole announcement again
         this.announcements.set(d.id, d);
+        break;
+      case 'announcement.deleted':
+        this.announcements.delete(d.id);
         break;
       case 'event.updated':
         this.event = d;

@@ -206,11 +206,12 @@ function scrollToCurrent() {
 function renderAnnouncements() {
   const list = state.announcementList();
   const tz = primaryZone();
-  const key = [currentLang(), tz, list.map((a) => `${a.id}:${a.pinned}`).join(',')].join('#');
+  const key = [currentLang(), tz, JSON.stringify(list.map((a) => [a.id, a.pinned, a.text]))].join('#');
   keyed($('#announcements'), key, () => (list.length ? list.map((a) => h('li', { class: a.pinned ? 'ann is-pinned' : 'ann', dataset: { id: a.id } },
     h('p', { class: 'ann-meta' },
       a.pinned ? h('span', { class: 'pin' }, t('live.pinned')) : null,
-      h('time', { datetime: a.created_at }, hm(a.created_at, tz))),
+      h('time', { datetime: a.created_at, title: `${zoneLabel(tz)} (${offsetLabel(tz, new Date(a.created_at))})` }, hm(a.created_at, tz)),
+      h('span', { class: 'ann-zone' }, zoneLabel(tz))),
     h('p', { class: 'ann-text' }, pick(a.text)))) : [h('li', { class: 'ann muted' }, t('live.noAnnouncements'))]));
 }
 
@@ -312,7 +313,7 @@ const client = new LiveClient({
     else {
       renderStages();
       if (!screen) {
-        if (types.has('announcement.posted')) renderAnnouncements();
+        if ([...types].some((ty) => ty.startsWith('announcement.'))) renderAnnouncements();
         if (types.has('attendance') || types.has('presence')) renderCounts();
         renderRunOfShow();
         renderAgenda();
