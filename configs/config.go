@@ -40,6 +40,13 @@ type Config struct {
 	// node.
 	RedisURL string `yaml:"redis_url"`
 
+	// RedisPrefix starts every Redis channel and key this deployment uses,
+	// so deployments sharing one Redis stay apart. Empty (the default)
+	// derives it from the database's identity (see storage.Store.Identity):
+	// the same for every node of one deployment, different for another
+	// database, a restored copy included.
+	RedisPrefix string `yaml:"redis_prefix"`
+
 	// Region is this node's region; it must be one of Regions. The zero
 	// value is invalid; the default is "cn".
 	Region string `yaml:"region"`
@@ -288,6 +295,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("data_dir", c.DataDir),
 		slog.String("database_url", logURL(c.DatabaseURL)),
 		slog.String("redis_url", logURL(c.RedisURL)),
+		slog.String("redis_prefix", c.RedisPrefix),
 		slog.String("region", c.Region),
 		slog.String("regions", strings.Join(c.Regions, ",")),
 		slog.String("node_id", c.NodeID),

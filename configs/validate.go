@@ -55,6 +55,10 @@ func (c Config) Validate() error {
 		}
 	}
 
+	if msg := checkRedisPrefix(c.RedisPrefix); msg != "" {
+		bad("redis_prefix", eq(c.RedisPrefix), "%s", msg)
+	}
+
 	if len(c.Regions) == 0 {
 		bad("regions", "", "must list at least one region")
 	}
@@ -285,4 +289,19 @@ func isTokenChar(r rune) bool {
 		return true
 	}
 	return strings.ContainsRune("!#$%&'*+-.^_`|~", r)
+}
+
+// checkRedisPrefix explains what is wrong with a Redis prefix, or returns
+// "". Braces are refused because they would change which Redis Cluster
+// shard a channel hashes to.
+func checkRedisPrefix(p string) string {
+	switch {
+	case len(p) > 64:
+		return "must be at most 64 characters"
+	case strings.ContainsAny(p, "{}"):
+		return "must not contain { or } (Redis Cluster hash tags)"
+	case strings.IndexFunc(p, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return "must not contain whitespace or control characters"
+	}
+	return ""
 }

@@ -58,6 +58,11 @@ var fields = []field{
 		set: func(c *Config, s string) error { c.RedisURL = s; return nil },
 	},
 	{
+		Var: Var{"HYBRIDCON_REDIS_PREFIX", "redis_prefix", "",
+			"Start of every Redis channel and key, so deployments sharing one Redis stay apart; empty derives it from the database (PostgreSQL system identifier and database name, or the SQLite file's path), the same on every node of one deployment."},
+		set: func(c *Config, s string) error { c.RedisPrefix = s; return nil },
+	},
+	{
 		Var: Var{"HYBRIDCON_REGION", "region", "cn",
 			"This node's region, one of regions; used for presence counts and the default live stream."},
 		set: func(c *Config, s string) error { c.Region = s; return nil },

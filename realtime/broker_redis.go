@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,8 +18,9 @@ import (
 // RedisConfig configures a RedisBroker. Zero values mean the defaults
 // named in the comments.
 type RedisConfig struct {
-	// Prefix starts every channel and key the broker uses, so clusters (and
-	// parallel tests) can share one Redis. Zero: "hybridcon:".
+	// Prefix starts every channel and key the broker uses, so deployments
+	// (and parallel tests) can share one Redis. Zero: "hybridcon:"; a
+	// server derives it with DeploymentPrefix instead.
 	Prefix string
 	// OpTimeout bounds each publish, presence and subscribe command, so an
 	// unreachable Redis costs callers at most this long. Zero: 1 s.
@@ -62,6 +64,16 @@ func NewRedisBroker(rdb *redis.Client, cfg RedisConfig) *RedisBroker {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	return &RedisBroker{rdb: rdb, cfg: cfg, log: cfg.Logger, probe: cfg.Prefix + "probe:" + hex.EncodeToString(id[:])}
+}
+
+// DeploymentPrefix is the default Redis prefix for the deployment whose
+// database has the given identity: "hc:" and the first 12 hex digits of the
+// identity's SHA-256, e.g. "hc:3f9a0c27b1d4:". Every node of a deployment
+// computes the same prefix; another database, even a restored copy of this
+// one, gets another, so its broadcasts and seqs never mix with these.
+func DeploymentPrefix(identity string) string {
+	sum := sha256.Sum256([]byte(identity))
+	return "hc:" + hex.EncodeToString(sum[:6]) + ":"
 }
 
 // RedisOptions parses a redis:// URL into client options with the short

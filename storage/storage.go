@@ -74,6 +74,7 @@ type Store struct {
 type core struct {
 	sqlDB   *sql.DB
 	dialect string
+	file    string // SQLite: the database file's absolute path
 	log     *slog.Logger
 	queries atomic.Int64
 }
@@ -117,6 +118,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, err
 		}
 		c.dialect = DialectSQLite
+		if c.file, err = filepath.Abs(path); err != nil {
+			return nil, fmt.Errorf("storage: SQLite path %q: %w", path, err)
+		}
 		dialector = sqlite.Open(dsn)
 	} else {
 		c.dialect = DialectPostgres
@@ -227,6 +231,35 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.c.dialect }
+
+// Identity names the database itself, not the way it is reached: for
+// SQLite the file's absolute path (symbolic links resolved), for PostgreSQL
+// the server's system identifier, the database name and the schema the
+// tables live in (search_path), so a copy restored
+// into another database (or another server) has another identity while
+// every node of one deployment sees the same one. The Redis channel prefix
+// defaults to a hash of it. When the system identifier cannot be read
+// (pg_control_system revoked) the server's address and port stand in.
+func (s *Store) Identity(ctx context.Context) (string, error) {
+	if s.c.dialect == DialectSQLite {
+		if real, err := filepath.EvalSymlinks(s.c.file); err == nil {
+			return "sqlite:" + real, nil
+		}
+		return "sqlite:" + s.c.file, nil
+	}
+	var id string
+	err := s.c.sqlDB.QueryRowContext(ctx,
+		"SELECT system_identifier::text || '/' || current_database() || '/' || current_schema() FROM pg_control_system()").Scan(&id)
+	if err != nil {
+		s.c.log.WarnContext(ctx, "storage: system identifier unreadable; identifying the database by address", "err", err)
+		err = s.c.sqlDB.QueryRowContext(ctx,
+			"SELECT coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port(), 0)::text || '/' || current_database() || '/' || current_schema()").Scan(&id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("storage: database identity: %w", err)
+	}
+	return "postgres:" + id, nil
+}
 
 // QueryCount returns the number of SQL statements this Store (and the
 // transactions derived from it) has executed through GORM since Open:

@@ -103,10 +103,8 @@ func sessionToStart(t *testing.T, c *apiClient) int64 {
 // names redis as down, and when Redis returns every viewer on each node
 // has the whole sequence, gapless, caught up from the live log.
 //
-// All nodes here use the broker's default channel prefix: pub/sub is
-// shared by every database of a Redis, so a concurrent run of this same
-// test against the same Redis would see this one's messages (harmless:
-// other epochs, checked against the log and ignored).
+// Both nodes derive the Redis prefix from their shared database, so a
+// concurrent run of this test (another database) stays on other channels.
 func TestFaultRedisDown(t *testing.T) {
 	redisAddr, redisPath, redisKind := redisTarget(t)
 	proxy := newTCPProxy(t, redisAddr)

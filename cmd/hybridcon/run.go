@@ -261,7 +261,12 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		useRedisLogger(log)
 		rdb := redis.NewClient(opts)
 		defer rdb.Close()
-		broker = realtime.NewRedisBroker(rdb, realtime.RedisConfig{Logger: log})
+		prefix, err := redisPrefix(ctx, cfg, st)
+		if err != nil {
+			return err
+		}
+		log.Info("redis channels", "prefix", prefix)
+		broker = realtime.NewRedisBroker(rdb, realtime.RedisConfig{Prefix: prefix, Logger: log})
 		checks = append(checks, api.Check{Name: "redis", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	} else {
 		broker = realtime.NewMemoryBroker()
@@ -403,4 +408,18 @@ func refreshSchedules(ctx context.Context, svc *app.Service, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// redisPrefix is HYBRIDCON_REDIS_PREFIX, or when it is empty the prefix
+// derived from the database's identity, so two deployments sharing a Redis
+// (production and a staging copy restored from it, say) stay apart.
+func redisPrefix(ctx context.Context, cfg configs.Config, st *storage.Store) (string, error) {
+	if cfg.RedisPrefix != "" {
+		return cfg.RedisPrefix, nil
+	}
+	id, err := st.Identity(ctx)
+	if err != nil {
+		return "", fmt.Errorf("deriving the Redis prefix (or set HYBRIDCON_REDIS_PREFIX): %w", err)
+	}
+	return realtime.DeploymentPrefix(id), nil
 }
