@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/hybridcon/hybridcon/app"
 )
@@ -16,7 +18,8 @@ import (
 // row listed and nothing written, then fixed and imported), an attendees
 // CSV, a run-of-show of the imported achievements, a kiosk token created
 // (with its QR code) and revoked — and starts the showcase; the live page
-// then shows the event, its stages and the achievement on stage. The
+// then shows the event, its stages and the achievement on stage, and an
+// attendee's ticket (the QR code the set-up card links) prints to PDF. The
 // imports go through the set-up card's own upload (all or nothing, bad
 // rows listed).
 func TestConferenceFromEmptyDatabase(t *testing.T) {
@@ -78,6 +81,7 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 	people := writeFile(t, "attendees.csv", "\ufeffname,organization,email,category\n王秀英,重庆市科学技术局,wang@example.cn,official\nKovács Anna,BME,anna@example.hu,academic\nJohn Smith,Acme,john@example.org,enterprise\n")
 	do(t, tab, 10*time.Second, "upload the attendees", chromedp.SetUploadFiles(chromedp.CSS("#setup-import-attendees"), []string{people}))
 	waitFor(t, tab, 10*time.Second, "three attendees", `document.querySelectorAll('#setup-list tr[data-attendee]').length === 3`)
+	ticket := eval[string](t, tab, `document.querySelector('#setup-list tr[data-attendee] a[href$="ticket.png"]').href`)
 
 	// The showcase's run-of-show: both achievements.
 	setupTab(t, tab, "items", `document.querySelector('#items-form')`)
@@ -124,6 +128,19 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/small-conf"))
 	waitFor(t, viewer, 10*time.Second, "the live page", `document.querySelector('#event-title')?.textContent.includes('Small Conference') && document.querySelector('#stages [data-stage="main"] .now-title')?.textContent === 'Rice robot' && document.querySelector('#stages [data-stage="main"] .next-title')?.textContent === 'Bridge sensor'`)
 	text := eval[string](t, viewer, `document.body.innerText`)
+
+	// An attendee's ticket, from the set-up card's link, printed to PDF.
+	do(t, tab, 20*time.Second, "open the ticket", chromedp.Navigate(ticket))
+	waitFor(t, tab, 10*time.Second, "the ticket's QR code", `document.querySelector('img')?.naturalWidth >= 256`)
+	var pdf []byte
+	do(t, tab, 20*time.Second, "print the ticket", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		out, err := chromedp.Call(ctx, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69})
+		pdf = out.Data
+		return err
+	}))
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || len(pdf) < 1000 {
+		t.Fatalf("the printed ticket is not a PDF: %d bytes %q", len(pdf), pdf[:min(len(pdf), 8)])
+	}
 	for _, want := range []string{"Main hall", "Forum", "Opening", "Showcase", "Room 1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the live page does not show %q", want)
