@@ -112,7 +112,7 @@ var pageStrings = map[string][]string{
 	"login":   {"common.", "login."},
 	"error":   {"common."},
 	"live":    {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "transfer."},
-	"kiosk":   {"common.", "kiosk.", "reason.", "category.", "tz."},
+	"kiosk":   {"common.", "kiosk.", "reason.", "category.", "tz.", "transfer."},
 	"console": {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "action.", "console.", "audit.", "object.", "accounts.", "role.", "setup.", "category.", "transfer."},
 	"timer":   {"common.", "conn.", "tz.", "time.", "place.", "kind.", "state.", "mode.", "live.", "timer.", "transfer."},
 	"foyer":   {"common.", "conn.", "tz.", "time.", "region.", "place.", "kind.", "state.", "slot.", "mode.", "live.", "foyer."},

@@ -214,3 +214,106 @@ func TestLiveInterest(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#x-ticket button[type=submit]")))
 	waitFor(t, other, 5*time.Second, "the refusal", `document.querySelector('#x-notice').classList.contains('notice-bad') && document.querySelector('#x-interest fieldset').disabled`)
 }
+
+// TestTransferJourneyLive is the whole journey through the pages: an
+// online viewer, who opened the live page from their personal link, marks
+// interest while the item is presented and asks the team for a meeting;
+// the team accepts on its page; the organizer defines a meeting session
+// and runs the scheduler in the console; participant and team see the
+// same slot and table, each in their own time zone; the host scans the
+// guest at the table; the console's report counts the meeting held.
+func TestTransferJourneyLive(t *testing.T) {
+	srv := startServer(t)
+	showcase := srv.showcaseID()
+	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/start", showcase), nil, nil)
+	sc := srv.showcase(showcase)
+	achievement := sc.Current.AchievementID
+	token := srv.team(achievement)
+	guest := srv.attendees(1)[0]
+
+	b := newBrowser(t)
+	viewer, team, organizer := newTab(t, b), newTab(t, b), newTab(t, b)
+	setTimezone(t, viewer, "Europe/Budapest")
+	setTimezone(t, team, "Asia/Shanghai")
+	setTimezone(t, organizer, "UTC")
+	do(t, viewer, 20*time.Second, "open the live page from the personal link",
+		chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en#ticket="+guest.Ticket))
+	do(t, team, 20*time.Second, "open the team page", chromedp.Navigate(srv.url+"/t/"+token+"?lang=en"))
+	login(t, organizer, srv.url, "/console?lang=en", organizerName, organizerPassword, "/console")
+	waitFor(t, organizer, 10*time.Second, "the console's transfer card", `document.querySelector('#transfer')?.dataset.ready === 'true'`)
+
+	// Interest while the item is presented, from the live page.
+	waitFor(t, viewer, 10*time.Second, "the interest form for the item on stage",
+		fmt.Sprintf(`!document.querySelector('#x-interest fieldset')?.disabled && document.querySelector('#x-interest-what').value === '%d:%d'`, achievement, sc.Current.ID))
+	do(t, viewer, 10*time.Second, "mark interest",
+		chromedp.SetValue(chromedp.CSS("#x-interest-purpose"), "licensing"),
+		chromedp.SendKeys(chromedp.CSS("#x-interest-note"), "Licensing for the EU market."),
+		chromedp.Click(chromedp.CSS("#x-interest-consent")),
+		chromedp.Click(chromedp.CSS("#x-interest-send")))
+	waitFor(t, organizer, 5*time.Second, "the interest in the console, pushed",
+		fmt.Sprintf(`[...document.querySelectorAll('#xc-interests li')].some((li) => li.textContent.includes(%s) && li.textContent.includes('EU market'))`, jsString(guest.Name)))
+	waitFor(t, team, 5*time.Second, "the interest on the team page, pushed",
+		fmt.Sprintf(`[...document.querySelectorAll('#interests li')].some((li) => li.textContent.includes(%s))`, jsString(guest.Name)))
+
+	// The meeting request, from the personal page.
+	do(t, viewer, 20*time.Second, "open the personal page", chromedp.Navigate(srv.url+"/p/"+guest.Ticket+"?lang=en"))
+	waitFor(t, viewer, 10*time.Second, "the item on stage", fmt.Sprintf(`document.body.dataset.ready === 'true' && document.querySelector('#now li[data-slot="%d"]')`, sc.Current.ID))
+	do(t, viewer, 10*time.Second, "request a meeting",
+		chromedp.Click(chromedp.CSS(`#now li [data-act="meet"]`)),
+		chromedp.SetValue(chromedp.CSS("#meet-mode"), "onsite"),
+		chromedp.Click(chromedp.CSS("#meet-submit")))
+	waitFor(t, team, 5*time.Second, "the request on the team page", `document.querySelector('#requests li[data-state="requested"] [data-act="accept"]')`)
+	do(t, team, 10*time.Second, "accept", chromedp.Click(chromedp.CSS(`#requests li [data-act="accept"]`)))
+	waitFor(t, viewer, 5*time.Second, "accepted on the personal page", `document.querySelector('#my-requests li .chip-accepted')`)
+
+	// The organizer defines a session starting in 20 minutes and schedules.
+	start := time.Now().UTC().Add(20 * time.Minute).Truncate(time.Minute)
+	do(t, organizer, 10*time.Second, "define a meeting session",
+		chromedp.SendKeys(chromedp.CSS("#xc-session-title"), "Meetings"),
+		chromedp.SetValue(chromedp.CSS("#xc-session-start"), start.Format("2006-01-02T15:04")),
+		chromedp.SetValue(chromedp.CSS("#xc-session-end"), start.Add(time.Hour).Format("2006-01-02T15:04")),
+		chromedp.SetValue(chromedp.CSS("#xc-session-tables"), "5"),
+		chromedp.Click(chromedp.CSS("#xc-session-create")))
+	waitFor(t, organizer, 5*time.Second, "the session listed", `document.querySelector('#xc-sessions li[data-session]')`)
+	do(t, organizer, 10*time.Second, "run the scheduler", chromedp.Click(chromedp.CSS("#xc-schedule")))
+	waitFor(t, organizer, 5*time.Second, "the scheduler's answer", `document.querySelector('#xc-notice').textContent.startsWith('Placed 1;')`)
+	var list struct{ Meetings []app.MeetingView }
+	srv.call("GET", "/api/v1/events/"+demo.Slug+"/meetings", nil, &list)
+	if len(list.Meetings) != 1 || !list.Meetings[0].StartsAt.Equal(start) {
+		t.Fatalf("meetings: %+v (session starts %s)", list.Meetings, start)
+	}
+	m := list.Meetings[0]
+	shows := func(tz string) string {
+		loc := mustZone(t, tz)
+		return fmt.Sprintf(`(() => { const li = document.querySelector('#my-meetings li[data-meeting="%d"], #meetings li[data-meeting="%d"]');
+			return li && li.dataset.table === '%d' && li.querySelector('.place').textContent === 'Table %d' &&
+				li.querySelector('.when .own').textContent.includes('%s–%s'); })()`,
+			m.ID, m.ID, m.Table, m.Table, m.StartsAt.In(loc).Format("15:04"), m.EndsAt.In(loc).Format("15:04"))
+	}
+	waitFor(t, viewer, 5*time.Second, "the meeting in Budapest time", shows("Europe/Budapest"))
+	waitFor(t, team, 5*time.Second, "the meeting in Beijing time", shows("Asia/Shanghai"))
+
+	// At the table, when the meeting is due, the host scans the guest.
+	srv.setNow(m.StartsAt.Add(time.Minute))
+	scanAtTable(t, b, srv, m, guest.Ticket)
+	waitFor(t, viewer, 5*time.Second, "held on the personal page", `document.querySelector('#my-meetings li .chip-held')`)
+	waitFor(t, organizer, 5*time.Second, "the console's report counts it held",
+		fmt.Sprintf(`document.querySelector('#xc-report tr[data-achievement="%d"] .rep-held')?.textContent === '1'`, achievement))
+}
+
+// scanAtTable logs door staff into the kiosk in meeting mode at the
+// meeting's table, scans the guest's ticket and waits for "held".
+func scanAtTable(t *testing.T, b context.Context, srv *server, m app.MeetingView, ticket string) {
+	t.Helper()
+	kiosk := newTab(t, b)
+	path := fmt.Sprintf("/e/%s/checkin?lang=en&mode=meeting&table=%d", demo.Slug, m.Table)
+	login(t, kiosk, srv.url, path, checkerName, checkerPassword, "/e/"+demo.Slug+"/checkin")
+	waitFor(t, kiosk, 10*time.Second, "the kiosk in meeting mode", fmt.Sprintf(`document.body.dataset.mode === 'meeting' && document.querySelector('#meeting-table').value === '%d'`, m.Table))
+	do(t, kiosk, 10*time.Second, "scan the guest", chromedp.SendKeys(chromedp.CSS("#scan"), ticket+"\n"))
+	waitFor(t, kiosk, 5*time.Second, "held", `document.querySelector('#meeting-result').dataset.result === 'held'`)
+	// A second scan is recorded once; a forged ticket is refused.
+	do(t, kiosk, 10*time.Second, "scan again", chromedp.SendKeys(chromedp.CSS("#scan"), ticket+"\n"))
+	waitFor(t, kiosk, 5*time.Second, "already held", `document.querySelector('#meeting-result').dataset.result === 'already_held'`)
+	do(t, kiosk, 10*time.Second, "scan a forged ticket", chromedp.SendKeys(chromedp.CSS("#scan"), flip(ticket)+"\n"))
+	waitFor(t, kiosk, 5*time.Second, "rejected", `document.querySelector('#meeting-result').dataset.result === 'rejected'`)
+}

@@ -13,6 +13,7 @@ import * as db from './kiosk-db.js';
 import { cue, unlock } from './feedback.js';
 import { importKey, judge } from './ticket.js';
 import { hm, ownZone } from './time.js';
+import { meetingMode } from './kiosk-meeting.js';
 
 const slug = document.body.dataset.slug;
 const base = `/api/v1/events/${encodeURIComponent(slug)}`;
@@ -125,6 +126,7 @@ function loginLink(text) {
 }
 
 async function submit(text) {
+  if (meetingMode.on) return meetingMode.scan(text); // a meeting table, not the door
   const ticket = text.trim();
   if (!ticket) return;
   // A scanned kiosk login link switches this kiosk to that token.
@@ -423,6 +425,7 @@ function stopCamera() {
 
 async function main() {
   await initLang();
+  meetingMode.mount();
   langSwitch($('#lang-switch'));
   onLangChange(() => {
     renderNet();
