@@ -361,6 +361,17 @@ func (s *Service) Tickets(ctx context.Context, p Principal, slug string) ([]Issu
 // ImportProgressEvery rows and at the end with the rows handled so far
 // (written in the still-open transaction).
 func (s *Service) ImportAttendees(ctx context.Context, p Principal, slug string, data []byte, progress func(done, total int)) (*ImportResult, error) {
+	return s.importAttendees(ctx, p, slug, data, progress, false)
+}
+
+// PreviewAttendees checks a CSV file of attendees as ImportAttendees
+// would and answers what it would do, writing nothing.
+func (s *Service) PreviewAttendees(ctx context.Context, p Principal, slug string, data []byte) (*ImportResult, error) {
+	return s.importAttendees(ctx, p, slug, data, nil, true)
+}
+
+func (s *Service) importAttendees(ctx context.Context, p Principal, slug string, data []byte, progress func(done, total int), dry bool) (res *ImportResult, err error) {
+	defer func() { res, err = finishImport(res, err, data, dry) }()
 	eventID, err := s.organizerEvent(ctx, p, slug)
 	if err != nil {
 		return nil, err
@@ -379,7 +390,7 @@ func (s *Service) ImportAttendees(ctx context.Context, p Principal, slug string,
 	if err := errs.err("the import has problems"); err != nil {
 		return nil, err
 	}
-	res := &ImportResult{}
+	res = &ImportResult{}
 	now := s.Now()
 	err = s.store.Tx(ctx, func(r Repo) error {
 		existing, err := r.EventAttendees(ctx, eventID)
@@ -424,11 +435,14 @@ func (s *Service) ImportAttendees(ctx context.Context, p Principal, slug string,
 				}
 			}
 		}
+		if dry {
+			return errDryRun
+		}
 		return r.AddAudit(ctx, &AuditEntry{EventID: &eventID, Actor: p.Name, Action: "attendee.import", ObjectType: "event",
 			ObjectID: slug, After: mustJSON(res), At: now})
 	})
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	if res.Created > 0 || res.Updated > 0 {
 		s.attendanceChanged(slug)

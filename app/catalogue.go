@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 )
@@ -222,12 +223,46 @@ type ImportResult struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	// DryRun marks a preview: the counts are what the import would do,
+	// and nothing was written.
+	DryRun  bool           `json:"dry_run,omitempty"`
+	Preview *ImportPreview `json:"preview,omitempty"`
+}
+
+// errDryRun ends a preview's transaction so that it rolls back.
+var errDryRun = errors.New("dry run: roll back")
+
+// finishImport completes an import or its preview: the file's preview
+// goes into a dry run's result and, on refusal, beside the row errors; a dry
+// run's rollback is its success.
+func finishImport(res *ImportResult, err error, data []byte, dry bool) (*ImportResult, error) {
+	if dry && errors.Is(err, errDryRun) {
+		res.DryRun, err = true, nil
+	}
+	if err != nil {
+		return nil, withPreview(err, data)
+	}
+	if res.DryRun {
+		res.Preview = previewCSV(data)
+	}
+	return res, nil
 }
 
 // ImportAchievements imports a CSV catalogue, all or nothing, matching
 // rows to existing achievements by ref so a second import of the same
 // file changes nothing. Every bad row is reported with its column.
 func (s *Service) ImportAchievements(ctx context.Context, p Principal, slug string, data []byte) (*ImportResult, error) {
+	return s.importAchievements(ctx, p, slug, data, false)
+}
+
+// PreviewAchievements checks a CSV catalogue as ImportAchievements would
+// and answers what it would do, writing nothing.
+func (s *Service) PreviewAchievements(ctx context.Context, p Principal, slug string, data []byte) (*ImportResult, error) {
+	return s.importAchievements(ctx, p, slug, data, true)
+}
+
+func (s *Service) importAchievements(ctx context.Context, p Principal, slug string, data []byte, dry bool) (res *ImportResult, err error) {
+	defer func() { res, err = finishImport(res, err, data, dry) }()
 	if err := p.RequireOrganizer(); err != nil {
 		return nil, err
 	}
@@ -281,7 +316,7 @@ func (s *Service) ImportAchievements(ctx context.Context, p Principal, slug stri
 	if err := errs.err("the import has problems"); err != nil {
 		return nil, err
 	}
-	res := &ImportResult{}
+	res = &ImportResult{}
 	var envs []Envelope
 	now := s.Now()
 	err = s.store.Tx(ctx, func(r Repo) error {
@@ -317,6 +352,9 @@ func (s *Service) ImportAchievements(ctx context.Context, p Principal, slug stri
 				res.Updated++
 			}
 		}
+		if dry {
+			return errDryRun
+		}
 		if envs, err = s.showcaseEnvelopes(ctx, r, eventID, changed); err != nil {
 			return err
 		}
@@ -324,7 +362,7 @@ func (s *Service) ImportAchievements(ctx context.Context, p Principal, slug stri
 			ObjectID: slug, After: mustJSON(res), At: now})
 	})
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	s.pub.Publish(ctx, envs...)
 	return res, nil

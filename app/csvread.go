@@ -18,9 +18,80 @@ type RowError struct {
 	Message string `json:"message"`
 }
 
-// ImportErrors is the Details of a failed import: every bad row.
+// ImportErrors is the Details of a failed import: every bad row, and
+// the file's first rows as they were read (when the file could be read),
+// so that a preview shows both.
 type ImportErrors struct {
-	Errors []RowError `json:"errors"`
+	Errors  []RowError     `json:"errors"`
+	Preview *ImportPreview `json:"preview,omitempty"`
+}
+
+// ImportPreview is the start of an import file as it was read: its
+// separator, header and first rows (cells as written, untrimmed).
+type ImportPreview struct {
+	Separator string     `json:"separator"`
+	Header    []string   `json:"header"`
+	Rows      [][]string `json:"rows"`
+	// Lines are the rows' line numbers in the file (row 1 is the header).
+	Lines []int `json:"lines"`
+}
+
+// previewRows is how many data rows an ImportPreview holds.
+const previewRows = 5
+
+// separatorOf picks the separator of a CSV file from its first line: a
+// semicolon when that line has more semicolons than commas (the default
+// of spreadsheet programs in locales whose decimal mark is a comma, e.g.
+// Hungarian Excel), else a comma.
+func separatorOf(data []byte) rune {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	if bytes.Count(line, []byte(";")) > bytes.Count(line, []byte(",")) {
+		return ';'
+	}
+	return ','
+}
+
+// previewCSV reads the header and the first previewRows rows of data
+// (UTF-8, BOM dropped, separator detected); nil when it cannot be read.
+func previewCSV(data []byte) *ImportPreview {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil
+	}
+	sep := separatorOf(data)
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma, r.FieldsPerRecord, r.LazyQuotes = sep, -1, true
+	header, err := r.Read()
+	if err != nil {
+		return nil
+	}
+	p := &ImportPreview{Separator: string(sep), Header: header, Rows: [][]string{}, Lines: []int{}}
+	for len(p.Rows) < previewRows {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		p.Rows, p.Lines = append(p.Rows, rec), append(p.Lines, line)
+	}
+	return p
+}
+
+// withPreview adds the file's preview to the row errors of a refused
+// import, so that the organizer sees the rows beside the problems.
+func withPreview(err error, data []byte) error {
+	var ae *Error
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if d, ok := ae.Details.(ImportErrors); ok && d.Preview == nil {
+		d.Preview = previewCSV(data)
+		ae.Details = d
+	}
+	return err
 }
 
 // maxImportErrors bounds the errors reported for one file.
@@ -48,12 +119,17 @@ func (t *csvTable) get(i int, name string) string {
 // typo in a header does not silently drop a column; required columns
 // must be present. At most maxRows data rows.
 func readCSV(data []byte, known, required []string, maxRows int) (*csvTable, error) {
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return nil, &Error{Code: EInvalid, Message: "the file is UTF-16 text (\"Unicode text\"); save it as \"CSV UTF-8\"",
+			Details: ImportErrors{Errors: []RowError{{Row: 1, Message: "UTF-16 byte-order mark"}}}}
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
-		return nil, &Error{Code: EInvalid, Message: "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
+		return nil, &Error{Code: EInvalid, Message: "the file is not UTF-8 text (GBK or another legacy encoding?); save it as \"CSV UTF-8\"",
 			Details: ImportErrors{Errors: []RowError{{Row: firstInvalidLine(data), Message: "invalid UTF-8"}}}}
 	}
 	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = separatorOf(data)
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {

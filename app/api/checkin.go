@@ -117,7 +117,12 @@ func (s *Server) importAttendees(c *fiber.Ctx) error {
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	res, err := s.svc.ImportAttendees(cx, principal(c), utils.CopyString(c.Params("slug")), data, nil)
+	var res *app.ImportResult
+	if dryRun(c) {
+		res, err = s.svc.PreviewAttendees(cx, principal(c), utils.CopyString(c.Params("slug")), data)
+	} else {
+		res, err = s.svc.ImportAttendees(cx, principal(c), utils.CopyString(c.Params("slug")), data, nil)
+	}
 	if err != nil {
 		return err
 	}

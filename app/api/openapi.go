@@ -125,6 +125,7 @@ func snapshotSchema(g *schemaGen) schema {
 
 // queryParams are the query parameters routes take.
 var queryParams = map[string]schema{
+	"dry_run":    {"type": "string", "enum": []string{"1", "true"}, "description": "preview only: check the whole file and answer the counts and its first rows (preview), writing nothing"},
 	"since":      {"type": "integer", "format": "int64", "minimum": 0, "description": "the last seq the client has; envelopes after it follow"},
 	"epoch":      {"type": "string", "maxLength": 128, "description": "the log epoch the client's since belongs to; with since, resumes instead of a fresh snapshot"},
 	"region":     {"type": "string", "description": "the viewer's region (cn, hu, …) for presence counts and stream links; default: the node's"},
@@ -200,7 +201,7 @@ var operations = map[string]op{
 
 	"GET /api/v1/events/:slug/achievements":         {id: "listAchievements", tag: "catalogue", out: listOf("achievements", app.Achievement{})},
 	"POST /api/v1/events/:slug/achievements":        {id: "createAchievement", tag: "catalogue", in: app.AchievementInput{}, status: fiber.StatusCreated, out: app.Achievement{}, errs: []string{app.EInvalid, app.EConflict}},
-	"POST /api/v1/events/:slug/achievements/import": {id: "importAchievements", tag: "catalogue", in: csvUploadBody, out: importOut, errs: []string{app.EInvalid}, desc: importDesc},
+	"POST /api/v1/events/:slug/achievements/import": {id: "importAchievements", tag: "catalogue", query: []string{"dry_run"}, in: csvUploadBody, out: importOut, errs: []string{app.EInvalid}, desc: importDesc},
 	"PATCH /api/v1/achievements/:id":                {id: "updateAchievement", tag: "catalogue", in: app.AchievementInput{}, out: app.Achievement{}, errs: []string{app.EInvalid, app.EConflict}},
 	"DELETE /api/v1/achievements/:id":               {id: "deleteAchievement", tag: "catalogue", status: fiber.StatusNoContent, errs: []string{app.EConflict}, desc: "409 while a run-of-show uses it."},
 
@@ -215,7 +216,7 @@ var operations = map[string]op{
 	"GET /api/v1/events/:slug/attendees": {id: "listAttendees", tag: "attendees", query: []string{"q", "checked_in", "limit", "offset"}, maxLimit: app.MaxAttendeePage, out: app.AttendeePage{}},
 	"POST /api/v1/events/:slug/attendees": {id: "createAttendee", tag: "attendees", in: app.AttendeeInput{}, status: fiber.StatusCreated, out: app.AttendeeView{},
 		errs: []string{app.EInvalid, app.EConflict}},
-	"POST /api/v1/events/:slug/attendees/import": {id: "importAttendees", tag: "attendees", in: csvUploadBody, out: importOut, errs: []string{app.EInvalid, app.EConflict}, desc: importDesc},
+	"POST /api/v1/events/:slug/attendees/import": {id: "importAttendees", tag: "attendees", query: []string{"dry_run"}, in: csvUploadBody, out: importOut, errs: []string{app.EInvalid, app.EConflict}, desc: importDesc},
 	"PATCH /api/v1/attendees/:id":                {id: "updateAttendee", tag: "attendees", in: app.AttendeeInput{}, out: app.AttendeeView{}, errs: []string{app.EInvalid, app.EConflict}},
 	"GET /api/v1/attendees/:id/ticket.png":       {id: "ticketPNG", tag: "attendees", out: binaryOut, media: "image/png"},
 
@@ -241,7 +242,7 @@ var operations = map[string]op{
 		desc: "409 conflict while sessions are on the stage (details.session_ids): move them to another stage first."},
 }
 
-const importDesc = "All or nothing: a file with any bad row changes nothing and answers 422 with every problem in details.errors ({row, column, message}). Rows match existing records by their key, so importing a file twice creates nothing new."
+const importDesc = "All or nothing: a file with any bad row changes nothing and answers 422 with every problem in details.errors ({row, column, message}). Rows match existing records by their key, so importing a file twice creates nothing new. UTF-8 with or without BOM; a header line with more semicolons than commas is read as semicolon-separated. With ?dry_run=1 the same checks run and nothing is written (dry_run: true)."
 
 // extraStatus maps the error codes that are not app codes: those of
 // refusals made before a route's handler runs (see headers.go).

@@ -257,11 +257,23 @@ func (s *Server) importAchievements(c *fiber.Ctx) error {
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	res, err := s.svc.ImportAchievements(cx, principal(c), utils.CopyString(c.Params("slug")), data)
+	var res *app.ImportResult
+	if dryRun(c) {
+		res, err = s.svc.PreviewAchievements(cx, principal(c), utils.CopyString(c.Params("slug")), data)
+	} else {
+		res, err = s.svc.ImportAchievements(cx, principal(c), utils.CopyString(c.Params("slug")), data)
+	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(res)
+}
+
+// dryRun reports whether an import was asked only to be previewed
+// (?dry_run=1 or true): checked and counted, nothing written.
+func dryRun(c *fiber.Ctx) bool {
+	v := c.Query("dry_run")
+	return v == "1" || v == "true"
 }
 
 // csvBody returns an uploaded CSV file: the raw body (text/csv) or the
@@ -273,7 +285,8 @@ func csvBody(c *fiber.Ctx) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if i := bytes.IndexByte(data, 0); i >= 0 {
+	utf16 := bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff"))
+	if i := bytes.IndexByte(data, 0); i >= 0 && !utf16 { // UTF-16 gets its own help from the importer
 		line := 1 + bytes.Count(data[:i], []byte("\n"))
 		return nil, &app.Error{Code: app.EInvalid, Message: "the file is not CSV text: it contains a NUL character",
 			Details: app.ImportErrors{Errors: []app.RowError{{Row: line, Message: "NUL character"}}}}

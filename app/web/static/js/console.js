@@ -17,6 +17,7 @@ import { dateTime, viewerZones, when } from './time.js';
 import { initAccounts } from './accounts.js';
 import { initSetup } from './console-setup.js';
 import { mountAnnouncements } from './console-announcements.js';
+import { takeOverImports } from './console-import.js';
 
 const EVENT_KEY = 'hc.console.event';
 const STAGE_KEY = 'hc.console.stage';
@@ -566,6 +567,7 @@ async function main() {
   initComposer();
   await loadEvents();
   const setup = initSetup({ confirmAction, toast, slug: () => slug });
+  takeOverImports(document.body, () => slug); // CSV imports preview first
   if (!slug) {
     toast(t('console.noEvents'), 'warn');
     await setup;
