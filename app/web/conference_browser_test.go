@@ -68,18 +68,23 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 	header := "ref,title_en,title_zh,institution,presenter\n"
 	bad := writeFile(t, "achievements-bad.csv", header+"A-1,Rice robot,水稻机器人,CQU,Dr. Wang\nA-2,,,BME,Dr. Kiss\n")
 	do(t, tab, 10*time.Second, "upload the bad CSV", chromedp.SetUploadFiles(chromedp.CSS("#setup-import-achievements"), []string{bad}))
-	waitFor(t, tab, 10*time.Second, "the bad row listed", `(document.querySelector('#setup-import-achievements-result .setup-import-errors')?.textContent || '').includes('Row 3')`)
+	// The preview (console-import.js) lists the bad row before anything is written.
+	waitFor(t, tab, 10*time.Second, "the bad row listed", `(document.querySelector('[data-import="achievements"] .import-errors')?.textContent || '').includes('Row 3') && !document.querySelector('[data-import="achievements"] [data-act="import"]')`)
 	if n := eval[int](t, tab, `document.querySelectorAll('#setup-list tr[data-achievement]').length`); n != 0 {
 		t.Fatalf("a refused import left %d achievements", n)
 	}
 	good := writeFile(t, "achievements.csv", header+"A-1,Rice robot,水稻机器人,CQU,Dr. Wang\nA-2,Bridge sensor,桥梁传感器,BME,Dr. Kiss\n")
 	do(t, tab, 10*time.Second, "upload the fixed CSV", chromedp.SetUploadFiles(chromedp.CSS("#setup-import-achievements"), []string{good}))
+	waitFor(t, tab, 10*time.Second, "the preview of the fixed CSV", `document.querySelectorAll('[data-import="achievements"] .import-table tbody tr').length === 2`)
+	tap(t, tab, `[data-import="achievements"] [data-act="import"]`)
 	waitFor(t, tab, 10*time.Second, "two achievements", `document.querySelectorAll('#setup-list tr[data-achievement]').length === 2 && (document.querySelector('#setup-import-achievements-result')?.textContent || '').includes('2 new')`)
 
 	// Attendees by CSV.
 	setupTab(t, tab, "attendees", `document.querySelector('#setup-import-attendees')`)
 	people := writeFile(t, "attendees.csv", "\ufeffname,organization,email,category\n王秀英,重庆市科学技术局,wang@example.cn,official\nKovács Anna,BME,anna@example.hu,academic\nJohn Smith,Acme,john@example.org,enterprise\n")
 	do(t, tab, 10*time.Second, "upload the attendees", chromedp.SetUploadFiles(chromedp.CSS("#setup-import-attendees"), []string{people}))
+	waitFor(t, tab, 10*time.Second, "the attendees' preview", `document.querySelector('[data-import="attendees"] [data-act="import"]')`)
+	tap(t, tab, `[data-import="attendees"] [data-act="import"]`)
 	waitFor(t, tab, 10*time.Second, "three attendees", `document.querySelectorAll('#setup-list tr[data-attendee]').length === 3`)
 	ticket := eval[string](t, tab, `document.querySelector('#setup-list tr[data-attendee] a[href$="ticket.png"]').href`)
 
