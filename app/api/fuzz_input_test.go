@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
 	"github.com/hybridcon/hybridcon/app/demo"
@@ -151,9 +152,10 @@ func (r *rig) exerciseWebsocket(t *testing.T, route, path string) {
 const maxClientFrame = 4 << 10
 
 // FuzzWebsocketFrames sends a viewer's connection one fuzzed frame. A
-// binary frame closes it with 1003, a text frame over 4 KiB with 1009;
-// any other frame is ignored and the connection stays open (it answers
-// a ping). The server keeps serving either way.
+// binary frame closes it with 1003, a text frame over 4 KiB with 1009,
+// a text frame that is not UTF-8 with 1007; any other frame is ignored
+// and the connection stays open (it answers a ping). The server keeps
+// serving either way.
 func FuzzWebsocketFrames(f *testing.F) {
 	r := fuzzRig(f)
 	addr := r.listen(f)
@@ -178,7 +180,7 @@ func FuzzWebsocketFrames(f *testing.F) {
 		// A frame the server ignores leaves the connection alive: it
 		// answers a ping. After any other the server closes (it may still
 		// answer the ping first: the close is queued to its writer).
-		alive := !binary && len(payload) <= maxClientFrame
+		alive := !binary && len(payload) <= maxClientFrame && utf8.Valid(payload)
 		ponged := false
 		conn.SetPongHandler(func(string) error {
 			ponged = true
@@ -205,6 +207,10 @@ func FuzzWebsocketFrames(f *testing.F) {
 		case binary:
 			if !errors.As(err, &closeErr) || closeErr.Code != websocket.CloseUnsupportedData {
 				t.Fatalf("binary frame: %v, want close 1003", err)
+			}
+		case !utf8.Valid(payload):
+			if !errors.As(err, &closeErr) || closeErr.Code != websocket.CloseInvalidFramePayloadData {
+				t.Fatalf("text frame that is not UTF-8: %v, want close 1007", err)
 			}
 		case !ponged || errors.As(err, &closeErr):
 			t.Fatalf("the connection did not survive a %d-byte text frame: %v", len(payload), err)
