@@ -104,3 +104,17 @@ func TestVars_InDefaultFile(t *testing.T) {
 		}
 	}
 }
+
+// TestVars_InReadme checks that the README's configuration table has a row
+// for every setting, so a newcomer reading it sees every knob there is.
+func TestVars_InReadme(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars {
+		if !strings.Contains(string(readme), "| `"+v.Env+"` |") {
+			t.Errorf("README.md's configuration table has no row for %s", v.Env)
+		}
+	}
+}
