@@ -10,8 +10,16 @@ import (
 // eventState is one event on this node: what has been delivered, the
 // ring of recent frames, envelopes held back until the ones before them
 // arrive, the local viewers and the cached snapshot. Every field after mu
-// is guarded by mu; deliveries happen under mu, so a viewer registered
-// under mu sees each envelope exactly once, in seq order.
+// is guarded by mu.
+//
+// A delivery changes the state under mu (D, the ring) and queues a
+// fan-out pass: the frame and the viewers registered at that moment. The
+// passes run in order outside mu, one goroutine at a time (runPasses), so
+// joining, presence and the snapshot cache never wait for a fan-out to a
+// large audience. A viewer registered under mu at D is in the pass of
+// every frame delivered after it (seq > D) and in none before, and its
+// first frames (snapshot or backlog up to D) are queued on it at
+// registration: it sees each envelope exactly once, in seq order.
 type eventState struct {
 	h    *Hub
 	slug string
@@ -29,9 +37,16 @@ type eventState struct {
 	why                                trigger // what asked for the next sync (metrics)
 	seqGauge                           Gauge   // delivered, for metrics
 
-	viewers   map[*viewer]struct{}
-	list      []*viewer // viewers as a slice for fan-out; rebuilt when stale
+	viewers map[*viewer]struct{}
+	// list is the viewers as a slice for the fan-out passes. A pass keeps
+	// the slice it was given, so list is never changed below its length:
+	// a new viewer is appended (a pass reads only its own prefix), a
+	// removal marks it stale and the next pass gets a new slice.
+	list      []*viewer
 	listStale bool
+	passes    []pass         // fan-out passes waiting to run, in delivery order
+	spare     []pass         // the last batch's array, for reuse
+	fanning   bool           // a goroutine is running the passes (runPasses)
 	counts    map[string]int // local viewers by region
 	idleSince time.Time      // when the last viewer left (or creation)
 	presence  map[string]int // cluster totals by region; nil until computed
@@ -43,6 +58,15 @@ type eventState struct {
 	// local delivery: a snapshot older than it is not current, even
 	// before the delivery ran (GET …/live right after an action).
 	published atomic.Int64
+}
+
+// pass is one fan-out: f for the viewers registered when it was
+// delivered. reset replaces whatever they have queued with f (a
+// snapshot) instead of adding f.
+type pass struct {
+	f     *frame
+	list  []*viewer
+	reset bool
 }
 
 // notePublished records that f was published here.
@@ -112,45 +136,113 @@ func (ev *eventState) drainLocked() {
 	}
 }
 
-// deliverLocked makes f (seq D+1) delivered: into the ring and onto every
-// viewer's queue. Viewers whose queue overflows are closed and dropped.
+// deliverLocked makes f (seq D+1) delivered: into the ring, and a pass
+// puts it on every viewer's queue.
 func (ev *eventState) deliverLocked(f *frame) {
 	ev.delivered = f.seq
 	ev.seqGauge.Set(float64(f.seq))
 	ev.ring.push(f)
-	ev.fanOutLocked(f)
+	ev.queuePassLocked(f, false)
 }
 
-// fanOutLocked puts f on every viewer's queue (or straight on its
-// socket), drops the viewers that overflow or fail, and counts the
-// deliveries once for the whole broadcast. A large audience is split
-// among up to GOMAXPROCS goroutines; the event's lock is held until all
-// are done, so every viewer still sees the frames in order.
-func (ev *eventState) fanOutLocked(f *frame) {
+// queuePassLocked queues a fan-out pass of f to the viewers registered
+// now. The caller runs it after releasing mu (unlockAndFanOut).
+func (ev *eventState) queuePassLocked(f *frame, reset bool) {
 	list := ev.viewerListLocked()
-	parts := min(runtime.GOMAXPROCS(0), 1+len(list)/fanOutChunk)
+	if len(list) == 0 {
+		return
+	}
+	ev.passes = append(ev.passes, pass{f: f, list: list, reset: reset})
+}
+
+// unlockAndFanOut releases mu and then runs the queued fan-out passes,
+// unless another goroutine is running them already (it runs these too,
+// in order, before it stops). Every path that may deliver under mu ends
+// with it instead of mu.Unlock.
+func (ev *eventState) unlockAndFanOut() {
+	run := !ev.fanning && len(ev.passes) > 0
+	if run {
+		ev.fanning = true
+	}
+	ev.mu.Unlock()
+	if run {
+		ev.runPasses()
+	}
+}
+
+// runPasses runs the queued passes in order until none is left, then
+// drops the viewers that overflowed or failed. Only the goroutine that
+// set fanning runs it.
+func (ev *eventState) runPasses() {
 	var failed []*viewer
-	if parts <= 1 {
-		failed = deliverAll(list, f, nil)
+	for {
+		ev.mu.Lock()
+		for _, v := range failed {
+			ev.removeLocked(v)
+		}
+		batch := ev.passes
+		if len(batch) == 0 {
+			ev.fanning = false
+			ev.mu.Unlock()
+			return
+		}
+		ev.passes, ev.spare = ev.spare, nil
+		ev.mu.Unlock()
+		failed = failed[:0]
+		for _, p := range batch {
+			failed = ev.runPass(p, failed)
+		}
+		clear(batch)
+		ev.mu.Lock()
+		if ev.spare == nil {
+			ev.spare = batch[:0]
+		}
+		ev.mu.Unlock()
+	}
+}
+
+// runPass puts p's frame on every viewer of the pass (or straight on its
+// socket), appends those it had to drop to failed, and counts the
+// deliveries once for the whole pass. A large audience is split among up
+// to GOMAXPROCS goroutines, and the pass ends when all are done, so every
+// viewer still sees the frames in order.
+func (ev *eventState) runPass(p pass, failed []*viewer) []*viewer {
+	n0 := len(failed)
+	if p.reset {
+		for _, v := range p.list {
+			if !v.reset(p.f) {
+				failed = append(failed, v)
+			}
+		}
 	} else {
-		per := (len(list) + parts - 1) / parts
-		out := make([][]*viewer, parts)
-		var wg sync.WaitGroup
-		for i := 1; i < parts; i++ {
-			wg.Go(func() { out[i] = deliverAll(list[i*per:min(len(list), (i+1)*per)], f, nil) })
-		}
-		out[0] = deliverAll(list[:per], f, nil)
-		wg.Wait()
-		for _, o := range out {
-			failed = append(failed, o...)
-		}
+		failed = fanOut(p.list, p.f, failed)
 	}
-	for _, v := range failed {
-		ev.removeLocked(v)
+	if n := len(p.list) - (len(failed) - n0); n > 0 {
+		ev.h.m.deliveries[p.f.kind].Add(float64(n))
 	}
-	if n := len(list) - len(failed); n > 0 {
-		ev.h.m.deliveries[f.kind].Add(float64(n))
+	return failed
+}
+
+// fanOut enqueues f on every viewer of list, split among up to
+// GOMAXPROCS goroutines for a large audience, and appends the viewers it
+// had to drop to failed.
+func fanOut(list []*viewer, f *frame, failed []*viewer) []*viewer {
+	parts := min(runtime.GOMAXPROCS(0), 1+len(list)/fanOutChunk)
+	if parts <= 1 {
+		return deliverAll(list, f, failed)
 	}
+	per := (len(list) + parts - 1) / parts
+	out := make([][]*viewer, parts)
+	var wg sync.WaitGroup
+	for i := 1; i < parts; i++ {
+		wg.Go(func() { out[i] = deliverAll(list[i*per:min(len(list), (i+1)*per)], f, nil) })
+	}
+	failed = deliverAll(list[:per], f, failed)
+	wg.Wait()
+	for _, o := range out {
+		failed = append(failed, o...)
+	}
+	return failed
 }
 
 // fanOutChunk is the least number of viewers worth a goroutine of their
@@ -168,29 +260,31 @@ func deliverAll(vs []*viewer, f *frame, failed []*viewer) []*viewer {
 	return failed
 }
 
-// viewerListLocked returns the viewers as a slice, rebuilt after
-// registrations changed. The slice is only read until the lock is
-// released.
+// viewerListLocked returns the viewers as a slice, rebuilt (as a new
+// slice) after a removal. The caller may keep it: it is never changed
+// below its length.
 func (ev *eventState) viewerListLocked() []*viewer {
 	if ev.listStale {
-		clear(ev.list)
-		ev.list = ev.list[:0]
+		n := len(ev.viewers)
+		list := make([]*viewer, 0, n+n/8+8)
 		for v := range ev.viewers {
-			ev.list = append(ev.list, v)
+			list = append(list, v)
 		}
-		ev.listStale = false
+		ev.list, ev.listStale = list, false
 	}
 	return ev.list
 }
 
-// broadcastLocked puts a volatile frame on every viewer's queue.
+// broadcastLocked queues a pass of a volatile frame to every viewer.
 func (ev *eventState) broadcastLocked(f *frame) {
-	ev.fanOutLocked(f)
+	ev.queuePassLocked(f, false)
 }
 
 // applySnapshotLocked resets the event to a snapshot (another epoch, or
 // too far behind to replay): D becomes its seq, the ring restarts there,
-// and every viewer drops what it had queued and gets the snapshot.
+// and a pass makes every viewer drop what it had queued and get the
+// snapshot (after the passes queued before, so nothing of the old state
+// follows it).
 func (ev *eventState) applySnapshotLocked(f *frame) {
 	if f.epoch != ev.epoch {
 		ev.published.Store(0) // seqs of the old log
@@ -205,15 +299,7 @@ func (ev *eventState) applySnapshotLocked(f *frame) {
 		}
 	}
 	ev.cacheSnapshotLocked(f)
-	n := 0
-	for v := range ev.viewers {
-		if v.reset(f) {
-			n++
-		} else {
-			ev.removeLocked(v)
-		}
-	}
-	ev.h.m.deliveries[kindSnapshot].Add(float64(n))
+	ev.queuePassLocked(f, true)
 	ev.drainLocked()
 }
 
@@ -279,7 +365,9 @@ func (ev *eventState) addLocked(v *viewer, backlog []*frame, after int64) {
 	ev.h.m.countBacklog(backlog)
 	v.gauge.Add(1)
 	ev.viewers[v] = struct{}{}
-	ev.listStale = true
+	if !ev.listStale {
+		ev.list = append(ev.list, v) // beyond every pass's length
+	}
 	ev.counts[v.region]++
 	ev.idleSince = time.Time{}
 }

@@ -241,7 +241,7 @@ func (h *Hub) localLoop() {
 		for _, x := range batch {
 			x.ev.mu.Lock()
 			x.ev.offerLocked(x.f) // a state dropped meanwhile has no viewers left
-			x.ev.mu.Unlock()
+			x.ev.unlockAndFanOut()
 		}
 	}
 }
@@ -340,7 +340,7 @@ func (l hubListener) HandleMessage(slug string, payload []byte) {
 	}
 	ev.mu.Lock()
 	ev.offerLocked(f)
-	ev.mu.Unlock()
+	ev.unlockAndFanOut()
 }
 
 // Snapshot returns the event's current snapshot envelope, encoded (for
@@ -454,16 +454,18 @@ func (h *Hub) catchUpAll() {
 	h.signalChanged()
 }
 
-// sweep queues a ping or heartbeat marker on the viewers selected by pick.
+// sweep queues a ping or heartbeat marker on the viewers selected by
+// pick (writing it at once to an idle socket), outside the event's lock.
 func (h *Hub) sweep(pick func(*viewer) bool) {
 	for _, ev := range h.eventList() {
 		ev.mu.Lock()
-		for v := range ev.viewers {
+		list := ev.viewerListLocked()
+		ev.mu.Unlock()
+		for _, v := range list {
 			if pick(v) {
-				v.marker()
+				v.marker() // a viewer gone meanwhile is closing: nothing happens
 			}
 		}
-		ev.mu.Unlock()
 	}
 }
 

@@ -124,7 +124,24 @@ func (h *Hub) tryJoin(ctx context.Context, ev *eventState, v *viewer, p connPara
 		return false, err
 	}
 	ev.mu.Lock()
-	defer ev.mu.Unlock()
+	ok, err = h.joinSnapshotLocked(ev, v, p, f)
+	run := !ev.fanning && len(ev.passes) > 0
+	if run {
+		ev.fanning = true
+	}
+	ev.mu.Unlock()
+	if run {
+		// Adopting a new epoch queued the other viewers' reset: a
+		// goroutine of its own runs it, not this viewer's join.
+		go ev.runPasses()
+	}
+	return ok, err
+}
+
+// joinSnapshotLocked registers v with snapshot f and the ring frames
+// after it; ok false means the ring moved past f (or the event was
+// dropped): try again.
+func (h *Hub) joinSnapshotLocked(ev *eventState, v *viewer, p connParams, f *frame) (ok bool, err error) {
 	if ev.dead {
 		return false, nil
 	}

@@ -133,7 +133,7 @@ func (h *Hub) syncEvent(runCtx context.Context, ev *eventState, why trigger) {
 			ev.applySnapshotLocked(f)
 		}
 		cur, d = ev.epoch, ev.delivered
-		ev.mu.Unlock()
+		ev.unlockAndFanOut()
 		if cur != epoch {
 			return
 		}
@@ -164,7 +164,7 @@ func (h *Hub) syncEvent(runCtx context.Context, ev *eventState, why trigger) {
 			ev.offerLocked(f)
 		}
 		nd := ev.delivered
-		ev.mu.Unlock()
+		ev.unlockAndFanOut()
 		if nd <= d {
 			break // no progress: the log disagrees with itself; the next sync retries
 		}

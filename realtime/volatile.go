@@ -92,7 +92,7 @@ func (h *Hub) flushVolatile() {
 		if ev != nil && deliver != nil {
 			ev.mu.Lock()
 			ev.broadcastLocked(deliver)
-			ev.mu.Unlock()
+			ev.unlockAndFanOut()
 		}
 	}
 }
