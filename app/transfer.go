@@ -309,6 +309,16 @@ type TransferRepo interface {
 
 	CreateMeetingSession(ctx context.Context, m *MeetingSession) error
 	ListMeetingSessions(ctx context.Context, eventID int64) ([]MeetingSession, error)
+	MeetingSessionByID(ctx context.Context, id int64) (*MeetingSession, error)
+	// UpdateMeetingSession writes m's title, times, slot length, tables
+	// and rooms.
+	UpdateMeetingSession(ctx context.Context, m *MeetingSession) error
+	// DeleteMeetingSession deletes a meeting session and whatever
+	// meetings are left in it.
+	DeleteMeetingSession(ctx context.Context, id int64) error
+	// SetMeetingRoomLink gives the meetings in a room of a session the
+	// room's new video link.
+	SetMeetingRoomLink(ctx context.Context, sessionID int64, room, link string) error
 	ListMeetings(ctx context.Context, f TransferFilter) ([]Meeting, error)
 	MeetingByID(ctx context.Context, id int64) (*Meeting, error)
 	// ReplaceMeetings deletes the meetings with ids drop and inserts add

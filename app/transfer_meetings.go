@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -270,6 +272,165 @@ func (s *Service) CreateMeetingSession(ctx context.Context, p Principal, slug st
 	}
 	s.transferChanged(slug, bellPrivate)
 	return m, nil
+}
+
+// MeetingSessionChange is what UpdateMeetingSession and
+// DeleteMeetingSession did: the session (nil after a delete) and the
+// meetings taken out of it, which return to the scheduler.
+type MeetingSessionChange struct {
+	Session     *MeetingSession `json:"session,omitempty"`
+	Unscheduled []int64         `json:"unscheduled"`
+}
+
+// UpdateMeetingSession changes a meeting session (organizers). A
+// scheduled meeting keeps its time and place: a change that would move
+// one (a new start or slot length, fewer slots, tables or rooms) is
+// EConflict naming the meetings, unless unschedule is set, when those
+// meetings are removed and their requests wait for the next scheduler
+// run. A held or already started meeting is never removed. A room's new
+// video link reaches the meetings in it.
+func (s *Service) UpdateMeetingSession(ctx context.Context, p Principal, id int64, in MeetingSessionInput, unschedule bool) (*MeetingSessionChange, error) {
+	if err := p.RequireOrganizer(); err != nil {
+		return nil, err
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	return s.changeMeetingSession(ctx, p, id, &in, unschedule)
+}
+
+// DeleteMeetingSession deletes a meeting session (organizers). One with
+// scheduled meetings is EConflict unless unschedule is set, when they
+// are removed and their requests wait for the next scheduler run; one
+// with a held or started meeting cannot be deleted.
+func (s *Service) DeleteMeetingSession(ctx context.Context, p Principal, id int64, unschedule bool) (*MeetingSessionChange, error) {
+	if err := p.RequireOrganizer(); err != nil {
+		return nil, err
+	}
+	return s.changeMeetingSession(ctx, p, id, nil, unschedule)
+}
+
+// changeMeetingSession updates the session to in, or deletes it when in
+// is nil, inside one transaction holding the event's lock (the
+// scheduler's), so that no scheduler run places a meeting in between.
+func (s *Service) changeMeetingSession(ctx context.Context, p Principal, id int64, in *MeetingSessionInput, unschedule bool) (*MeetingSessionChange, error) {
+	cur, err := s.store.MeetingSessionByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var next *MeetingSession
+	if in != nil {
+		next = &MeetingSession{ID: id, EventID: cur.EventID, Title: in.Title, StartsAt: in.StartsAt, EndsAt: in.EndsAt,
+			SlotMinutes: in.SlotMinutes, Tables: in.Tables, Rooms: in.Rooms, CreatedAt: cur.CreatedAt}
+		_, next.EndsAt = next.SlotTimes(next.SlotCount() - 1)
+	}
+	out := &MeetingSessionChange{Session: next, Unscheduled: []int64{}}
+	var slug string
+	err = s.store.Tx(ctx, func(r Repo) error {
+		if err := r.LockEvent(ctx, cur.EventID); err != nil {
+			return err
+		}
+		before, err := r.MeetingSessionByID(ctx, id) // as of the lock
+		if err != nil {
+			return err
+		}
+		ev, err := r.EventByID(ctx, before.EventID)
+		if err != nil {
+			return err
+		}
+		slug = ev.Slug
+		if next != nil {
+			others, err := r.ListMeetingSessions(ctx, before.EventID)
+			if err != nil {
+				return err
+			}
+			for _, o := range others {
+				if o.ID != id && o.StartsAt.Before(next.EndsAt) && next.StartsAt.Before(o.EndsAt) {
+					return &Error{Code: EConflict, Message: "overlaps meeting session " + itoa(o.ID), Details: map[string]int64{"session_id": o.ID}}
+				}
+			}
+		}
+		meetings, err := r.ListMeetings(ctx, TransferFilter{EventID: before.EventID})
+		if err != nil {
+			return err
+		}
+		var displaced, fixed []int64
+		for _, m := range meetings {
+			if m.SessionID != id || (next != nil && stillFits(&m, next)) {
+				continue
+			}
+			if m.State == MeetingHeld || !now.Before(m.StartsAt) {
+				fixed = append(fixed, m.ID)
+			} else {
+				displaced = append(displaced, m.ID)
+			}
+		}
+		verb := "changing"
+		if next == nil {
+			verb = "deleting"
+		}
+		switch {
+		case len(fixed) > 0:
+			return &Error{Code: EConflict, Message: fmt.Sprintf("%s meeting session %d would take away %d meetings held or under way", verb, id, len(fixed)),
+				Details: map[string]any{"meeting_ids": fixed, "held": true}}
+		case len(displaced) > 0 && !unschedule:
+			return &Error{Code: EConflict, Message: fmt.Sprintf("%s meeting session %d would move %d scheduled meetings; repeat with ?unschedule=1 to return them to the scheduler", verb, id, len(displaced)),
+				Details: map[string]any{"meeting_ids": displaced, "held": false}}
+		}
+		if err := r.ReplaceMeetings(ctx, displaced, nil); err != nil {
+			return err
+		}
+		out.Unscheduled = append(out.Unscheduled, displaced...)
+		action, after := "meeting_session.delete", json.RawMessage(nil)
+		if next != nil {
+			if err := r.UpdateMeetingSession(ctx, next); err != nil {
+				return err
+			}
+			old := map[string]string{}
+			for _, rm := range before.Rooms {
+				old[rm.Name] = rm.Link
+			}
+			for _, rm := range next.Rooms {
+				if l, ok := old[rm.Name]; ok && l != rm.Link {
+					if err := r.SetMeetingRoomLink(ctx, id, rm.Name, rm.Link); err != nil {
+						return err
+					}
+				}
+			}
+			action, after = "meeting_session.update", mustJSON(next)
+		} else if err := r.DeleteMeetingSession(ctx, id); err != nil {
+			return err
+		}
+		return r.AddAudit(ctx, &AuditEntry{EventID: &before.EventID, Actor: p.Name, Action: action, ObjectType: "meeting_session",
+			ObjectID: itoa(id), Before: mustJSON(before), After: after, At: now,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.transferChanged(slug, bellPrivate)
+	return out, nil
+}
+
+// stillFits reports whether meeting m keeps its time and place in the
+// session as changed to ms.
+func stillFits(m *Meeting, ms *MeetingSession) bool {
+	if m.Slot >= ms.SlotCount() {
+		return false
+	}
+	if start, end := ms.SlotTimes(m.Slot); !start.Equal(m.StartsAt) || !end.Equal(m.EndsAt) {
+		return false
+	}
+	if m.Mode != MeetingOnline {
+		return m.Table >= 1 && m.Table <= ms.Tables
+	}
+	for _, rm := range ms.Rooms {
+		if rm.Name == m.Room {
+			return true
+		}
+	}
+	return false
 }
 
 // MeetingSessions lists the event's meeting sessions by start: for

@@ -259,6 +259,54 @@ func (s *Store) CreateMeetingSession(ctx context.Context, m *app.MeetingSession)
 	return nil
 }
 
+// MeetingSessionByID returns the meeting session with id, or ENotFound.
+func (s *Store) MeetingSessionByID(ctx context.Context, id int64) (*app.MeetingSession, error) {
+	var r meetingSessionRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, s.fail(ctx, err, "get meeting session", on{notFound: notFound("meeting session %d not found", id)})
+	}
+	m := r.toApp()
+	return &m, nil
+}
+
+// UpdateMeetingSession writes m's title, times, slot length, tables and
+// rooms.
+func (s *Store) UpdateMeetingSession(ctx context.Context, m *app.MeetingSession) error {
+	r := meetingSessionToRow(m)
+	res := s.db.WithContext(ctx).Model(&meetingSessionRow{}).Where("id = ?", m.ID).Updates(map[string]any{
+		"title_zh": r.TitleZH, "title_en": r.TitleEN, "title_hu": r.TitleHU, "starts_at": r.StartsAt, "ends_at": r.EndsAt,
+		"slot_minutes": r.SlotMinutes, "table_count": r.TableCount, "rooms": r.Rooms,
+	})
+	if res.Error != nil {
+		return s.fail(ctx, res.Error, "update meeting session", on{})
+	}
+	if res.RowsAffected == 0 {
+		return notFound("meeting session %d not found", m.ID)
+	}
+	return nil
+}
+
+// DeleteMeetingSession deletes the meeting session with id (its meetings
+// go with it: the caller has removed or refused them first).
+func (s *Store) DeleteMeetingSession(ctx context.Context, id int64) error {
+	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&meetingSessionRow{})
+	if res.Error != nil {
+		return s.fail(ctx, res.Error, "delete meeting session", on{})
+	}
+	if res.RowsAffected == 0 {
+		return notFound("meeting session %d not found", id)
+	}
+	return nil
+}
+
+// SetMeetingRoomLink gives the meetings in a room of a meeting session
+// the room's new video link.
+func (s *Store) SetMeetingRoomLink(ctx context.Context, sessionID int64, room, link string) error {
+	err := s.db.WithContext(ctx).Model(&meetingRow{}).Where("session_id = ? AND room = ?", sessionID, room).
+		Update("link", link).Error
+	return s.fail(ctx, err, "set meeting links", on{})
+}
+
 // ListMeetingSessions returns the event's meeting sessions by id.
 func (s *Store) ListMeetingSessions(ctx context.Context, eventID int64) ([]app.MeetingSession, error) {
 	var rows []meetingSessionRow

@@ -125,6 +125,7 @@ func snapshotSchema(g *schemaGen) schema {
 
 // queryParams are the query parameters routes take.
 var queryParams = map[string]schema{
+	"unschedule": {"type": "string", "enum": []string{"1", "true", "0", "false"}, "description": "let the change take out the scheduled meetings it would move (they wait for the next scheduler run)"},
 	"dry_run":    {"type": "string", "enum": []string{"1", "true"}, "description": "preview only: check the whole file and answer the counts and its first rows (preview), writing nothing"},
 	"since":      {"type": "integer", "format": "int64", "minimum": 0, "description": "the last seq the client has; envelopes after it follow"},
 	"epoch":      {"type": "string", "maxLength": 128, "description": "the log epoch the client's since belongs to; with since, resumes instead of a fresh snapshot"},

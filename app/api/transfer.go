@@ -41,6 +41,8 @@ func (s *Server) transferRoutes() []Route {
 		{Method: "POST", Path: "/api/v1/meeting-requests/:id/decline", Who: whoTeam, Summary: "decline a meeting request", Handler: idAction(false, s.decideMeetingRequest(false)), BodyLimit: smallBodyLimit},
 		{Method: "GET", Path: ev + "/meeting-sessions", Who: whoParty, Summary: "meeting sessions (slots, tables, rooms)", Handler: read("meeting_sessions", s.svc.MeetingSessions)},
 		{Method: "POST", Path: ev + "/meeting-sessions", Who: "organizer", Summary: "define a meeting session", Handler: write(true, fiber.StatusCreated, s.svc.CreateMeetingSession)},
+		{Method: "PATCH", Path: "/api/v1/meeting-sessions/:id", Who: "organizer", Summary: "change a meeting session (scheduled meetings keep their time and place)", Handler: s.updateMeetingSession},
+		{Method: "DELETE", Path: "/api/v1/meeting-sessions/:id", Who: "organizer", Summary: "delete a meeting session", Handler: s.deleteMeetingSession, BodyLimit: smallBodyLimit},
 		{Method: "POST", Path: ev + "/meetings/schedule", Who: "organizer", Summary: "place accepted meetings into slots", Handler: s.scheduleMeetings, BodyLimit: smallBodyLimit},
 		{Method: "GET", Path: ev + "/meetings", Who: whoParty, Summary: "scheduled meetings: your own, your team's, or all", Handler: read("meetings", s.svc.Meetings)},
 		{Method: "GET", Path: ev + "/meetings.ics", Who: whoParty, Summary: "scheduled meetings as iCalendar", Handler: s.meetingsICS},
@@ -268,6 +270,69 @@ func (s *Server) updateTeam(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(t)
+}
+
+// unscheduleFlag reads ?unschedule: "1" or "true" lets a change of a
+// meeting session take its scheduled meetings out; absent, "0" or
+// "false" refuses such a change. Anything else is EInvalid.
+func unscheduleFlag(c *fiber.Ctx) (bool, error) {
+	switch v := c.Query("unschedule"); v {
+	case "1", "true":
+		return true, nil
+	case "", "0", "false":
+		return false, nil
+	default:
+		return false, &app.Error{Code: app.EInvalid, Message: "unschedule must be 1, true, 0 or false", Details: map[string]string{"field": "unschedule"}}
+	}
+}
+
+func (s *Server) updateMeetingSession(c *fiber.Ctx) error {
+	if err := principal(c).RequireOrganizer(); err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	unschedule, err := unscheduleFlag(c)
+	if err != nil {
+		return err
+	}
+	var in app.MeetingSessionInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	res, err := s.svc.UpdateMeetingSession(cx, principal(c), id, in, unschedule)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+func (s *Server) deleteMeetingSession(c *fiber.Ctx) error {
+	if err := principal(c).RequireOrganizer(); err != nil {
+		return err
+	}
+	if err := emptyBody(c); err != nil {
+		return err
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	unschedule, err := unscheduleFlag(c)
+	if err != nil {
+		return err
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	res, err := s.svc.DeleteMeetingSession(cx, principal(c), id, unschedule)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
 }
 
 // read handles a GET route of an event: do's answer as JSON, inside

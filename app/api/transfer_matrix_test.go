@@ -212,6 +212,12 @@ func init() {
 				"starts_at": start, "ends_at": start.Add(2 * time.Hour), "slot_minutes": 20, "tables": 3,
 				"rooms": []app.MeetingRoom{{Name: "Matrix room", Link: "https://meet.example.org/matrix"}}})}
 		},
+		"PATCH /api/v1/meeting-sessions/:id": func(r *rig, tb testing.TB) sample {
+			ms := r.freshMeetingSession(tb)
+			return sample{path: fmt.Sprintf("/api/v1/meeting-sessions/%d", ms.ID), body: mustJSON(tb, map[string]any{"title": map[string]string{"en": "Matrix meetings, renamed"},
+				"starts_at": ms.StartsAt, "ends_at": ms.EndsAt, "slot_minutes": ms.SlotMinutes, "tables": ms.Tables + 1, "rooms": ms.Rooms})}
+		},
+		"DELETE /api/v1/meeting-sessions/:id": byID("/api/v1/meeting-sessions/%d", func(r *rig, tb testing.TB) int64 { return r.freshMeetingSession(tb).ID }),
 		"POST /api/v1/events/:slug/meetings/schedule": func(r *rig, tb testing.TB) sample {
 			r.transfer()
 			return sample{path: ev + "/meetings/schedule", body: []byte(`{"reschedule":false}`)}
@@ -246,4 +252,19 @@ var transferBodyLimits = map[string]int{
 	"POST /api/v1/questions/{id}/answer":           1 << 10,
 	"PUT /api/v1/events/{slug}/transfer/settings":  1 << 10,
 	"POST /api/v1/teams/{id}/link":                 1 << 10,
+}
+
+// freshMeetingSession defines a meeting session of the demo event on a
+// day of its own, far ahead and clear of every other.
+func (r *rig) freshMeetingSession(tb testing.TB) *app.MeetingSession {
+	tb.Helper()
+	start := time.Now().Add(time.Duration(400+r.seq.Add(1)) * 24 * time.Hour).Truncate(time.Hour)
+	ms, err := r.svc.CreateMeetingSession(context.Background(), asAdmin, demo.Slug, app.MeetingSessionInput{
+		Title: app.Text{EN: "Matrix meetings"}, StartsAt: start, EndsAt: start.Add(2 * time.Hour), SlotMinutes: 20, Tables: 3,
+		Rooms: []app.MeetingRoom{{Name: "Matrix room", Link: "https://meet.example.org/matrix"}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.known = ""
+	return ms
 }

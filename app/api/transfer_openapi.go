@@ -96,6 +96,12 @@ var transferOperations = map[string]op{
 		desc: "Rooms' video links are shown to organizers only (each party sees the link of its own meetings)."},
 	"POST /api/v1/events/:slug/meeting-sessions": {id: "createMeetingSession", tag: "transfer", in: app.MeetingSessionInput{}, status: fiber.StatusCreated,
 		out: app.MeetingSession{}, errs: []string{app.EInvalid, app.EConflict}, desc: "409 when it overlaps another meeting session of the event."},
+	"PATCH /api/v1/meeting-sessions/:id": {id: "updateMeetingSession", tag: "transfer", query: []string{"unschedule"}, in: app.MeetingSessionInput{},
+		out: app.MeetingSessionChange{}, errs: []string{app.EInvalid, app.EConflict},
+		desc: "The whole session as on creation. Scheduled meetings keep their time and place: a change that would move one (new start or slot length, fewer slots, tables or rooms) is 409 with details.meeting_ids (and held: false), unless ?unschedule=1, which takes those meetings out (their requests wait for the next scheduler run; they are listed in unscheduled). Held or started meetings are never taken out (409, held: true). A room's new link reaches its meetings."},
+	"DELETE /api/v1/meeting-sessions/:id": {id: "deleteMeetingSession", tag: "transfer", query: []string{"unschedule"}, out: app.MeetingSessionChange{},
+		errs: []string{app.EConflict},
+		desc: "409 with details.meeting_ids while meetings are scheduled in it, unless ?unschedule=1 (their requests wait for the next scheduler run); a session with a held or started meeting cannot be deleted."},
 	"POST /api/v1/events/:slug/meetings/schedule": {id: "scheduleMeetings", tag: "transfer", in: body{content: map[string]schema{fiber.MIMEApplicationJSON: obj(schema{
 		"reschedule": schema{"type": "boolean", "description": "also move meetings confirmed by earlier runs (not held, not started)"}}, "reschedule")}},
 		out: app.ScheduleResult{}, errs: []string{app.EConflict},

@@ -125,8 +125,41 @@ function renderSessions() {
   keyed($('#xc-sessions'), `${currentLang()}#${JSON.stringify(x.sessions)}`, () => (x.sessions.length
     ? x.sessions.map((s) => h('li', { dataset: { session: s.id } },
       h('b', null, pick(s.title) || t('transfer.meetingSession')), ` ${fmt(s.starts_at)} – ${fmt(s.ends_at)} · `,
-      t('transfer.sessionShape', { slot: s.slot_minutes, tables: s.tables, rooms: (s.rooms || []).length })))
+      t('transfer.sessionShape', { slot: s.slot_minutes, tables: s.tables, rooms: (s.rooms || []).length }), ' ',
+      deleteSessionButton(s)))
     : [h('li', { class: 'muted' }, t('transfer.none'))]));
+}
+
+/**
+ * deleteSessionButton deletes a meeting session in two clicks. When the
+ * API refuses because meetings are scheduled in it, the button offers to
+ * take them out (they return to the scheduler) with a third click.
+ */
+function deleteSessionButton(s) {
+  let step = 'ask'; // ask → sure → (unschedule)
+  const b = h('button', { class: 'btn btn-small btn-danger', type: 'button', dataset: { act: 'delete-session' } }, t('transfer.sessionDelete'));
+  b.addEventListener('click', async () => {
+    if (step === 'ask') {
+      step = 'sure';
+      b.textContent = t('transfer.sessionDeleteSure');
+      return;
+    }
+    const path = `/api/v1/meeting-sessions/${s.id}${step === 'unschedule' ? '?unschedule=1' : ''}`;
+    try {
+      const out = await send('DELETE', path);
+      say(t('transfer.sessionDeleted', { n: (out.unscheduled || []).length }));
+      await load();
+    } catch (e) {
+      const ids = (e.details && e.details.meeting_ids) || [];
+      if (e.code === 'conflict' && step === 'sure' && ids.length && !e.details.held) {
+        step = 'unschedule';
+        b.textContent = t('transfer.sessionDeleteUnschedule', { n: ids.length });
+        return;
+      }
+      say(e.message, true);
+    }
+  });
+  return b;
 }
 
 function renderReport() {
