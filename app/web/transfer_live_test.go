@@ -299,6 +299,23 @@ func TestTransferJourneyLive(t *testing.T) {
 	waitFor(t, viewer, 5*time.Second, "held on the personal page", `document.querySelector('#my-meetings li .chip-held')`)
 	waitFor(t, organizer, 5*time.Second, "the console's report counts it held",
 		fmt.Sprintf(`document.querySelector('#xc-report tr[data-achievement="%d"] .rep-held')?.textContent === '1'`, achievement))
+
+	// Its session cannot be deleted now (a meeting was held in it); an
+	// empty one goes in two clicks.
+	del := func(id int64) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(fmt.Sprintf(`#xc-sessions li[data-session="%d"] [data-act="delete-session"]`, id)))
+	}
+	do(t, organizer, 10*time.Second, "delete the held meeting's session", del(m.SessionID), del(m.SessionID))
+	waitFor(t, organizer, 5*time.Second, "the refusal", `document.querySelector('#xc-notice').textContent.includes('held or under way')`)
+	var later app.MeetingSession
+	srv.call("POST", "/api/v1/events/"+demo.Slug+"/meeting-sessions", app.MeetingSessionInput{Title: app.Text{EN: "Later"},
+		StartsAt: start.Add(3 * time.Hour), EndsAt: start.Add(4 * time.Hour), SlotMinutes: 20, Tables: 2}, &later)
+	other := later.ID
+	otherLi := fmt.Sprintf(`#xc-sessions li[data-session="%d"]`, other)
+	waitFor(t, organizer, 5*time.Second, "the new session listed, pushed", fmt.Sprintf(`!!document.querySelector('%s')`, otherLi))
+	do(t, organizer, 10*time.Second, "delete the new session", del(other), del(other))
+	waitFor(t, organizer, 5*time.Second, "the new session gone", fmt.Sprintf(`!document.querySelector('#xc-sessions li[data-session="%d"]')`, other))
+	waitFor(t, organizer, 5*time.Second, "the held meeting's session kept", fmt.Sprintf(`!!document.querySelector('#xc-sessions li[data-session="%d"]')`, m.SessionID))
 }
 
 // scanAtTable logs door staff into the kiosk in meeting mode at the
