@@ -83,10 +83,14 @@ func TestMeetingSessionChanges(t *testing.T) {
 
 	t.Run("MovingAMeetingIsRefused", func(t *testing.T) {
 		for name, change := range map[string]func(c *app.MeetingSessionInput){
-			"LaterStart":   func(c *app.MeetingSessionInput) { c.StartsAt, c.EndsAt = c.StartsAt.Add(time.Hour), c.EndsAt.Add(time.Hour) },
-			"LongerSlots":  func(c *app.MeetingSessionInput) { c.SlotMinutes = 30 },
-			"NoTables":     func(c *app.MeetingSessionInput) { c.Tables = 0 },
-			"RoomRenamed":  func(c *app.MeetingSessionInput) { c.Rooms = []app.MeetingRoom{{Name: "Room Z", Link: "https://meet.example.org/z"}} },
+			"LaterStart": func(c *app.MeetingSessionInput) {
+				c.StartsAt, c.EndsAt = c.StartsAt.Add(time.Hour), c.EndsAt.Add(time.Hour)
+			},
+			"LongerSlots": func(c *app.MeetingSessionInput) { c.SlotMinutes = 30 },
+			"NoTables":    func(c *app.MeetingSessionInput) { c.Tables = 0 },
+			"RoomRenamed": func(c *app.MeetingSessionInput) {
+				c.Rooms = []app.MeetingRoom{{Name: "Room Z", Link: "https://meet.example.org/z"}}
+			},
 			"FirstSlotCut": func(c *app.MeetingSessionInput) { c.StartsAt = c.StartsAt.Add(15 * time.Minute) },
 		} {
 			t.Run(name, func(t *testing.T) {
