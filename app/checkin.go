@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,13 +14,17 @@ import (
 	"unicode/utf8"
 )
 
-// Scans at the door. The rules are DESIGN.md "Tickets" → "Which scan
-// counts": every scan is stored, rejected ones too; among an attendee's
-// valid scans (checked_in and already_checked_in) the one with the
-// earliest scanned_at — ties broken by the smaller scan id, so the
-// outcome never depends on arrival order — holds First, which a partial
-// unique index makes unique per attendee; a repeated scan id returns the
-// stored answer and writes nothing.
+// Scans at the door. The record agrees with what the door was told
+// (docs/checkin.md "Which scan counts"): every scan is stored, rejected
+// ones too; at most one scan per attendee holds First (a partial unique
+// index). An online scan takes First only when the attendee holds none
+// (it answers checked_in); otherwise it answers already_checked_in and
+// never becomes the check-in later. Only an uploaded offline scan, which
+// a kiosk already decided at the door, displaces the holder, and only if
+// it is earlier in scanBefore order; the displaced scan stays recorded.
+// A repeated scan id with the same ticket and gate returns the stored
+// answer and writes nothing; with another ticket or gate it is
+// EConflict.
 
 // Limits of a scan, checked before anything is written.
 const (
@@ -83,10 +89,19 @@ type ScanProblems struct {
 // scan is a validated ScanInput.
 type scan struct {
 	ticket    string
+	digest    string // ticketDigest(ticket)
 	gate      string
 	scanID    string
 	scannedAt time.Time
 	source    string
+}
+
+// ticketDigest is what a check-in keeps of the scanned text: the first
+// 16 bytes of its SHA-256, in hex. It tells a replayed scan id from one
+// reused for another ticket without storing the ticket itself.
+func ticketDigest(ticket string) string {
+	sum := sha256.Sum256([]byte(ticket))
+	return hex.EncodeToString(sum[:16])
 }
 
 // validScanID reports whether id is 8–128 characters of A–Z a–z 0–9 _ . : -.
@@ -107,6 +122,7 @@ func validScanID(id string) bool {
 // offending field and a sentence when in is invalid.
 func validateScan(in ScanInput, source string, now time.Time) (sc scan, field, msg string) {
 	sc = scan{ticket: strings.TrimSpace(in.Ticket), gate: strings.TrimSpace(in.Gate), scanID: in.ScanID, source: source}
+	sc.digest = ticketDigest(sc.ticket)
 	switch {
 	case sc.ticket == "":
 		return sc, "ticket", "required: the text read from the QR code"
@@ -138,9 +154,9 @@ func validateScan(in ScanInput, source string, now time.Time) (sc scan, field, m
 	return sc, "", ""
 }
 
-// scanBefore orders valid scans: earliest scanned_at first, then the
-// smaller scan id. The first of an attendee's valid scans in this order
-// holds First.
+// scanBefore orders scans of one attendee: earlier scanned_at first,
+// then the smaller scan id, so that uploads of offline scans reach the
+// same First whatever order they arrive in.
 func scanBefore(at time.Time, scanID string, other *CheckIn) bool {
 	if !at.Equal(other.ScannedAt) {
 		return at.Before(other.ScannedAt)
@@ -149,24 +165,52 @@ func scanBefore(at time.Time, scanID string, other *CheckIn) bool {
 }
 
 // decideScan applies "which scan counts" to a genuine, unrevoked scan
-// given the attendee's current first check-in (nil when none). It returns
-// the result to answer and whether the new scan takes First. A scan
-// earlier than the first always takes First (so the final state does not
-// depend on arrival order); an offline upload that does so answers
-// checked_in (the door let the guest in then), an online one
-// already_checked_in (the ticket was used before, whatever the device
-// clocks say).
+// given the attendee's current First (nil when none). It returns the
+// result to answer and whether the new scan takes First. With no First
+// the scan takes it and answers checked_in. Otherwise an online scan
+// answers already_checked_in and never takes First, whatever the device
+// clocks say: the door was told "already checked in". An offline upload
+// earlier than First (scanBefore) takes it and answers checked_in — the
+// kiosk let the guest in then — and a later one answers
+// already_checked_in.
 func decideScan(first *CheckIn, scannedAt time.Time, scanID, source string) (result string, takeFirst bool) {
 	switch {
 	case first == nil:
 		return ResultCheckedIn, true
-	case scanBefore(scannedAt, scanID, first):
-		if source == SourceOfflineSync {
-			return ResultCheckedIn, true
-		}
-		return ResultAlreadyCheckedIn, true
+	case source == SourceOfflineSync && scanBefore(scannedAt, scanID, first):
+		return ResultCheckedIn, true
 	}
 	return ResultAlreadyCheckedIn, false
+}
+
+// decideInto decides c (decideScan) against first and fills its result,
+// its First mark and, for already_checked_in, the check-in its answer
+// names (AnsweredFirstID), which a replay of c answers again.
+func decideInto(c *CheckIn, first *CheckIn) {
+	c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
+	c.AnsweredFirstID = 0
+	if c.Result == ResultAlreadyCheckedIn {
+		c.AnsweredFirstID = first.ID
+	}
+}
+
+// sameScan returns EConflict unless stored, the check-in recorded under a
+// scan id, is the scan now sent again under it: the same gate and the
+// same ticket (by digest; for rows recorded before digests were kept, by
+// the ticket's attendee, attendeeID, when the ticket names one).
+func sameScan(stored *CheckIn, gate, digest, attendeeID string) error {
+	same := stored.Gate == gate
+	switch {
+	case stored.TicketDigest != "":
+		same = same && stored.TicketDigest == digest
+	case stored.AttendeeID != "" && attendeeID != "":
+		same = same && stored.AttendeeID == attendeeID
+	}
+	if same {
+		return nil
+	}
+	return &Error{Code: EConflict, Message: fmt.Sprintf("scan_id %q is already recorded for another ticket or gate; a new scan needs a new scan_id", stored.ScanID),
+		Details: map[string]string{"scan_id": stored.ScanID}}
 }
 
 // earliest returns the first of valid scans in scanBefore order, or nil.
@@ -274,6 +318,12 @@ func (s *Service) CheckInBatch(ctx context.Context, p Principal, slug string, in
 		return nil, &Error{Code: EInvalid, Message: fmt.Sprintf("%d scan(s) of the batch are invalid; nothing was recorded", len(problems)),
 			Details: ScanProblems{Errors: problems}}
 	}
+	if err := reusedScanIDs(scans); err != nil {
+		return nil, err
+	}
+	if err := s.storedScanIDs(ctx, eventID, scans); err != nil {
+		return nil, err
+	}
 	order := make([]int, len(scans))
 	for i := range order {
 		order[i] = i
@@ -299,6 +349,64 @@ func (s *Service) CheckInBatch(ctx context.Context, p Principal, slug string, in
 	return out, nil
 }
 
+// reusedScanIDs returns EConflict, with a ScanProblem for each scan
+// concerned, when one scan id appears twice in a batch for different
+// tickets or gates. The same scan twice is a harmless repeat.
+func reusedScanIDs(scans []scan) error {
+	seen := make(map[string]int, len(scans))
+	var problems []ScanProblem
+	for i, sc := range scans {
+		j, ok := seen[sc.scanID]
+		if !ok {
+			seen[sc.scanID] = i
+			continue
+		}
+		if o := scans[j]; o.digest != sc.digest || o.gate != sc.gate {
+			problems = append(problems, ScanProblem{Index: i, ScanID: sc.scanID, Field: "scan_id",
+				Message: fmt.Sprintf("also used by scan %d for another ticket or gate", j)})
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &Error{Code: EConflict, Message: fmt.Sprintf("%d scan(s) of the batch reuse a scan_id for another ticket or gate; nothing was recorded", len(problems)),
+		Details: ScanProblems{Errors: problems}}
+}
+
+// storedScanIDs returns EConflict, with a ScanProblem for each scan
+// concerned, when a scan of the batch reuses a scan id recorded in the
+// event for another ticket or gate.
+func (s *Service) storedScanIDs(ctx context.Context, eventID int64, scans []scan) error {
+	ids := make([]string, len(scans))
+	for i := range scans {
+		ids[i] = scans[i].scanID
+	}
+	stored, err := s.store.CheckInsByScanIDs(ctx, eventID, ids)
+	if err != nil || len(stored) == 0 {
+		return err
+	}
+	var problems []ScanProblem
+	for i, sc := range scans {
+		c := stored[sc.scanID]
+		if c == nil {
+			continue
+		}
+		attendee := ""
+		if t, err := ParseTicket(sc.ticket); err == nil {
+			attendee = t.Attendee
+		}
+		if sameScan(c, sc.gate, sc.digest, attendee) != nil {
+			problems = append(problems, ScanProblem{Index: i, ScanID: sc.scanID, Field: "scan_id",
+				Message: "already recorded for another ticket or gate"})
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &Error{Code: EConflict, Message: fmt.Sprintf("%d scan(s) of the batch reuse a recorded scan_id for another ticket or gate; nothing was recorded", len(problems)),
+		Details: ScanProblems{Errors: problems}}
+}
+
 func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -312,7 +420,7 @@ func (s *Service) record(ctx context.Context, eventID int64, slug string, sc sca
 	if err != nil {
 		return nil, err
 	}
-	c := CheckIn{EventID: eventID, Gate: sc.gate, ScanID: sc.scanID, ScannedAt: sc.scannedAt, ReceivedAt: s.Now(), Source: sc.source}
+	c := CheckIn{EventID: eventID, Gate: sc.gate, ScanID: sc.scanID, ScannedAt: sc.scannedAt, ReceivedAt: s.Now(), Source: sc.source, TicketDigest: sc.digest}
 	t, perr := ParseTicket(sc.ticket)
 	switch {
 	case perr != nil:
@@ -328,7 +436,7 @@ func (s *Service) record(ctx context.Context, eventID int64, slug string, sc sca
 			// A concurrent request stored this scan id first (or, on a
 			// database without row locks, took First): answer as a replay,
 			// or decide again on the new state.
-			if stored, rerr := s.replay(ctx, s.store, eventID, sc.scanID); rerr == nil {
+			if stored, rerr := s.replay(ctx, s.store, &c, t.Attendee); rerr == nil {
 				return stored, nil
 			} else if ErrorCode(rerr) != ENotFound {
 				return nil, rerr
@@ -349,12 +457,13 @@ func (s *Service) record(ctx context.Context, eventID int64, slug string, sc sca
 }
 
 // reject stores a scan of a ticket that is not genuine (no attendee) and
-// answers it; a stored scan with the same id is answered instead.
+// answers it; a stored scan with the same id is answered instead (or
+// EConflict when it was another ticket or gate).
 func (s *Service) reject(ctx context.Context, c *CheckIn, reason string) (*ScanAnswer, error) {
 	c.Result, c.Reason = ResultRejected, reason
 	err := s.store.AddCheckIn(ctx, c)
 	if ErrorCode(err) == EConflict {
-		return s.replay(ctx, s.store, c.EventID, c.ScanID)
+		return s.replay(ctx, s.store, c, "")
 	}
 	if err != nil {
 		return nil, err
@@ -367,16 +476,18 @@ func (s *Service) reject(ctx context.Context, c *CheckIn, reason string) (*ScanA
 // time.
 //
 // Most scans are settled in a group with the scans arriving at the same
-// time (admitGrouped, checkin_batch.go). The others take no lock and no
+// time (admitGrouped, checkin_group.go). The others take no lock and no
 // transaction either: one query reads the attendee, the scan id and the
-// attendee's first check-in, one insert stores the scan. A concurrent scan that decided on the same state is
-// caught by the schema — the unique scan id, the one First per attendee —
-// as EConflict, and record decides again on the new state. Only a scan
-// earlier than the attendee's current first (it moves First, clearing the
-// old mark) runs in a transaction holding the attendee's row lock.
+// attendee's First, one insert stores the scan. A concurrent scan that
+// decided on the same state is caught by the schema — the unique scan id,
+// the one First per attendee — as EConflict, and record decides again on
+// the new state. Only an offline scan earlier than the attendee's current
+// First (it moves First, clearing the old mark) runs in a transaction
+// holding the attendee's row lock.
 func (s *Service) admit(ctx context.Context, c CheckIn, attendeeID string) (ans *ScanAnswer, counted bool, err error) {
-	if g := s.admitGrouped(c, attendeeID); g.handled {
-		return g.ans, g.counted, nil
+	g, err := s.admitGrouped(ctx, c, attendeeID)
+	if err != nil || g.handled {
+		return g.ans, g.counted, err
 	}
 	ans, counted, movesFirst, err := s.decide(ctx, s.store, c, attendeeID, false)
 	if err != nil || !movesFirst {
@@ -413,7 +524,7 @@ func (s *Service) decide(ctx context.Context, r Repo, c CheckIn, attendeeID stri
 		return nil, false, false, err
 	}
 	if byScan != nil {
-		ans, err = s.replayOf(ctx, r, byScan)
+		ans, err = s.replayOf(ctx, r, byScan, &c, attendeeID)
 		return ans, false, false, err
 	}
 	c.AttendeeID = a.ID
@@ -421,7 +532,7 @@ func (s *Service) decide(ctx context.Context, r Repo, c CheckIn, attendeeID stri
 		c.Result, c.Reason = ResultRejected, ReasonRevoked
 		return admittedAnswer(a, &c, nil), false, false, r.AddCheckIn(ctx, &c)
 	}
-	c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
+	decideInto(&c, first)
 	if c.First && first != nil {
 		if !locked {
 			return nil, false, true, nil
@@ -448,20 +559,31 @@ func admittedAnswer(a *Attendee, c *CheckIn, first *CheckIn) *ScanAnswer {
 	return ans
 }
 
-// replay answers a scan id already stored in the event, or ENotFound.
-func (s *Service) replay(ctx context.Context, r Repo, eventID int64, scanID string) (*ScanAnswer, error) {
-	c, err := r.CheckInByScanID(ctx, eventID, scanID)
+// replay answers c's scan id when it is already stored in c's event
+// (ENotFound when it is not; EConflict when it was stored for another
+// ticket or gate). attendeeID is the attendee c's ticket names, "" when
+// it names none.
+func (s *Service) replay(ctx context.Context, r Repo, c *CheckIn, attendeeID string) (*ScanAnswer, error) {
+	stored, err := r.CheckInByScanID(ctx, c.EventID, c.ScanID)
 	if err != nil {
 		return nil, err
 	}
-	return s.replayOf(ctx, r, c)
+	return s.replayOf(ctx, r, stored, c, attendeeID)
 }
 
-// replayOf rebuilds the answer given when c was recorded: its result and
-// reason as stored, its attendee, and for already_checked_in the first of
-// the attendee's valid scans recorded before it (scans of one attendee
-// are recorded one at a time, in id order).
-func (s *Service) replayOf(ctx context.Context, r Repo, c *CheckIn) (*ScanAnswer, error) {
+// replayOf answers c, a scan sent again under the scan id of stored: the
+// answer given when stored was recorded — its result and reason as
+// stored, its attendee, and for already_checked_in the first scan that
+// answer named — or EConflict when c is another ticket or gate.
+func (s *Service) replayOf(ctx context.Context, r Repo, stored, c *CheckIn, attendeeID string) (*ScanAnswer, error) {
+	if err := sameScan(stored, c.Gate, c.TicketDigest, attendeeID); err != nil {
+		return nil, err
+	}
+	return s.storedAnswer(ctx, r, stored)
+}
+
+// storedAnswer rebuilds the answer given when c was recorded.
+func (s *Service) storedAnswer(ctx context.Context, r Repo, c *CheckIn) (*ScanAnswer, error) {
 	ans := &ScanAnswer{Result: c.Result, Reason: c.Reason, ScanID: c.ScanID, ScannedAt: c.ScannedAt}
 	if c.AttendeeID == "" {
 		return ans, nil
@@ -472,11 +594,9 @@ func (s *Service) replayOf(ctx context.Context, r Repo, c *CheckIn) (*ScanAnswer
 	}
 	ans.Attendee = scanAttendee(a)
 	if c.Result == ResultAlreadyCheckedIn {
-		before, err := r.ValidCheckIns(ctx, c.AttendeeID, c.ID)
-		if err != nil {
+		if f, err := answeredFirst(ctx, r, c); err != nil {
 			return nil, err
-		}
-		if f := earliest(before); f != nil {
+		} else if f != nil {
 			at := f.ScannedAt
 			ans.FirstScannedAt, ans.FirstGate = &at, f.Gate
 		}
@@ -484,11 +604,34 @@ func (s *Service) replayOf(ctx context.Context, r Repo, c *CheckIn) (*ScanAnswer
 	return ans, nil
 }
 
+// answeredFirst returns the check-in that c's already_checked_in answer
+// named: the one c records (AnsweredFirstID) or, for scans recorded
+// before that was kept (when scans of one attendee were ordered by time
+// alone), the earliest of the attendee's valid scans recorded before c.
+func answeredFirst(ctx context.Context, r Repo, c *CheckIn) (*CheckIn, error) {
+	if c.AnsweredFirstID != 0 {
+		all, err := r.ValidCheckIns(ctx, c.AttendeeID, 0)
+		if err != nil {
+			return nil, err
+		}
+		for i := range all {
+			if all[i].ID == c.AnsweredFirstID {
+				return &all[i], nil
+			}
+		}
+	}
+	before, err := r.ValidCheckIns(ctx, c.AttendeeID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return earliest(before), nil
+}
+
 // checkinDesk is the Service's check-in state: cached event keys and the
 // attendance coalescer. The zero value is ready; the coalescer starts on
 // first use.
 type checkinDesk struct {
-	groups     scanGroups // scans waiting for their group (checkin_batch.go)
+	groups     scanGroups // scans waiting for their group (checkin_group.go)
 	keys       sync.Map   // event id → ed25519.PublicKey
 	once       sync.Once
 	attendance *coalescer

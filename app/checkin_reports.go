@@ -115,6 +115,10 @@ type CheckedIn struct {
 // CheckInExportColumns are the columns of the check-in export.
 var CheckInExportColumns = []string{"attendee_id", "external_id", "name", "organization", "category", "first_scanned_at", "gate", "scans", "revoked"}
 
+// ExportTimeLayout is how reports and exports write times: RFC 3339 with
+// milliseconds, so two scans in one second keep their order.
+const ExportTimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
 // utf8BOM makes spreadsheet programs read the file as UTF-8 (Chinese and
 // Hungarian names intact).
 const utf8BOM = "\xef\xbb\xbf"
@@ -122,7 +126,8 @@ const utf8BOM = "\xef\xbb\xbf"
 // CheckInsCSV returns the check-in export (organizers only): UTF-8 with a
 // byte-order mark, a header row (CheckInExportColumns), then one row per
 // attendee who checked in, by first scan time: the first scan's time in
-// the venue's time zone (RFC 3339 with its offset), its gate, the number
+// the venue's time zone (RFC 3339 with milliseconds and its offset,
+// ExportTimeLayout), its gate, the number
 // of scans, and whether the attendee was revoked since. Text cells that a
 // spreadsheet would run as a formula are prefixed with an apostrophe.
 func (s *Service) CheckInsCSV(ctx context.Context, p Principal, slug string) ([]byte, error) {
@@ -156,7 +161,7 @@ func (s *Service) CheckInsCSV(ctx context.Context, p Principal, slug string) ([]
 	for _, r := range rows {
 		a := r.Attendee
 		_ = w.Write([]string{a.ID, a.ExternalID, SafeCell(a.Name), SafeCell(a.Organization), SafeCell(a.Category),
-			r.FirstScannedAt.In(loc).Format(time.RFC3339), SafeCell(r.FirstGate), strconv.FormatInt(r.Scans, 10),
+			r.FirstScannedAt.In(loc).Format(ExportTimeLayout), SafeCell(r.FirstGate), strconv.FormatInt(r.Scans, 10),
 			strconv.FormatBool(a.Revoked)})
 	}
 	w.Flush()

@@ -102,7 +102,10 @@ func TestDecideScan(t *testing.T) {
 		{"LaterOnline", &first, scanNow.Add(time.Minute), "scan-0009", SourceOnline, ResultAlreadyCheckedIn, false},
 		{"LaterOffline", &first, scanNow.Add(time.Minute), "scan-0009", SourceOfflineSync, ResultAlreadyCheckedIn, false},
 		{"EarlierOffline", &first, scanNow.Add(-time.Minute), "scan-0009", SourceOfflineSync, ResultCheckedIn, true},
-		{"EarlierOnline", &first, scanNow.Add(-time.Minute), "scan-0009", SourceOnline, ResultAlreadyCheckedIn, true},
+		// An online scan told "already checked in" never becomes the
+		// check-in, whatever its device time says.
+		{"EarlierOnline", &first, scanNow.Add(-time.Minute), "scan-0009", SourceOnline, ResultAlreadyCheckedIn, false},
+		{"SameTimeOnlineSmallerScanID", &first, scanNow, "scan-0001", SourceOnline, ResultAlreadyCheckedIn, false},
 		{"SameTimeSmallerScanID", &first, scanNow, "scan-0001", SourceOfflineSync, ResultCheckedIn, true},
 		{"SameTimeLargerScanID", &first, scanNow, "scan-0009", SourceOfflineSync, ResultAlreadyCheckedIn, false},
 	}
@@ -131,14 +134,15 @@ func TestEarliest(t *testing.T) {
 	}
 }
 
-// TestDecideOrderIndependent replays one set of scans in many orders
-// through decideScan, as admit applies it, and checks that the scan
-// holding First at the end is always the same.
+// TestDecideOrderIndependent replays one set of offline scans in many
+// orders through decideScan, as uploads apply it, and checks that the
+// scan holding First at the end is always the same; then that online
+// scans mixed in never take First once it is held.
 func TestDecideOrderIndependent(t *testing.T) {
 	var scans []CheckIn
 	for i := range 12 {
 		c := ci(0, scanNow.Add(time.Duration(i%5)*time.Minute), fmt.Sprintf("scan-%04d", 11-i), fmt.Sprint("gate-", i), "")
-		c.Source = []string{SourceOnline, SourceOfflineSync}[i%2]
+		c.Source = SourceOfflineSync
 		scans = append(scans, c)
 	}
 	want := ""
@@ -168,6 +172,54 @@ func TestDecideOrderIndependent(t *testing.T) {
 	}
 	if want != "scan-0001" { // earliest time (i%5 == 0: i = 0, 5, 10), then smallest id (i = 10)
 		t.Fatalf("first is %s, want scan-0001", want)
+	}
+
+	t.Run("OnlineNeverDisplaces", func(t *testing.T) {
+		for round := range 50 {
+			var first *CheckIn
+			for i := range scans {
+				scans[i].Source = []string{SourceOnline, SourceOfflineSync}[rng.IntN(2)]
+			}
+			rng.Shuffle(len(scans), func(i, j int) { scans[i], scans[j] = scans[j], scans[i] })
+			for i := range scans {
+				result, take := decideScan(first, scans[i].ScannedAt, scans[i].ScanID, scans[i].Source)
+				if take != (result == ResultCheckedIn) {
+					t.Fatalf("round %d: %s answered %s but takes First: %v", round, scans[i].ScanID, result, take)
+				}
+				if first != nil && take && scans[i].Source == SourceOnline {
+					t.Fatalf("round %d: online scan %s displaced %s", round, scans[i].ScanID, first.ScanID)
+				}
+				if take {
+					first = &scans[i]
+				}
+			}
+		}
+	})
+}
+
+func TestSameScan(t *testing.T) {
+	stored := CheckIn{ScanID: "scan-0001", Gate: "North", AttendeeID: "att1", TicketDigest: ticketDigest("HC1.x")}
+	legacy := stored
+	legacy.TicketDigest = ""
+	for _, c := range []struct {
+		name                 string
+		stored               CheckIn
+		gate, digest, attend string
+		conflict             bool
+	}{
+		{"Same", stored, "North", ticketDigest("HC1.x"), "att1", false},
+		{"OtherTicket", stored, "North", ticketDigest("HC1.y"), "att1", true},
+		{"OtherGate", stored, "South", ticketDigest("HC1.x"), "att1", true},
+		{"LegacySameAttendee", legacy, "North", ticketDigest("HC1.z"), "att1", false},
+		{"LegacyOtherAttendee", legacy, "North", ticketDigest("HC1.z"), "att2", true},
+		{"LegacyOtherGate", legacy, "South", ticketDigest("HC1.z"), "att1", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := sameScan(&c.stored, c.gate, c.digest, c.attend)
+			if got := ErrorCode(err) == EConflict; got != c.conflict {
+				t.Fatalf("conflict %v (%v), want %v", got, err, c.conflict)
+			}
+		})
 	}
 }
 

@@ -239,6 +239,13 @@ type CheckIn struct {
 	Reason     string    `json:"reason,omitempty"`
 	Source     string    `json:"source"`
 	First      bool      `json:"first"`
+	// TicketDigest is the digest of the scanned text (see sameScan); ""
+	// for scans recorded before digests were kept.
+	TicketDigest string `json:"-"`
+	// AnsweredFirstID is, for an already_checked_in scan, the check-in
+	// its answer named as the first (0 when unknown: recorded before
+	// this was kept).
+	AnsweredFirstID int64 `json:"-"`
 }
 
 // Announcement is a trilingual message to viewers.

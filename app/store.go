@@ -122,6 +122,9 @@ type CheckInRepo interface {
 	// CheckInByScanID returns the event's check-in with scanID, or
 	// ENotFound.
 	CheckInByScanID(ctx context.Context, eventID int64, scanID string) (*CheckIn, error)
+	// CheckInsByScanIDs returns the event's check-ins recorded under any
+	// of scanIDs, by scan id.
+	CheckInsByScanIDs(ctx context.Context, eventID int64, scanIDs []string) (map[string]*CheckIn, error)
 	// AddCheckIn inserts c and fills c.ID. A scan id already used in the
 	// event, or a second First check-in of an attendee, is EConflict.
 	AddCheckIn(ctx context.Context, c *CheckIn) error

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type checkInRow struct {
 	Reason     string `gorm:"column:reason"`
 	Source     string `gorm:"column:source"`
 	First      bool   `gorm:"column:first"`
+	// TicketDigest and AnsweredFirstID: see app.CheckIn (migration 9).
+	TicketDigest    string `gorm:"column:ticket_digest"`
+	AnsweredFirstID *int64 `gorm:"column:answered_first_id"`
 }
 
 func (checkInRow) TableName() string { return "check_ins" }
@@ -36,10 +40,15 @@ func checkInToRow(c *app.CheckIn) checkInRow {
 		ID: c.ID, EventID: c.EventID, Gate: c.Gate, ScanID: c.ScanID,
 		ScannedAt: utc(c.ScannedAt), ReceivedAt: utc(c.ReceivedAt),
 		Result: c.Result, Reason: c.Reason, Source: c.Source, First: c.First,
+		TicketDigest: c.TicketDigest,
 	}
 	if c.AttendeeID != "" {
 		id := c.AttendeeID
 		r.AttendeeID = &id
+	}
+	if c.AnsweredFirstID != 0 {
+		id := c.AnsweredFirstID
+		r.AnsweredFirstID = &id
 	}
 	return r
 }
@@ -49,9 +58,13 @@ func (r *checkInRow) toApp() app.CheckIn {
 		ID: r.ID, EventID: r.EventID, Gate: r.Gate, ScanID: r.ScanID,
 		ScannedAt: utc(r.ScannedAt), ReceivedAt: utc(r.ReceivedAt),
 		Result: r.Result, Reason: r.Reason, Source: r.Source, First: r.First,
+		TicketDigest: r.TicketDigest,
 	}
 	if r.AttendeeID != nil {
 		c.AttendeeID = *r.AttendeeID
+	}
+	if r.AnsweredFirstID != nil {
+		c.AnsweredFirstID = *r.AnsweredFirstID
 	}
 	return c
 }
@@ -133,6 +146,24 @@ func (s *Store) CheckInByScanID(ctx context.Context, eventID int64, scanID strin
 	}
 	c := r.toApp()
 	return &c, nil
+}
+
+// CheckInsByScanIDs returns the event's check-ins whose scan id is one of
+// scanIDs, by scan id (ids not recorded are absent), in one query per
+// 1,000 ids.
+func (s *Store) CheckInsByScanIDs(ctx context.Context, eventID int64, scanIDs []string) (map[string]*app.CheckIn, error) {
+	out := make(map[string]*app.CheckIn, len(scanIDs))
+	for part := range slices.Chunk(scanIDs, 1000) {
+		var rows []checkInRow
+		if err := s.db.WithContext(ctx).Where("event_id = ? AND scan_id IN ?", eventID, part).Find(&rows).Error; err != nil {
+			return nil, s.fail(ctx, err, "look up scan ids", on{})
+		}
+		for i := range rows {
+			c := rows[i].toApp()
+			out[c.ScanID] = &c
+		}
+	}
+	return out, nil
 }
 
 // AddCheckIn inserts c (AttendeeID "" is stored as NULL) and fills c.ID.
@@ -317,7 +348,8 @@ WHERE a.id IN ?`, attendeeIDs).Rows()
 // reads: an attendee a and a LEFT JOINed check-in c.
 const attendeeAndCheckInColumns = `a.id, a.event_id, a.name, a.organization, a.country, a.email, a.external_id,
 	a.category, a.revoked, a.sample, a.created_at, a.updated_at,
-	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first"`
+	c.id, c.event_id, c.attendee_id, c.gate, c.scan_id, c.scanned_at, c.received_at, c.result, c.reason, c.source, c."first",
+	c.ticket_digest, c.answered_first_id`
 
 // scanAttendeeAndCheckIn reads one row of attendeeAndCheckInColumns: the
 // attendee, and the check-in (nil when the join found none).
@@ -329,10 +361,13 @@ func scanAttendeeAndCheckIn(rows *sql.Rows) (*app.Attendee, *app.CheckIn, error)
 		cGate, cScan, cResult, cReason, cSrc sql.NullString
 		cScanned, cReceived                  sql.NullTime
 		cFirst                               sql.NullBool
+		cDigest                              sql.NullString
+		cAnswered                            sql.NullInt64
 	)
 	if err := rows.Scan(&ar.ID, &ar.EventID, &ar.Name, &ar.Organization, &ar.Country, &ar.Email, &ar.ExternalID,
 		&ar.Category, &ar.Revoked, &ar.Sample, &ar.CreatedAt, &ar.UpdatedAt,
-		&cid, &cEvent, &cAttendee, &cGate, &cScan, &cScanned, &cReceived, &cResult, &cReason, &cSrc, &cFirst); err != nil {
+		&cid, &cEvent, &cAttendee, &cGate, &cScan, &cScanned, &cReceived, &cResult, &cReason, &cSrc, &cFirst,
+		&cDigest, &cAnswered); err != nil {
 		return nil, nil, err
 	}
 	a := ar.toApp()
@@ -341,13 +376,20 @@ func scanAttendeeAndCheckIn(rows *sql.Rows) (*app.Attendee, *app.CheckIn, error)
 	}
 	row := checkInRow{ID: cid.Int64, EventID: cEvent.Int64, Gate: cGate.String, ScanID: cScan.String,
 		ScannedAt: cScanned.Time, ReceivedAt: cReceived.Time, Result: cResult.String, Reason: cReason.String,
-		Source: cSrc.String, First: cFirst.Bool}
+		Source: cSrc.String, First: cFirst.Bool, TicketDigest: cDigest.String}
 	if cAttendee.Valid {
 		row.AttendeeID = &cAttendee.String
+	}
+	if cAnswered.Valid {
+		row.AnsweredFirstID = &cAnswered.Int64
 	}
 	c := row.toApp()
 	return &a, &c, nil
 }
+
+// checkInInsertParams is the number of parameters per row of a
+// multi-row check-in insert.
+const checkInInsertParams = 12
 
 // AddCheckInsIfNew inserts cs in one statement, skipping each that a
 // unique index refuses (its scan id is already recorded in its event, or
@@ -359,15 +401,15 @@ func (s *Store) AddCheckInsIfNew(ctx context.Context, cs []*app.CheckIn) ([]bool
 		return added, nil
 	}
 	var q strings.Builder
-	q.WriteString(`INSERT INTO check_ins (event_id, attendee_id, gate, scan_id, scanned_at, received_at, result, reason, source, "first") VALUES `)
-	args := make([]any, 0, 10*len(cs))
+	q.WriteString(`INSERT INTO check_ins (event_id, attendee_id, gate, scan_id, scanned_at, received_at, result, reason, source, "first", ticket_digest, answered_first_id) VALUES `)
+	args := make([]any, 0, checkInInsertParams*len(cs))
 	for i, c := range cs {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		r := checkInToRow(c)
-		args = append(args, r.EventID, r.AttendeeID, r.Gate, r.ScanID, r.ScannedAt, r.ReceivedAt, r.Result, r.Reason, r.Source, r.First)
+		args = append(args, r.EventID, r.AttendeeID, r.Gate, r.ScanID, r.ScannedAt, r.ReceivedAt, r.Result, r.Reason, r.Source, r.First, r.TicketDigest, r.AnsweredFirstID)
 	}
 	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id, event_id, scan_id")
 	rows, err := s.db.WithContext(ctx).Raw(q.String(), args...).Rows()

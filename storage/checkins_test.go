@@ -1,7 +1,10 @@
 package storage_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -300,14 +303,14 @@ func TestScanRules(t *testing.T) {
 	})
 	t.Run("ReplayedScanID", func(t *testing.T) {
 		before := d.rows()
-		for _, id := range []string{"valid-0001", "valid-0002"} {
-			first := d.scan(g0, "ignored", id, now) // the stored answer wins over the new body
-			again := d.scan(g0, "ignored", id, now)
+		for id, gate := range map[string]string{"valid-0001": "North", "valid-0002": "South"} {
+			first := d.scan(g0, gate, id, now) // the stored answer wins over the new device time
+			again := d.scan(g0, gate, id, now)
 			if *first.Attendee != *again.Attendee || first.Result != again.Result || first.FirstGate != again.FirstGate || !first.ScannedAt.Equal(again.ScannedAt) {
 				t.Fatalf("replays differ: %+v / %+v", first, again)
 			}
 		}
-		ans := d.scan(g0, "ignored", "valid-0002", now)
+		ans := d.scan(g0, "South", "valid-0002", now)
 		wantResult(t, ans, app.ResultAlreadyCheckedIn, "")
 		if ans.FirstGate != "North" || !ans.ScannedAt.Equal(now.Add(-5*time.Minute).Truncate(time.Microsecond)) {
 			t.Fatalf("replay is not the stored answer: %+v", ans)
@@ -456,9 +459,17 @@ func TestConcurrentScans(t *testing.T) {
 		if counts[app.ResultCheckedIn] != 1 {
 			t.Fatalf("round %d: %d checked_in answers, want exactly 1", round, counts[app.ResultCheckedIn])
 		}
+		// The check-in is the scan answered checked_in, though others
+		// carry earlier device times.
+		var answered string
+		for _, a := range answers {
+			if a.Result == app.ResultCheckedIn {
+				answered = a.ScanID
+			}
+		}
 		_, first, err := st.ScanLookup(ctxT(t), d.ev.ID, "", g.ID)
-		if err != nil || first == nil || first.ScanID != fmt.Sprintf("conc-%d-7", round) { // the earliest scanned_at
-			t.Fatalf("round %d: first %+v %v", round, first, err)
+		if err != nil || first == nil || first.ScanID != answered {
+			t.Fatalf("round %d: first %+v %v, want %s (answered checked_in)", round, first, err, answered)
 		}
 	}
 	t.Run("SameScanID", func(t *testing.T) {
@@ -510,8 +521,8 @@ type guestScan struct {
 	in      app.ScanInput
 }
 
-// TestArrivalOrderIndependent interleaves offline batches and online
-// scans of the same guests in several random orders, each on a fresh
+// TestArrivalOrderIndependent uploads offline batches of the same guests
+// in several random orders after the same online scans, each on a fresh
 // event, and checks that the final state is the same whatever the order.
 func TestArrivalOrderIndependent(t *testing.T) {
 	st := storagetest.Open(t)
@@ -537,7 +548,20 @@ func TestArrivalOrderIndependent(t *testing.T) {
 	var want *final
 	for round := range 4 {
 		d := newDoor(t, st, guests)
-		order := rng.Perm(len(plan))
+		// Online scans are decided as they arrive (the door was told), so
+		// they come first, in plan order; the offline uploads that follow
+		// may come in any order and any batches.
+		var order []int
+		for i := range plan {
+			if !plan[i].offline {
+				order = append(order, i)
+			}
+		}
+		for _, i := range rng.Perm(len(plan)) {
+			if plan[i].offline {
+				order = append(order, i)
+			}
+		}
 		var batch []app.ScanInput
 		flush := func() {
 			if len(batch) == 0 {
@@ -684,7 +708,7 @@ func TestScanQueryCount(t *testing.T) {
 // are settled in groups (several scans of one guest in a group, repeats
 // of a scan id, scans that move First), and checks the outcome is what
 // scanning them one by one gives: per guest one checked_in answer, First
-// on the earliest scan, every scan stored once.
+// on that scan, every scan stored once.
 func TestGroupedScans(t *testing.T) {
 	st := storagetest.Open(t)
 	const guests, perGuest = 16, 4
@@ -720,6 +744,7 @@ func TestGroupedScans(t *testing.T) {
 		t.Fatalf("%d rows stored, want %d", n, guests*perGuest)
 	}
 	checkedIn := map[int]int{}
+	answered := map[int]string{}
 	answers := map[string]string{}
 	for _, s := range scans {
 		prev, repeat := answers[s.id]
@@ -728,6 +753,7 @@ func TestGroupedScans(t *testing.T) {
 		}
 		if !repeat && s.ans.Result == app.ResultCheckedIn {
 			checkedIn[s.guest]++
+			answered[s.guest] = s.id
 		}
 		answers[s.id] = s.ans.Result
 	}
@@ -736,8 +762,146 @@ func TestGroupedScans(t *testing.T) {
 			t.Errorf("guest %d: %d checked_in answers, want 1", g, checkedIn[g])
 		}
 		_, first, err := st.ScanLookup(ctxT(t), d.ev.ID, "", d.guests[g].ID)
-		if want := fmt.Sprintf("grp-%02d-%d", g, perGuest-1); err != nil || first == nil || first.ScanID != want {
-			t.Errorf("guest %d: first %+v %v, want %s (the earliest)", g, first, err, want)
+		if err != nil || first == nil || first.ScanID != answered[g] {
+			t.Errorf("guest %d: first %+v %v, want %s (the one answered checked_in)", g, first, err, answered[g])
 		}
 	}
+}
+
+// TestRecordMatchesDoor: two online scans of one ticket with equal
+// scanned_at at two gates at once. Whichever is decided first answers
+// checked_in; the export's gate (and the summary's) is that gate, never
+// the one told "already checked in" — also when the later scan has the
+// smaller scan id. Many guests at once, so that both orders occur.
+func TestRecordMatchesDoor(t *testing.T) {
+	st := storagetest.Open(t)
+	const guests = 24
+	d := newDoor(t, st, guests)
+	at := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
+	type pair struct{ a, b *app.ScanAnswer }
+	pairs := make([]pair, guests)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g := range guests {
+		ticket := d.ticket(d.guests[g].ID)
+		wg.Go(func() {
+			<-start
+			pairs[g].a = d.scan(ticket, "Gate A", fmt.Sprintf("tie-%02d-a", g), at)
+		})
+		wg.Go(func() {
+			<-start
+			pairs[g].b = d.scan(ticket, "Gate B", fmt.Sprintf("tie-%02d-b", g), at)
+		})
+	}
+	close(start)
+	wg.Wait()
+	told := map[string]string{} // attendee id → gate told checked_in
+	for g, p := range pairs {
+		id := d.guests[g].ID
+		switch {
+		case p.a.Result == app.ResultCheckedIn && p.b.Result == app.ResultAlreadyCheckedIn:
+			told[id] = "Gate A"
+			if p.b.FirstGate != "Gate A" {
+				t.Errorf("guest %d: amber answer names %q, want Gate A", g, p.b.FirstGate)
+			}
+		case p.b.Result == app.ResultCheckedIn && p.a.Result == app.ResultAlreadyCheckedIn:
+			told[id] = "Gate B"
+			if p.a.FirstGate != "Gate B" {
+				t.Errorf("guest %d: amber answer names %q, want Gate B", g, p.a.FirstGate)
+			}
+		default:
+			t.Fatalf("guest %d: answers %s and %s, want one checked_in", g, p.a.Result, p.b.Result)
+		}
+	}
+	data, err := d.svc.CheckInsCSV(ctxT(t), d.organizer, d.ev.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))).ReadAll()
+	if err != nil || len(rows) != guests+1 {
+		t.Fatalf("export: %v, %d rows", err, len(rows))
+	}
+	byGate := map[string]int64{}
+	for _, row := range rows[1:] {
+		if want := told[row[0]]; row[6] != want {
+			t.Errorf("export names %q for %s, the door was told checked_in at %q", row[6], row[0], want)
+		}
+		// Milliseconds kept: the time is the one scanned, to the ms.
+		got, err := time.Parse(time.RFC3339Nano, row[5])
+		if err != nil || !got.Equal(at) || !strings.Contains(row[5], ".") {
+			t.Errorf("first_scanned_at %q (%v), want %s with milliseconds", row[5], err, at.Format(app.ExportTimeLayout))
+		}
+		byGate[row[6]]++
+	}
+	stats, err := st.CheckInStats(ctxT(t), d.ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(stats.ByGate) != fmt.Sprint(byGate) {
+		t.Errorf("summary by gate %v, export %v", stats.ByGate, byGate)
+	}
+}
+
+// TestReusedScanID: a scan id sent again with the same ticket and gate is
+// answered as stored; with another ticket or gate it is EConflict and
+// nothing changes — online and in a batch, for genuine and rejected
+// tickets alike.
+func TestReusedScanID(t *testing.T) {
+	st := storagetest.Open(t)
+	d := newDoor(t, st, 3)
+	ctx := ctxT(t)
+	now := time.Now().UTC().Add(-time.Minute)
+	g0, g1 := d.ticket(d.guests[0].ID), d.ticket(d.guests[1].ID)
+	green := d.scan(g0, "North", "reuse-0001", now)
+	wantResult(t, green, app.ResultCheckedIn, "")
+	amber := d.scan(g0, "South", "reuse-0002", now.Add(time.Second))
+	wantResult(t, amber, app.ResultAlreadyCheckedIn, "")
+	red := d.scan("HC1.garbage", "North", "reuse-0003", now)
+	wantResult(t, red, app.ResultRejected, app.ReasonInvalidTicket)
+
+	t.Run("SameScanAnsweredAsStored", func(t *testing.T) {
+		before := d.rows()
+		for _, c := range []struct {
+			ticket, gate, id string
+			want             *app.ScanAnswer
+		}{{g0, "North", "reuse-0001", green}, {g0, "South", "reuse-0002", amber}, {"HC1.garbage", "North", "reuse-0003", red}} {
+			got := d.scan(c.ticket, c.gate, c.id, now.Add(2*time.Minute)) // another device time does not matter
+			a, _ := json.Marshal(got)
+			b, _ := json.Marshal(c.want)
+			if !bytes.Equal(a, b) {
+				t.Errorf("replay of %s:\n got %s\nwant %s", c.id, a, b)
+			}
+		}
+		if n := d.rows() - before; n != 0 {
+			t.Fatalf("replays wrote %d rows", n)
+		}
+	})
+	t.Run("OtherTicketOrGate", func(t *testing.T) {
+		before := d.rows()
+		statsBefore, _ := st.CheckInStats(ctx, d.ev.ID)
+		for _, in := range []app.ScanInput{
+			{Ticket: g1, Gate: "North", ScanID: "reuse-0001"},            // another guest's ticket
+			{Ticket: "HC1.garbage", Gate: "North", ScanID: "reuse-0001"}, // garbage under a green scan id
+			{Ticket: g0, Gate: "East", ScanID: "reuse-0001"},             // another gate
+			{Ticket: g1, Gate: "South", ScanID: "reuse-0002"},
+			{Ticket: g0, Gate: "North", ScanID: "reuse-0003"}, // a genuine ticket under a rejected scan id
+		} {
+			_, err := d.svc.CheckIn(ctx, d.checker, d.ev.Slug, in)
+			wantCode(t, err, app.EConflict)
+			_, err = d.svc.CheckInBatch(ctx, d.checker, d.ev.Slug, []app.ScanInput{
+				{Ticket: g1, Gate: "K1", ScanID: "reuse-batch-1"}, in})
+			wantCode(t, err, app.EConflict)
+		}
+		// One scan id twice in one batch for two tickets.
+		_, err := d.svc.CheckInBatch(ctx, d.checker, d.ev.Slug, []app.ScanInput{
+			{Ticket: g1, Gate: "K1", ScanID: "reuse-batch-2"}, {Ticket: g0, Gate: "K1", ScanID: "reuse-batch-2"}})
+		wantCode(t, err, app.EConflict)
+		if n := d.rows() - before; n != 0 {
+			t.Fatalf("refused scans wrote %d rows", n)
+		}
+		statsAfter, _ := st.CheckInStats(ctx, d.ev.ID)
+		if fmt.Sprint(statsAfter) != fmt.Sprint(statsBefore) {
+			t.Fatalf("stats changed: %+v → %+v", statsBefore, statsAfter)
+		}
+	})
 }

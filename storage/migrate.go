@@ -25,6 +25,7 @@ var migrations = []migration{
 	{version: 5, name: "accounts: case-insensitive usernames, display names, disabled users, token creators, public authors", up: migrateV5},
 	{version: 6, name: "stages; run-of-show items of any session", up: migrateStages},
 	{version: 8, name: "technology transfer", up: execDDL(schemaTransfer)},
+	{version: 9, name: "check-ins: ticket digest and the first scan an answer named", up: execDDL(schemaV9)},
 }
 
 // Migrate applies the pending migrations and records each in
@@ -173,6 +174,19 @@ var schemaV3 = []string{
 	`ALTER TABLE events ADD COLUMN venue_hu TEXT NOT NULL DEFAULT ''`,
 	`UPDATE events SET venue_en = venue`,
 	`ALTER TABLE events DROP COLUMN venue`,
+}
+
+// schemaV9 lets a scan id sent again be told from one reused for another
+// ticket (ticket_digest: the first 16 bytes of the scanned text's SHA-256
+// in hex; empty for earlier scans, which are compared by gate and attendee)
+// and lets a replayed already_checked_in answer name the same first scan
+// as when it was recorded (answered_first_id: that check-in's id; NULL
+// for other results and earlier scans, whose first is worked out from
+// the scans recorded before them). No foreign key: both rows belong to
+// one attendee and go together.
+var schemaV9 = []string{
+	`ALTER TABLE check_ins ADD COLUMN ticket_digest TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE check_ins ADD COLUMN answered_first_id BIGINT`,
 }
 
 // schemaV5 is the accounts step. Usernames become unique whatever their

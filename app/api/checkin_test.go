@@ -161,15 +161,23 @@ func TestCheckInAPI(t *testing.T) {
 	})
 	t.Run("ReplayedScanID", func(t *testing.T) {
 		_, s0 := d.counts()
-		_, _, r1 := d.scan(d.checker, scanBody(t0.Ticket, "West", "valid-0002"))
-		_, _, r2 := d.scan(d.checker, scanBody(t1.Ticket, "East", "valid-0002"))
-		if !bytes.Equal(r1.Body, r2.Body) {
+		_, _, r1 := d.scan(d.checker, scanBody(t0.Ticket, "South", "valid-0002"))
+		_, _, r2 := d.scan(d.checker, scanBody(t0.Ticket, "South", "valid-0002"))
+		if r1.Status != 200 || !bytes.Equal(r1.Body, r2.Body) {
 			t.Fatalf("replays differ:\n%s\n%s", r1.Body, r2.Body)
 		}
 		var ans app.ScanAnswer
 		_ = json.Unmarshal(r1.Body, &ans)
 		if ans.Result != app.ResultAlreadyCheckedIn || ans.FirstGate != "North" {
 			t.Fatalf("replay is not the stored answer: %s", r1.Body)
+		}
+		// The scan id with another ticket, or another gate, is never
+		// someone else's answer.
+		for _, body := range []map[string]string{scanBody(t1.Ticket, "South", "valid-0002"), scanBody(t0.Ticket, "East", "valid-0002"), scanBody("HC1.garbage", "North", "valid-0001")} {
+			status, _, r := d.scan(d.checker, body)
+			if status != 409 || !bytes.Contains(r.Body, []byte(`"code":"conflict"`)) || !bytes.Contains(r.Body, []byte(`"scan_id":"valid-000`)) {
+				t.Errorf("reused scan id: %d %s, want 409 conflict", status, r.Body)
+			}
 		}
 		if _, s1 := d.counts(); s1 != s0 {
 			t.Fatalf("replays wrote %d scans", s1-s0)
@@ -258,9 +266,9 @@ func TestCheckInAPI(t *testing.T) {
 		if row == nil || row[2] != t0.Name || row[6] != "K2" || row[7] != "4" {
 			t.Fatalf("row of %s: %q", t0.Name, row)
 		}
-		at, err := time.Parse(time.RFC3339, row[5])
+		at, err := time.Parse(app.ExportTimeLayout, row[5])
 		if err != nil || !strings.HasSuffix(row[5], "+08:00") || time.Since(at) < 59*time.Minute {
-			t.Fatalf("first scan time %q (%v): want an hour ago in +08:00", row[5], err)
+			t.Fatalf("first scan time %q (%v): want an hour ago in +08:00, with milliseconds", row[5], err)
 		}
 	})
 	t.Run("List", func(t *testing.T) {

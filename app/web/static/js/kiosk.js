@@ -3,8 +3,11 @@
 // the answer fills the screen (green, amber, red) with a tone. With the
 // network, the server decides; without it, the kiosk decides from the
 // check-in kit (Ed25519 in WebCrypto, revoked ids, names), queues the
-// scan in IndexedDB with its own scan_id and device time, and uploads the
-// queue through the batch endpoint when the network returns.
+// scan in IndexedDB with its own scan_id and time, and uploads the queue
+// through the batch endpoint when the network returns. Scan times are the
+// server's clock as the kiosk estimates it: the offset measured against
+// /api/v1/time while online (kept across restarts) corrects the device
+// clock, so an offline scan's scanned_at is comparable with other gates'.
 
 import { $, h, setText, store } from './dom.js';
 import { fmtNumber, initLang, langSwitch, onLangChange, t } from './i18n.js';
@@ -12,7 +15,7 @@ import { api, ApiError, logout } from './api.js';
 import * as db from './kiosk-db.js';
 import { cue, unlock } from './feedback.js';
 import { importKey, judge } from './ticket.js';
-import { hm, ownZone } from './time.js';
+import { hm, measureClockOffset, ownZone, serverNow, setClockOffset } from './time.js';
 import { meetingMode } from './kiosk-meeting.js';
 
 const slug = document.body.dataset.slug;
@@ -23,6 +26,7 @@ const KIT_EVERY = 5 * 60 * 1000;
 const SUMMARY_EVERY = 15000;
 const BATCH = 200;
 const COUNTS_KEY = `hc.kiosk.counts.${slug}`;
+const CLOCK_KEY = 'hc.kiosk.clockOffset'; // server − device, in ms, last measured
 
 const kit = { key: null, revoked: new Set(), attendees: new Map(), version: '', etag: '', savedAt: '', tz: 'Asia/Shanghai' };
 const recent = []; // newest first: {scan_id, at, result, reason, name, queued}
@@ -46,6 +50,31 @@ function loadCounts() {
 
 function saveCounts() {
   store.set(COUNTS_KEY, JSON.stringify(counts));
+}
+
+// ---- the server's clock ----------------------------------------------------
+
+/** restoreClock applies the offset measured in an earlier session, so a
+ * kiosk restarted without the network still corrects its clock. */
+function restoreClock() {
+  const v = store.get(CLOCK_KEY);
+  const ms = Number(v);
+  if (v === null || v === '' || !Number.isFinite(ms)) return;
+  setClockOffset(ms);
+  showClock(ms);
+}
+
+/** syncClock measures the offset against the server (online only; a
+ * failed measurement keeps the previous one) and keeps it. */
+async function syncClock() {
+  const ms = await measureClockOffset().catch(() => null);
+  if (ms === null || !Number.isFinite(ms)) return;
+  store.set(CLOCK_KEY, String(Math.round(ms)));
+  showClock(ms);
+}
+
+function showClock(ms) {
+  document.body.dataset.clockOffset = String(Math.round(ms));
 }
 
 // ---- focus: the scan input always has it ------------------------------------
@@ -88,6 +117,7 @@ async function refreshKit() {
     if (res.status === 304) {
       kit.savedAt = new Date().toISOString();
       renderNet();
+      await syncClock();
       return;
     }
     if (res.status === 401 || res.status === 403) {
@@ -100,6 +130,7 @@ async function refreshKit() {
     await db.saveKit(slug, etag, k);
     await applyKit(k, etag);
     setOnline(true);
+    await syncClock();
   } catch (e) {
     if (e instanceof ApiError && e.offline) setOnline(false);
   }
@@ -141,7 +172,7 @@ async function submit(text) {
     gate.focus();
     return;
   }
-  const s = { ticket, gate: g, scan_id: uuid(), scanned_at: new Date().toISOString() };
+  const s = { ticket, gate: g, scan_id: uuid(), scanned_at: serverNow().toISOString() };
   let answer = null;
   if (online) {
     try {
@@ -319,6 +350,7 @@ function setOnline(v) {
     syncAttempt = 0;
     scheduleSync(0);
     refreshSummary();
+    syncClock();
   }
 }
 
@@ -488,6 +520,7 @@ async function main() {
   window.addEventListener('offline', () => setOnline(false));
   window.addEventListener('focus', refocus);
 
+  restoreClock();
   const saved = await db.loadKit(slug);
   if (saved && saved.kit) await applyKit(saved.kit, saved.etag, saved.saved_at);
   renderCounts();

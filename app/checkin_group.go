@@ -17,8 +17,8 @@ import (
 // concurrent scan, on this node or another, took First or the scan id
 // first) is skipped, and that scan is decided again alone (admit's
 // path), as is every scan the group does not settle: unknown or revoked
-// attendees, a scan earlier than the attendee's first (it moves First,
-// which needs the row lock), a second scan of one attendee in the same
+// attendees, an offline scan earlier than the attendee's First (it moves
+// First, which needs the row lock), a second scan of one attendee in the same
 // group, or any error. The group is the queue found when the writer
 // looks, so a lone scan waits for nobody.
 
@@ -54,7 +54,7 @@ type scanGroups struct {
 
 // admitGrouped offers the scan to the next group and waits for the
 // outcome.
-func (s *Service) admitGrouped(c CheckIn, attendeeID string) groupResult {
+func (s *Service) admitGrouped(ctx context.Context, c CheckIn, attendeeID string) (groupResult, error) {
 	g := &groupScan{c: c, attendeeID: attendeeID, done: make(chan groupResult, 1)}
 	q := &s.desk.groups
 	q.mu.Lock()
@@ -64,7 +64,7 @@ func (s *Service) admitGrouped(c CheckIn, attendeeID string) groupResult {
 		go s.writeGroups()
 	}
 	q.mu.Unlock()
-	return <-g.done
+	return <-g.done, nil
 }
 
 // writeGroups writes queued scans a group at a time until the queue is
@@ -137,7 +137,7 @@ func (s *Service) writeGroup(group []*groupScan) {
 		first := firsts[g.attendeeID]
 		c := g.c
 		c.AttendeeID = a.ID
-		c.Result, c.First = decideScan(first, c.ScannedAt, c.ScanID, c.Source)
+		decideInto(&c, first)
 		if c.First && first != nil {
 			continue // moves First: needs the attendee's row lock
 		}
