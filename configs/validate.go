@@ -46,9 +46,7 @@ func (c Config) Validate() error {
 	if c.RedisURL != "" {
 		msg := checkURL(c.RedisURL, []string{"redis", "rediss"}, false, "redis://host:6379/0")
 		if msg == "" {
-			if _, err := redis.ParseURL(c.RedisURL); err != nil {
-				msg = strings.TrimPrefix(err.Error(), "redis: ")
-			}
+			msg = checkRedisURL(c.RedisURL)
 		}
 		if msg != "" {
 			bad("redis_url", shownURL(c.RedisURL), "%s", msg)
@@ -289,6 +287,29 @@ func isTokenChar(r rune) bool {
 		return true
 	}
 	return strings.ContainsRune("!#$%&'*+-.^_`|~", r)
+}
+
+// checkRedisURL explains what go-redis refuses in a Redis URL, or returns
+// "": a single Redis's URL, or with addr= parameters the seeds of a Redis
+// Cluster (which has database 0 only).
+func checkRedisURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err.Error()
+	}
+	if u.Query().Has("addr") {
+		if _, err := redis.ParseClusterURL(raw); err != nil {
+			return strings.TrimPrefix(err.Error(), "redis: ")
+		}
+		if db := strings.Trim(u.Path, "/"); db != "" && db != "0" {
+			return fmt.Sprintf("a Redis Cluster (addr= seeds) has only database 0, not %q", db)
+		}
+		return ""
+	}
+	if _, err := redis.ParseURL(raw); err != nil {
+		return strings.TrimPrefix(err.Error(), "redis: ")
+	}
+	return ""
 }
 
 // checkRedisPrefix explains what is wrong with a Redis prefix, or returns

@@ -54,7 +54,7 @@ var fields = []field{
 	},
 	{
 		Var: Var{"HYBRIDCON_REDIS_URL", "redis_url", "",
-			"Redis URL (redis:// or rediss://) for fan-out between nodes; empty uses an in-process broker (single node)."},
+			"Redis URL (redis:// or rediss://) for fan-out between nodes; a Redis Cluster is detected from the server, and further seeds go in addr= parameters (redis://10.0.0.1:7001?addr=10.0.0.2:7002&addr=10.0.0.3:7003); empty uses an in-process broker (single node)."},
 		set: func(c *Config, s string) error { c.RedisURL = s; return nil },
 	},
 	{

@@ -33,8 +33,8 @@ type Broker interface {
 }
 
 // Listener is the node side of Broker.Listen; the Hub implements it. Its
-// methods are called from the broker's receiving goroutine and must not
-// block.
+// methods are called from the broker's receiving goroutines (over a Redis
+// Cluster one per event, so concurrently) and must not block.
 type Listener interface {
 	// Slugs returns the events whose channels the node wants now.
 	Slugs() []string

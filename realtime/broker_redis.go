@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,14 +37,25 @@ type RedisConfig struct {
 }
 
 // RedisBroker is the cluster Broker over Redis pub/sub (go-redis v9): one
-// channel per event, "{prefix}ev:{slug}", and one presence hash per event,
-// "{prefix}presence:{slug}", whose fields are node ids and whose values
-// carry the counts and their expiry time. Safe for concurrent use.
+// channel per event, "<prefix>ev:<slug>", and one presence hash per event,
+// "<prefix>presence:<slug>", whose fields are node ids and whose values
+// carry the counts and their expiry time.
+//
+// Over a Redis Cluster (NewRedisClusterBroker) events travel by sharded
+// pub/sub (SPUBLISH/SSUBSCRIBE) and every name carries the slug as a hash
+// tag, "<prefix>ev:{<slug>}", "<prefix>presence:{<slug>}" and the probe
+// channel "<prefix>probe:{<slug>}:<id>", so everything of one event lives
+// on the shard that owns the slug's slot. Each event then has its own
+// subscription (a pub/sub connection to that shard's primary) with its
+// own probe, remade after the shard fails over. Safe for concurrent use.
 type RedisBroker struct {
-	rdb   *redis.Client
-	cfg   RedisConfig
-	log   *slog.Logger
-	probe string // this broker's probe channel
+	rdb     redis.UniversalClient
+	cluster *redis.ClusterClient // non-nil over a Redis Cluster
+	cfg     RedisConfig
+	log     *slog.Logger
+	id      string // random, names this broker's probe channels
+	probe   string // this broker's probe channel (single Redis)
+	owned   bool   // Close closes rdb
 }
 
 var _ Broker = (*RedisBroker)(nil)
@@ -53,6 +65,17 @@ var _ Broker = (*RedisBroker)(nil)
 // cfg.OpTimeout, but go-redis applies a context deadline to socket reads
 // and writes only with Options.ContextTimeoutEnabled.
 func NewRedisBroker(rdb *redis.Client, cfg RedisConfig) *RedisBroker {
+	return newRedisBroker(rdb, nil, cfg)
+}
+
+// NewRedisClusterBroker returns a broker over a Redis Cluster (Redis 7 or
+// later, for sharded pub/sub). Give rdb short timeouts
+// (RedisClusterOptions does).
+func NewRedisClusterBroker(rdb *redis.ClusterClient, cfg RedisConfig) *RedisBroker {
+	return newRedisBroker(rdb, rdb, cfg)
+}
+
+func newRedisBroker(rdb redis.UniversalClient, cluster *redis.ClusterClient, cfg RedisConfig) *RedisBroker {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "hybridcon:"
 	}
@@ -63,7 +86,49 @@ func NewRedisBroker(rdb *redis.Client, cfg RedisConfig) *RedisBroker {
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	return &RedisBroker{rdb: rdb, cfg: cfg, log: cfg.Logger, probe: cfg.Prefix + "probe:" + hex.EncodeToString(id[:])}
+	b := &RedisBroker{rdb: rdb, cluster: cluster, cfg: cfg, log: cfg.Logger, id: hex.EncodeToString(id[:])}
+	b.probe = cfg.Prefix + "probe:" + b.id
+	return b
+}
+
+// Cluster reports whether the broker runs over a Redis Cluster.
+func (b *RedisBroker) Cluster() bool { return b.cluster != nil }
+
+// Ping checks that Redis answers: the server, or over a cluster at least
+// one primary (a dead one degrades only its events, which catch up from
+// the log, so it does not make the node unready).
+func (b *RedisBroker) Ping(ctx context.Context) error {
+	ctx, cancel := b.opCtx(ctx)
+	defer cancel()
+	if b.cluster == nil {
+		return b.rdb.Ping(ctx).Err()
+	}
+	var ok atomic.Int32
+	err := b.cluster.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		err := c.Ping(ctx).Err()
+		if err == nil {
+			ok.Add(1)
+		}
+		return err
+	})
+	if ok.Load() > 0 {
+		if err != nil {
+			b.cluster.ReloadState(ctx)
+		}
+		return nil
+	}
+	if err == nil {
+		err = errors.New("realtime: the cluster has no primary")
+	}
+	return err
+}
+
+// Close closes the client when the broker opened it (OpenRedisBroker).
+func (b *RedisBroker) Close() error {
+	if !b.owned {
+		return nil
+	}
+	return b.rdb.Close()
 }
 
 // DeploymentPrefix is the default Redis prefix for the deployment whose
@@ -93,8 +158,25 @@ func RedisOptions(url string) (*redis.Options, error) {
 	return opt, nil
 }
 
-func (b *RedisBroker) channel(slug string) string     { return b.cfg.Prefix + "ev:" + slug }
-func (b *RedisBroker) presenceKey(slug string) string { return b.cfg.Prefix + "presence:" + slug }
+// tag is how slug appears in names: as a hash tag over a cluster (slugs
+// contain no braces, nor may the prefix).
+func (b *RedisBroker) tag(slug string) string {
+	if b.cluster != nil {
+		return "{" + slug + "}"
+	}
+	return slug
+}
+
+func (b *RedisBroker) channel(slug string) string { return b.cfg.Prefix + "ev:" + b.tag(slug) }
+func (b *RedisBroker) presenceKey(slug string) string {
+	return b.cfg.Prefix + "presence:" + b.tag(slug)
+}
+
+// shardProbe is this broker's probe channel for slug over a cluster: on
+// the event's shard, so it proves that shard's subscription alive.
+func (b *RedisBroker) shardProbe(slug string) string {
+	return b.cfg.Prefix + "probe:" + b.tag(slug) + ":" + b.id
+}
 
 // slugOf returns the slug of an event channel.
 func (b *RedisBroker) slugOf(channel string) (string, bool) {
@@ -110,6 +192,15 @@ func (b *RedisBroker) opCtx(ctx context.Context) (context.Context, context.Cance
 func (b *RedisBroker) Publish(ctx context.Context, slug string, payload []byte) error {
 	ctx, cancel := b.opCtx(ctx)
 	defer cancel()
+	if b.cluster != nil {
+		err := b.cluster.SPublish(ctx, b.channel(slug), payload).Err()
+		if err != nil {
+			// The shard may have failed over; go-redis does not ask
+			// the cluster again after a failed dial by itself.
+			b.cluster.ReloadState(ctx)
+		}
+		return err
+	}
 	return b.rdb.Publish(ctx, b.channel(slug), payload).Err()
 }
 
@@ -119,6 +210,9 @@ var errStaleSubscription = errors.New("realtime: redis subscription receives not
 // Listen keeps one subscription alive until ctx is done, making a new one
 // whenever the old one fails or goes silent.
 func (b *RedisBroker) Listen(ctx context.Context, l Listener) error {
+	if b.cluster != nil {
+		return b.listenShards(ctx, l)
+	}
 	backoff := 100 * time.Millisecond
 	for {
 		confirmed, err := b.listenOnce(ctx, l)

@@ -102,14 +102,33 @@ func (r *testRedis) kill() int {
 // It returns the count of envelopes the nodes received through the
 // brokers (their own included), which may still be growing.
 func runCluster(t *testing.T, ba, bb Broker, total int, midway func()) *atomic.Int64 {
+	return runClusterWith(t, ba, bb, clusterRun{total: total, midwayAt: total / 2, midway: midway})
+}
+
+// clusterRun shapes runClusterWith: total envelopes, each of the 4
+// publishers pausing pace between its envelopes, and midway run once
+// the envelope of seq midwayAt is in the log.
+type clusterRun struct {
+	total    int
+	pace     time.Duration
+	midwayAt int
+	midway   func()
+	received *atomic.Int64 // counts as runClusterWith returns; nil: a new one
+}
+
+func runClusterWith(t *testing.T, ba, bb Broker, run clusterRun) *atomic.Int64 {
+	total, midway := run.total, run.midway
 	src := newFakeSource()
 	src.add(slug, "E1")
-	var received atomic.Int64
+	received := run.received
+	if received == nil {
+		received = new(atomic.Int64)
+	}
 	subsA, subsB := make(chan string, 100), make(chan string, 100)
-	a := startNode(t, testConfig("a"), countingBroker{ba, &received, subsA}, src)
+	a := startNode(t, testConfig("a"), countingBroker{ba, received, subsA}, src)
 	cfgB := testConfig("b")
 	cfgB.Region = "hu"
-	b := startNode(t, cfgB, countingBroker{bb, &received, subsB}, src)
+	b := startNode(t, cfgB, countingBroker{bb, received, subsB}, src)
 
 	var viewers []*client
 	for i := range 6 {
@@ -147,8 +166,11 @@ func runCluster(t *testing.T, ba, bb Broker, total int, midway func()) *atomic.I
 				if (p+i)%2 == 1 {
 					n = b
 				}
+				if run.pace > 0 && i > 0 {
+					time.Sleep(run.pace)
+				}
 				env := src.append(slug)
-				if env.Seq == int64(total/2) && midway != nil {
+				if env.Seq == int64(run.midwayAt) && midway != nil {
 					once.Do(midway)
 				}
 				n.hub.Publish(context.Background(), env)
@@ -166,7 +188,7 @@ func runCluster(t *testing.T, ba, bb Broker, total int, midway func()) *atomic.I
 		}
 		c.expectNothing(t, 20*time.Millisecond)
 	}
-	return &received
+	return received
 }
 
 // viaBroker checks that pub/sub, not only the catch-up from the log,

@@ -20,7 +20,6 @@ import (
 	"github.com/hybridcon/hybridcon/configs"
 	"github.com/hybridcon/hybridcon/realtime"
 	"github.com/hybridcon/hybridcon/storage"
-	"github.com/redis/go-redis/v9"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -254,20 +253,20 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 
 	var broker realtime.Broker
 	if cfg.RedisURL != "" {
-		opts, err := realtime.RedisOptions(cfg.RedisURL)
-		if err != nil {
-			return fmt.Errorf("HYBRIDCON_REDIS_URL: %w", err)
-		}
 		useRedisLogger(log)
-		rdb := redis.NewClient(opts)
-		defer rdb.Close()
 		prefix, err := redisPrefix(ctx, cfg, st)
 		if err != nil {
 			return err
 		}
-		log.Info("redis channels", "prefix", prefix)
-		broker = realtime.NewRedisBroker(rdb, realtime.RedisConfig{Prefix: prefix, Logger: log})
-		checks = append(checks, api.Check{Name: "redis", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+		// A single Redis or a Redis Cluster: the server says which.
+		rb, err := realtime.OpenRedisBroker(ctx, cfg.RedisURL, realtime.RedisConfig{Prefix: prefix, Logger: log})
+		if err != nil {
+			return fmt.Errorf("HYBRIDCON_REDIS_URL: %w", err)
+		}
+		defer rb.Close()
+		log.Info("redis channels", "prefix", prefix, "cluster", rb.Cluster())
+		broker = rb
+		checks = append(checks, api.Check{Name: "redis", Func: rb.Ping})
 	} else {
 		broker = realtime.NewMemoryBroker()
 	}
