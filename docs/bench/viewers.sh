@@ -6,8 +6,14 @@
 #   docs/bench/viewers.sh 10000            # one node, SQLite, in-process broker
 #   docs/bench/viewers.sh 10000 2          # two nodes, PostgreSQL + Redis
 #   KIND=advance BROADCASTS=20 docs/bench/viewers.sh 10000
+#   REDIS=cluster docs/bench/viewers.sh 10000 2   # two nodes through a 3-primary Redis Cluster
+#   REDIS=single docs/bench/viewers.sh 10000 2    # the same through a fresh single redis-server
 #
 # Loopback only. Needs the local PostgreSQL and Redis for the two-node run.
+# REDIS=cluster starts 3 redis-server primaries in cluster mode (ports 17001–17003,
+# no replicas) and REDIS=single one redis-server (port 17000), both in the temp
+# directory and stopped at the end; otherwise REDIS_URL (default the local
+# redis://127.0.0.1:6379/0, shared with other users of this machine) is used.
 set -euo pipefail
 viewers=${1:-1000}; nodes=${2:-1}
 kind=${KIND:-announce}; broadcasts=${BROADCASTS:-60}; rate=${RATE:-2}
@@ -16,8 +22,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 go build -o "$tmp/hybridcon" "$root/cmd/hybridcon"
 go build -o "$tmp/loadgen" "$root/cmd/loadgen"
-pids=(); urls=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
+pids=(); urls=(); redis_pids=()
+cleanup() { kill "${pids[@]}" "${redis_pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 common=(HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false)
 if [ "$nodes" = 1 ]; then
@@ -28,12 +34,39 @@ else
   db=hc_bench_$$
   psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE $db"
   trap 'cleanup; psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-  prefix="bench$$:"
+  redis_url=${REDIS_URL:-redis://127.0.0.1:6379/0}
+  redis_ports=()
+  case "${REDIS:-}" in
+    cluster) redis_ports=(17001 17002 17003) ;;
+    single) redis_ports=(17000) ;;
+    "") ;;
+    *) echo "REDIS must be cluster, single or empty" >&2; exit 2 ;;
+  esac
+  for p in "${redis_ports[@]}"; do
+    mkdir -p "$tmp/redis-$p"
+    cluster_args=()
+    [ "$REDIS" = cluster ] && cluster_args=(--cluster-enabled yes --cluster-config-file "$tmp/redis-$p/nodes.conf")
+    redis-server --port "$p" --bind 127.0.0.1 "${cluster_args[@]}" --save '' --appendonly no \
+      --dir "$tmp/redis-$p" --logfile "$tmp/redis-$p/redis.log" &
+    redis_pids+=($!)
+  done
+  for p in "${redis_ports[@]}"; do
+    until redis-cli -p "$p" ping >/dev/null 2>&1; do sleep 0.1; done
+  done
+  if [ "${REDIS:-}" = cluster ]; then
+    redis-cli --cluster create 127.0.0.1:17001 127.0.0.1:17002 127.0.0.1:17003 --cluster-yes >"$tmp/cluster-create.log"
+    for p in "${redis_ports[@]}"; do
+      until redis-cli -p "$p" cluster info | grep -q cluster_state:ok; do sleep 0.1; done
+    done
+    redis_url="redis://127.0.0.1:17001?addr=127.0.0.1:17002&addr=127.0.0.1:17003"
+  elif [ "${REDIS:-}" = single ]; then
+    redis_url=redis://127.0.0.1:17000/0
+  fi
   for i in $(seq 1 "$nodes"); do
     region=cn; [ $((i % 2)) = 0 ] && region=hu
     env "${common[@]}" HYBRIDCON_HTTP_ADDR=127.0.0.1:$((18200 + i)) HYBRIDCON_REGION=$region HYBRIDCON_NODE_ID=bench-$i \
       HYBRIDCON_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable" \
-      HYBRIDCON_REDIS_URL=redis://127.0.0.1:6379/0 HYBRIDCON_DEMO=$([ "$i" = 1 ] && echo true || echo false) \
+      HYBRIDCON_REDIS_URL="$redis_url" HYBRIDCON_DEMO=$([ "$i" = 1 ] && echo true || echo false) \
       "$tmp/hybridcon" >"$tmp/node$i.log" 2>&1 &
     pids+=($!); urls+=(http://127.0.0.1:$((18200 + i)))
     [ "$i" = 1 ] && sleep 1.5
