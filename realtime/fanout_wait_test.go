@@ -43,7 +43,8 @@ import (
 // Custom metrics: {join,snapshot,presence}-{p99,max}-ms, the latency of
 // each probed call; {join,snapshot,presence}-probes, how many were made;
 // cpu-ns/delivery, this process's CPU time (the hub's, the probes'; not
-// the sink's) per envelope and viewer.
+// the sink's) per envelope and viewer. HYBRIDCON_BENCH_PROBES=off leaves
+// the probes out, for the fan-out's CPU alone.
 func BenchmarkWaitDuringFanOut(b *testing.B) {
 	n := 10000
 	if s := os.Getenv("HYBRIDCON_BENCH_VIEWERS"); s != "" {
@@ -117,6 +118,9 @@ func BenchmarkWaitDuringFanOut(b *testing.B) {
 	stop := make(chan struct{})
 	var probes sync.WaitGroup
 	probe := func(out *[]time.Duration, call func() (time.Duration, error)) {
+		if os.Getenv("HYBRIDCON_BENCH_PROBES") == "off" {
+			return // the fan-out's own cost, without the probes' share
+		}
 		probes.Go(func() {
 			for {
 				select {
