@@ -136,6 +136,12 @@ type Config struct {
 	// It must be 1–64; the zero value is invalid; the default is 2.
 	PasswordHashes int `yaml:"password_hashes"`
 
+	// ViewersPerAddress caps the live connections (websocket and SSE)
+	// open at once from one client address (behind trusted proxies, the
+	// address in ProxyHeader); past it a connection is refused with 429
+	// and Retry-After. 0 means no cap; the default is 100.
+	ViewersPerAddress int `yaml:"viewers_per_address"`
+
 	// RateLimits turns the API's per-IP and per-token rate limits on (the
 	// default). Turn them off only for load tests, or behind a gateway
 	// that limits on its own. The zero value (false) is "off"; Default
@@ -160,17 +166,18 @@ type origin struct {
 // NodeID computed from the host name and process id. It is valid.
 func Default() Config {
 	return Config{
-		HTTPAddr:        ":8080",
-		DataDir:         "./data",
-		Region:          "cn",
-		Regions:         []string{"cn", "hu"},
-		NodeID:          defaultNodeID(),
-		Demo:            true,
-		LogLevel:        "info",
-		LogFormat:       "text",
-		ShutdownTimeout: 10 * time.Second,
-		RateLimits:      true,
-		PasswordHashes:  2,
+		HTTPAddr:          ":8080",
+		DataDir:           "./data",
+		Region:            "cn",
+		Regions:           []string{"cn", "hu"},
+		NodeID:            defaultNodeID(),
+		Demo:              true,
+		LogLevel:          "info",
+		LogFormat:         "text",
+		ShutdownTimeout:   10 * time.Second,
+		RateLimits:        true,
+		PasswordHashes:    2,
+		ViewersPerAddress: 100,
 	}
 }
 
@@ -312,6 +319,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.Int("password_hashes", c.PasswordHashes),
+		slog.Int("viewers_per_address", c.ViewersPerAddress),
 	)
 }
 

@@ -67,6 +67,8 @@ func (c Config) Validate() error {
 			bad("regions", item(r), "a region is 2 to 8 lowercase letters, e.g. cn")
 		case seen[r]:
 			bad("regions", item(r), "listed twice")
+		case r == "other":
+			bad("regions", item(r), "\"other\" is reserved for viewers outside every listed region")
 		}
 		seen[r] = true
 	}
@@ -144,6 +146,9 @@ func (c Config) Validate() error {
 		case c.MetricsAddr == c.HTTPAddr || c.MetricsAddr == c.PprofAddr:
 			bad("metrics_addr", eq(c.MetricsAddr), "must differ from http_addr and pprof_addr")
 		}
+	}
+	if c.ViewersPerAddress < 0 {
+		bad("viewers_per_address", eq(strconv.Itoa(c.ViewersPerAddress)), "must be 0 (no cap) or more")
 	}
 	if c.PasswordHashes < 1 || c.PasswordHashes > 64 {
 		bad("password_hashes", eq(strconv.Itoa(c.PasswordHashes)), "must be 1–64")

@@ -72,6 +72,9 @@ var invalidCases = []struct {
 	{"PasswordHashesZero", "password_hashes", "0", "must be 1–64", false},
 	{"PasswordHashesTooMany", "password_hashes", "65", "must be 1–64", false},
 	{"PasswordHashesNotNumber", "password_hashes", "two", "not a whole number", false},
+	{"ViewersPerAddressNegative", "viewers_per_address", "-1", "must be 0 (no cap) or more", false},
+	{"ViewersPerAddressNotNumber", "viewers_per_address", "many", "not a whole number", false},
+	{"RegionOtherReserved", "regions", "cn,hu,other", `item "other": "other" is reserved for viewers outside every listed region`, false},
 }
 
 // yamlValue writes an environment-style value as YAML: a flow sequence for

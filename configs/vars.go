@@ -164,6 +164,18 @@ var fields = []field{
 		},
 	},
 	{
+		Var: Var{"HYBRIDCON_VIEWERS_PER_ADDRESS", "viewers_per_address", "100",
+			"Most live connections (websocket and SSE) open at once from one client address (behind trusted_proxies, the proxy_header address); past it 429 with Retry-After. 0 means no cap (load tests)."},
+		set: func(c *Config, s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return errors.New("not a whole number (e.g. 100; 0 turns the cap off)")
+			}
+			c.ViewersPerAddress = n
+			return nil
+		},
+	},
+	{
 		Var: Var{"HYBRIDCON_PPROF_ADDR", "pprof_addr", "",
 			"If set (host:port, e.g. 127.0.0.1:6060), serve Go's profiler there for profiling under load; empty serves nothing."},
 		set: func(c *Config, s string) error { c.PprofAddr = s; return nil },

@@ -61,7 +61,21 @@ const (
 	DefaultSnapshotMaxAge   = 5 * time.Second
 	DefaultSSEHeartbeat     = 15 * time.Second
 	DefaultReadBufferSize   = 512
+	// DefaultMaxViewersPerAddress is the default per-address cap: a
+	// household or a small office behind one NAT stays well under it.
+	DefaultMaxViewersPerAddress = 100
 )
+
+// RegionOther is the region of viewers outside every known region (the
+// live page's "other countries"). A viewer may always name it
+// (?region=other); it is counted as a region of its own in presence and
+// the viewer gauges, never as the node's region.
+const RegionOther = "other"
+
+// UnlimitedViewers, as HubConfig.MaxViewersPerAddress, turns the
+// per-address cap off (load generators, a node behind a gateway that
+// limits on its own).
+const UnlimitedViewers = -1
 
 // HubConfig configures a Hub. Every zero value means the default named
 // in its comment, so HubConfig{} is a valid single-node configuration.
@@ -72,8 +86,9 @@ type HubConfig struct {
 	// NodeID identifies this node in presence and on the broker; it must be
 	// unique in the cluster. Zero: host name + "-" + pid.
 	NodeID string
-	// KnownRegions are the regions a viewer may name (?region=); anything
-	// else is refused with 400. Region is always included. Zero: [Region].
+	// KnownRegions are the regions a viewer may name (?region=), besides
+	// RegionOther; anything else is refused with 400. Region is always
+	// included. Zero: [Region].
 	KnownRegions []string
 	// Origins decides which browsers may open websockets: those on the
 	// node's own origin (as Fiber sees it behind trusted proxies) and
@@ -101,6 +116,12 @@ type HubConfig struct {
 	// ReadBufferSize is each websocket's read buffer (client frames are
 	// tiny); at least 125 bytes are used. Zero: 512.
 	ReadBufferSize int
+	// MaxViewersPerAddress caps the websocket and SSE viewers open at
+	// once from one client address (as Fiber's c.IP sees it, so behind
+	// trusted proxies the proxy header's address); past it a handshake
+	// gets 429 rate_limited with Retry-After. Zero: 100; negative
+	// (UnlimitedViewers): no cap.
+	MaxViewersPerAddress int
 
 	// RingSize is how many recent envelopes per event are kept in memory to
 	// serve reconnects. Zero: 1024.
@@ -166,6 +187,11 @@ func (cfg HubConfig) withDefaults() HubConfig {
 	setInt(&cfg.MaxQueueBytes, DefaultMaxQueueBytes)
 	setInt(&cfg.MaxClientFrame, DefaultMaxClientFrame)
 	setInt(&cfg.ReadBufferSize, DefaultReadBufferSize)
+	if cfg.MaxViewersPerAddress == 0 {
+		cfg.MaxViewersPerAddress = DefaultMaxViewersPerAddress
+	} else if cfg.MaxViewersPerAddress < 0 {
+		cfg.MaxViewersPerAddress = UnlimitedViewers
+	}
 	setInt(&cfg.RingSize, DefaultRingSize)
 	setDur(&cfg.HoldBack, DefaultHoldBack)
 	setDur(&cfg.CatchUpInterval, DefaultCatchUpInterval)

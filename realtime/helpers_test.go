@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,6 +169,9 @@ func testConfig(node string) HubConfig {
 		PresenceInterval: 200 * time.Millisecond,
 		PresenceTTL:      600 * time.Millisecond,
 		SSEHeartbeat:     time.Second,
+		// Every test viewer comes from 127.0.0.1; TestViewersPerAddress
+		// sets a cap of its own.
+		MaxViewersPerAddress: UnlimitedViewers,
 	}
 }
 
@@ -191,6 +195,14 @@ func testErrorHandler(c *fiber.Ctx, err error) error {
 		status = fiber.StatusNotFound
 	case app.EUnavailable:
 		status = fiber.StatusServiceUnavailable
+	case app.ERateLimited:
+		status = fiber.StatusTooManyRequests
+		var ae *app.Error
+		if errors.As(err, &ae) {
+			if d, ok := ae.Details.(map[string]int); ok {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(d["retry_after"]))
+			}
+		}
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

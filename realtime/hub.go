@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,12 @@ type Hub struct {
 
 	m *instruments // never nil
 
+	// regions are KnownRegions and RegionOther: what viewers may name
+	// and presence counts.
+	regions []string
+	// perAddr caps viewers per client address (nil: no cap).
+	perAddr *addrLimiter
+
 	writePool  sync.Pool // websocket write buffers (unused by prepared writes; avoids per-connection ones)
 	nextBucket atomic.Uint32
 	lastWarn   atomic.Int64 // unix nanos of the last rate-limited warning
@@ -96,9 +103,15 @@ func NewHub(cfg HubConfig, b Broker, src Source, log *slog.Logger) *Hub {
 		log = slog.Default()
 	}
 	cfg = cfg.withDefaults()
+	regions := cfg.KnownRegions
+	if !slices.Contains(regions, RegionOther) {
+		regions = append(slices.Clip(regions), RegionOther)
+	}
 	return &Hub{
 		cfg:     cfg,
-		m:       resolveMetrics(cfg.Metrics, cfg.KnownRegions),
+		regions: regions,
+		perAddr: newAddrLimiter(cfg.MaxViewersPerAddress),
+		m:       resolveMetrics(cfg.Metrics, regions),
 		b:       b,
 		src:     src,
 		log:     log,

@@ -21,6 +21,7 @@ type connParams struct {
 	since    int64
 	hasSince bool // since and epoch both given: resume instead of snapshot
 	epoch    string
+	slot     *addrSlot // the viewer's per-address slot (websocket: taken before the upgrade)
 }
 
 // maxSlug and maxEpoch bound what a client may send.
@@ -59,8 +60,8 @@ func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
 	if p.region == "" {
 		p.region = h.cfg.Region
 	}
-	if !slices.Contains(h.cfg.KnownRegions, p.region) {
-		return p, app.Errorf(app.EBadRequest, "unknown region %q; known: %s", p.region, strings.Join(h.cfg.KnownRegions, ", "))
+	if !slices.Contains(h.regions, p.region) {
+		return p, app.Errorf(app.EBadRequest, "unknown region %q; known: %s", p.region, strings.Join(h.regions, ", "))
 	}
 	p.region = utils.CopyString(p.region)
 	switch p.lang = c.Query("lang"); p.lang {

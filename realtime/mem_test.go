@@ -101,7 +101,7 @@ func memServer(reduce bool) {
 	src := newFakeSource()
 	src.add(slug, "E1")
 	src.appendN(slug, 10)
-	hub := NewHub(HubConfig{NodeID: "mem"}, NewMemoryBroker(), src, testLogger())
+	hub := NewHub(HubConfig{NodeID: "mem", MaxViewersPerAddress: UnlimitedViewers}, NewMemoryBroker(), src, testLogger())
 	ctx, cancel := context.WithCancel(context.Background())
 	go hub.Run(ctx)
 	fa := fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 8192, ReduceMemoryUsage: reduce})

@@ -109,6 +109,10 @@ type Metrics struct {
 	// EventGone is called when the node forgets an event (no viewer for a
 	// while), so its LogSeq series can be deleted instead of going stale.
 	EventGone func(event string)
+	// RefusedPerAddress counts websocket and SSE handshakes refused (429)
+	// because their client address had HubConfig.MaxViewersPerAddress
+	// viewers open.
+	RefusedPerAddress Counter
 }
 
 // trigger is why an event's sync with the log was scheduled.
@@ -143,6 +147,8 @@ type instruments struct {
 	catchUps      [numTriggers]Counter
 	logSeq        func(event string) Gauge
 	eventGone     func(event string)
+	// refusedPerAddr counts handshakes over the per-address cap.
+	refusedPerAddr Counter
 }
 
 // nop is the instrument of a nil Metrics field.
@@ -176,20 +182,21 @@ func resolveMetrics(m *Metrics, regions []string) *instruments {
 		return o
 	}
 	in := &instruments{
-		viewers:       make(map[string][2]Gauge, len(regions)),
-		dropQueueFull: counter(m.Dropped, DropQueueFull),
-		dropWrite:     counter(m.Dropped, DropWriteTimeout),
-		dropPong:      counter(m.Dropped, DropPongTimeout),
-		publish:       obs(m.BrokerPublish),
-		publishErrors: orNop(m.BrokerPublishErrors),
-		delivery:      obs(m.BrokerDelivery),
-		recRing:       counter(m.Recoveries, RecoveryRing),
-		recLog:        counter(m.Recoveries, RecoveryLog),
-		recSnapshot:   counter(m.Recoveries, RecoverySnapshot),
-		logRecovered:  orNop(m.LogRecovered),
-		gapsFilled:    orNop(m.GapsFilled),
-		logSeq:        func(string) Gauge { return nop{} },
-		eventGone:     func(string) {},
+		viewers:        make(map[string][2]Gauge, len(regions)),
+		dropQueueFull:  counter(m.Dropped, DropQueueFull),
+		dropWrite:      counter(m.Dropped, DropWriteTimeout),
+		dropPong:       counter(m.Dropped, DropPongTimeout),
+		publish:        obs(m.BrokerPublish),
+		publishErrors:  orNop(m.BrokerPublishErrors),
+		delivery:       obs(m.BrokerDelivery),
+		recRing:        counter(m.Recoveries, RecoveryRing),
+		recLog:         counter(m.Recoveries, RecoveryLog),
+		recSnapshot:    counter(m.Recoveries, RecoverySnapshot),
+		logRecovered:   orNop(m.LogRecovered),
+		gapsFilled:     orNop(m.GapsFilled),
+		refusedPerAddr: orNop(m.RefusedPerAddress),
+		logSeq:         func(string) Gauge { return nop{} },
+		eventGone:      func(string) {},
 	}
 	in.deliveries[kindDurable] = counter(m.Deliveries, DeliveryDurable)
 	in.deliveries[kindVolatile] = counter(m.Deliveries, DeliveryVolatile)

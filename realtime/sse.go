@@ -29,7 +29,8 @@ const sseRetry = "retry: 2000\n\n"
 // A comment line is sent every SSEHeartbeat. A stream closed by the
 // server ends with a comment ": close <code> <reason>". Errors before
 // the stream starts are *app.Error values, as for WebsocketHandler
-// (no Origin check: the stream is public and read-only).
+// (no Origin check: the stream is public and read-only), the per-address
+// cap included.
 //
 // The stream runs in the goroutine fasthttp starts for a body stream
 // writer; each flush pushes the connection's write deadline forward, so
@@ -40,7 +41,12 @@ func (h *Hub) SSEHandler() fiber.Handler {
 		if err != nil {
 			return err
 		}
+		slot, err := h.takeSlot(c)
+		if err != nil {
+			return err
+		}
 		if !h.track() {
+			h.perAddr.release(slot)
 			return app.Errorf(app.EUnavailable, "the server is restarting; reconnect")
 		}
 		v := &viewer{h: h, region: p.region, gauge: h.m.viewerGauge(p.region, true), nc: c.Context().Conn(), wake: make(chan struct{}, 1)}
@@ -48,6 +54,7 @@ func (h *Hub) SSEHandler() fiber.Handler {
 		err = h.join(ctx, p.slug, v, p)
 		cancel()
 		if err != nil {
+			h.perAddr.release(slot)
 			h.conns.Done()
 			if errors.Is(err, errShuttingDown) {
 				return app.Errorf(app.EUnavailable, "the server is restarting; reconnect")
@@ -57,8 +64,10 @@ func (h *Hub) SSEHandler() fiber.Handler {
 		c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 		c.Set("X-Accel-Buffering", "no")
+		h.perAddr.start(slot)
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 			defer h.conns.Done()
+			defer h.perAddr.release(slot)
 			v.streamSSE(w)
 			v.finish()
 		})

@@ -73,7 +73,8 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Region != "cn" || c.NodeID == "" || !slices.Equal(c.KnownRegions, []string{"cn"}) ||
 		c.PingInterval != DefaultPingInterval || c.PongWait != 2*DefaultPingInterval ||
 		c.MaxQueueBytes != DefaultMaxQueueBytes || c.RingSize != DefaultRingSize ||
-		c.HoldBack != DefaultHoldBack || c.PresenceTTL != DefaultPresenceTTL {
+		c.HoldBack != DefaultHoldBack || c.PresenceTTL != DefaultPresenceTTL ||
+		c.MaxViewersPerAddress != DefaultMaxViewersPerAddress {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c = HubConfig{KnownRegions: []string{"hu", "cn"}, PingInterval: time.Second, PongWait: time.Second,

@@ -104,11 +104,11 @@ type PresenceData struct {
 }
 
 // Presence returns the event's online viewers by region across every
-// node that reported within PresenceTTL (every known region is present,
-// possibly 0). Before the first report it counts this node's viewers.
+// node that reported within PresenceTTL (every known region and
+// RegionOther is present, possibly 0). Before the first report it counts this node's viewers.
 func (h *Hub) Presence(slug string) map[string]int {
-	out := make(map[string]int, len(h.cfg.KnownRegions))
-	for _, r := range h.cfg.KnownRegions {
+	out := make(map[string]int, len(h.regions))
+	for _, r := range h.regions {
 		out[r] = 0
 	}
 	ev := h.lookup(slug)
@@ -160,8 +160,8 @@ func (h *Hub) refreshPresence(ctx context.Context, ev *eventState) {
 		return
 	}
 	nodes[h.cfg.NodeID] = counts // our own, even if the report failed
-	totals := make(map[string]int, len(h.cfg.KnownRegions))
-	for _, r := range h.cfg.KnownRegions {
+	totals := make(map[string]int, len(h.regions))
+	for _, r := range h.regions {
 		totals[r] = 0
 	}
 	sum := 0

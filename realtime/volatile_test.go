@@ -122,6 +122,8 @@ func testPresence(t *testing.T, ba, bb Broker) {
 	dial(t, a.wsURL(slug, ""), nil)
 	dial(t, a.wsURL(slug, "region=hu"), nil)
 	dial(t, bn.wsURL(slug, ""), nil) // b's own region: hu
+	// "Other countries" is a region of its own, not the node's.
+	dial(t, bn.wsURL(slug, "region=other"), nil)
 
 	waitPresence := func(what string, want map[string]int) {
 		t.Helper()
@@ -132,7 +134,7 @@ func testPresence(t *testing.T, ba, bb Broker) {
 			eventually(t, 5*time.Second, what, func() bool { return maps.Equal(n.hub.Presence(slug), want) })
 		}
 	}
-	waitPresence("presence from both nodes", map[string]int{"cn": 2, "hu": 2})
+	waitPresence("presence from both nodes", map[string]int{"cn": 2, "hu": 2, "other": 1})
 
 	// Viewers are told: a presence message with the totals.
 	deadline := time.Now().Add(5 * time.Second)
@@ -145,7 +147,7 @@ func testPresence(t *testing.T, ba, bb Broker) {
 		if err := json.Unmarshal(env.Data, &p); err != nil {
 			t.Fatal(err)
 		}
-		if env.Seq == 0 && p.Total == 4 && maps.Equal(p.Regions, map[string]int{"cn": 2, "hu": 2}) {
+		if env.Seq == 0 && p.Total == 5 && maps.Equal(p.Regions, map[string]int{"cn": 2, "hu": 2, "other": 1}) {
 			break
 		}
 	}
@@ -154,10 +156,10 @@ func testPresence(t *testing.T, ba, bb Broker) {
 	if err := ba.SetPresence(context.Background(), slug, "ghost", map[string]int{"hu": 5}, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	waitPresence("the ghost node counted", map[string]int{"cn": 2, "hu": 7})
-	waitPresence("the ghost node expired", map[string]int{"cn": 2, "hu": 2})
+	waitPresence("the ghost node counted", map[string]int{"cn": 2, "hu": 7, "other": 1})
+	waitPresence("the ghost node expired", map[string]int{"cn": 2, "hu": 2, "other": 1})
 
 	// Node b stops reporting: its viewer drops out of a's totals.
 	bn.stop()
-	waitPresence("node b expired", map[string]int{"cn": 2, "hu": 1})
+	waitPresence("node b expired", map[string]int{"cn": 2, "hu": 1, "other": 0})
 }

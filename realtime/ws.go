@@ -20,8 +20,9 @@ import (
 // Before upgrading it answers with an *app.Error (for the app's error
 // handler): 403 for a disallowed Origin (see HubConfig.Origins),
 // 400 for a bad since, epoch, region or lang or a request that is not a
-// websocket handshake, 404 for an unknown event, 503 while shutting down
-// or when the log cannot be read.
+// websocket handshake, 404 for an unknown event, 429 (with Retry-After)
+// when the client's address has HubConfig.MaxViewersPerAddress viewers
+// open, 503 while shutting down or when the log cannot be read.
 //
 // After the upgrade the server sends text frames, each one envelope; the
 // first frames are the envelopes missed since since (when since and epoch
@@ -42,6 +43,10 @@ import (
 func (h *Hub) WebsocketHandler() fiber.Handler {
 	upgrade := fws.New(func(c *fws.Conn) {
 		p, _ := c.Locals(localParams).(connParams)
+		if p.slot != nil {
+			h.perAddr.start(p.slot)
+			defer h.perAddr.release(p.slot)
+		}
 		h.serveWS(c.Conn, p)
 	}, fws.Config{
 		HandshakeTimeout: 10 * time.Second,
@@ -67,14 +72,19 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 		if h.isClosing() {
 			return app.Errorf(app.EUnavailable, "the server is restarting; reconnect")
 		}
+		if p.slot, err = h.takeSlot(c); err != nil {
+			return err
+		}
 		ctx, cancel := context.WithTimeout(c.UserContext(), joinTimeout)
 		_, err = h.event(ctx, p.slug)
 		cancel()
 		if err != nil {
+			h.perAddr.release(p.slot)
 			return h.publicErr(p.slug, err)
 		}
 		c.Locals(localParams, p)
 		if err := upgrade(c); err != nil {
+			h.perAddr.release(p.slot)
 			return app.Errorf(app.EBadRequest, "websocket handshake failed")
 		}
 		return nil

@@ -46,7 +46,9 @@ func newEnv(t *testing.T) *env {
 	if _, err := svc.Bootstrap(ctx, adminToken); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
-	hub := realtime.NewHub(realtime.HubConfig{Region: "cn", NodeID: "test", KnownRegions: []string{"cn", "hu"}}, realtime.NewMemoryBroker(), svc, nil)
+	// Every test viewer comes from 127.0.0.1 (the connect storm opens 300).
+	hub := realtime.NewHub(realtime.HubConfig{Region: "cn", NodeID: "test", KnownRegions: []string{"cn", "hu"},
+		MaxViewersPerAddress: realtime.UnlimitedViewers}, realtime.NewMemoryBroker(), svc, nil)
 	svc.SetPublisher(hub)
 	hctx, cancel := context.WithCancel(ctx)
 	go hub.Run(hctx)

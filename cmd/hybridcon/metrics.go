@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/api"
 	"github.com/hybridcon/hybridcon/configs"
@@ -73,6 +75,9 @@ func newNodeMetrics(cfg configs.Config) (*nodeMetrics, error) {
 	logSeq := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "hybridcon_live_log_seq", Help: "Last seq of the event's live log delivered by this node.",
 	}, []string{"event"})
+	refusedPerAddr := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hybridcon_live_refused_per_address_total", Help: "Websocket and SSE handshakes refused with 429 because their client address had viewers_per_address viewers open.",
+	})
 	checkins := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hybridcon_checkins_total", Help: "Scans answered, by result and (for rejected) reason; replays of a scan id included.",
 	}, []string{"result", "reason"})
@@ -81,7 +86,7 @@ func newNodeMetrics(cfg configs.Config) (*nodeMetrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo, viewers, deliveries, dropped, publish, publishErrors, delivery,
-		recoveries, logRecovered, gaps, catchUps, logSeq, checkins,
+		recoveries, logRecovered, gaps, catchUps, logSeq, refusedPerAddr, checkins,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -94,7 +99,7 @@ func newNodeMetrics(cfg configs.Config) (*nodeMetrics, error) {
 	m.http = httpMetrics
 
 	buildInfo.WithLabelValues(version, cfg.Region, cfg.NodeID).Set(1)
-	for _, r := range cfg.Regions {
+	for _, r := range append(slices.Clone(cfg.Regions), realtime.RegionOther) {
 		for _, tr := range realtime.Transports {
 			viewers.WithLabelValues(r, tr)
 		}
@@ -125,6 +130,7 @@ func newNodeMetrics(cfg configs.Config) (*nodeMetrics, error) {
 		CatchUps:            counterOf(catchUps),
 		LogSeq:              func(ev string) realtime.Gauge { return logSeq.WithLabelValues(ev) },
 		EventGone:           func(ev string) { logSeq.DeleteLabelValues(ev) },
+		RefusedPerAddress:   refusedPerAddr,
 	}
 
 	// Check-in answers: the known result and reason pairs resolved once;

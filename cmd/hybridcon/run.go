@@ -271,9 +271,14 @@ func serve(ctx context.Context, cfg configs.Config, log *slog.Logger, stdout io.
 		broker = realtime.NewMemoryBroker()
 	}
 	origins := origin.NewPolicy(cfg.AllowedOrigins) // one rule for websockets and cookie writes
+	perAddress := cfg.ViewersPerAddress
+	if perAddress == 0 {
+		perAddress = realtime.UnlimitedViewers
+		log.Warn("no cap on live connections per address (HYBRIDCON_VIEWERS_PER_ADDRESS=0)")
+	}
 	hub := realtime.NewHub(realtime.HubConfig{
 		Region: cfg.Region, NodeID: cfg.NodeID, KnownRegions: cfg.Regions, Origins: origins,
-		Metrics: metrics.hub,
+		MaxViewersPerAddress: perAddress, Metrics: metrics.hub,
 	}, broker, svc, log)
 	svc.SetPublisher(hub)
 	svc.Presence = hub.Presence

@@ -25,7 +25,7 @@ go build -o "$tmp/loadgen" "$root/cmd/loadgen"
 pids=(); urls=(); redis_pids=()
 cleanup() { kill "${pids[@]}" "${redis_pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-common=(HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false)
+common=(HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0)
 if [ "$nodes" = 1 ]; then
   env "${common[@]}" HYBRIDCON_HTTP_ADDR=127.0.0.1:18200 HYBRIDCON_DATA_DIR="$tmp/data" \
     "$tmp/hybridcon" >"$tmp/node1.log" 2>&1 &

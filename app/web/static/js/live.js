@@ -294,7 +294,7 @@ function regionPicker() {
   sel.addEventListener('change', () => {
     region = sel.value;
     store.set(REGION_KEY, region);
-    client.setRegion(regions.includes(region) ? region : '');
+    client.setRegion(region); // "other" counts as a region of its own
     renderAll();
   });
 }
@@ -306,7 +306,7 @@ const client = new LiveClient({
   slug,
   state,
   onEnvelope: transfer.accept,
-  region: regions.includes(region) ? region : '',
+  region,
   lang: currentLang(),
   onChange: (types) => {
     if (types.has('snapshot') || types.has('event.updated')) renderAll();
