@@ -76,6 +76,10 @@ func loadAssets() (*assetSet, error) {
 			return nil, err
 		}
 		ctype, ok := contentTypes[path.Ext(p)]
+		if path.Base(p) == "LICENSE" {
+			// A kept library's licence, under the name it ships with.
+			ctype, ok = contentTypes[".txt"], true
+		}
 		if !ok {
 			return nil, &fs.PathError{Op: "serve", Path: p, Err: fs.ErrInvalid}
 		}

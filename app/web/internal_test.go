@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"path"
 	"regexp"
@@ -229,5 +232,30 @@ func TestConferenceDaysSpanMidnight(t *testing.T) {
 	}
 	if k := days[0][0].ExpectedStart.In(budapest).Format("2006-01-02"); k != "2026-12-04" {
 		t.Errorf("day one starts %s", k)
+	}
+}
+
+// TestVendoredJsQR: the kiosk's fallback QR decoder is jsQR 1.4.0 exactly
+// as npm publishes it (dist/jsQR.js of `npm pack jsqr@1.4.0`), served
+// with its Apache-2.0 licence.
+func TestVendoredJsQR(t *testing.T) {
+	a, err := loadAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"vendor/jsqr/jsQR.js": "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859",
+		"vendor/jsqr/LICENSE": "c6596eb7be8581c18be736c846fb9173b69eccf6ef94c5135893ec56bd92ba08",
+	} {
+		f := a.files[name]
+		if f == nil {
+			t.Fatalf("%s is not served", name)
+		}
+		if sum := sha256.Sum256(f.body); hex.EncodeToString(sum[:]) != want {
+			t.Errorf("%s changed: sha256 %x, want %s (the file as published on npm)", name, sum, want)
+		}
+	}
+	if lic := a.files["vendor/jsqr/LICENSE"]; !strings.HasPrefix(lic.ctype, "text/plain") || !bytes.Contains(lic.body, []byte("Apache License")) {
+		t.Errorf("the licence is served as %q", lic.ctype)
 	}
 }

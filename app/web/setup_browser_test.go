@@ -32,13 +32,14 @@ func setupTab(t *testing.T, tab context.Context, name, ready string) {
 // or "false") as a reader typing would, and submits it.
 func fill(t *testing.T, tab context.Context, sel string, values map[string]string) {
 	t.Helper()
-	waitFor(t, tab, 10*time.Second, "the form "+sel, `document.querySelector('`+sel+`')`)
-	js := fmt.Sprintf(`(() => { const f = document.querySelector(%s); const v = %s;
+	// One step, retried until the form is there: a panel that re-renders
+	// between a wait and the fill cannot leave it on a removed form.
+	js := fmt.Sprintf(`(() => { const f = document.querySelector(%s); if (!f) return false; const v = %s;
 	  for (const [k, x] of Object.entries(v)) { const el = f.elements[k]; if (!el) throw new Error('no field ' + k);
 	    if (el.type === 'checkbox') el.checked = x === 'true'; else el.value = x;
 	    el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); }
 	  f.querySelector('button[type=submit]').click(); return true })()`, jsString(sel), mustJSONString(t, values))
-	eval[bool](t, tab, js)
+	waitFor(t, tab, 10*time.Second, "the form "+sel+" filled", js)
 }
 
 func mustJSONString(t *testing.T, v map[string]string) string {
@@ -119,6 +120,22 @@ func TestConsoleSetUp(t *testing.T) {
 	tap(t, tab, "#setup-new-stage")
 	fill(t, tab, "#stage-form", map[string]string{"slug": "forum", "name.en": "Forum", "stream_links.default": "https://live.example.org/forum"})
 	waitFor(t, tab, 10*time.Second, "two stages", `document.querySelectorAll('#setup-list tr[data-stage]').length === 2`)
+	// A new stage's form offers the position after the last one, so
+	// stages added in turn never share a position.
+	tap(t, tab, "#setup-new-stage")
+	fill(t, tab, "#stage-form", map[string]string{"slug": "studio", "name.en": "Studio"})
+	waitFor(t, tab, 10*time.Second, "three stages", `document.querySelectorAll('#setup-list tr[data-stage]').length === 3`)
+	sts, err := srv.svc.Stages(ctx, "expo-2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var positions []int
+	for _, st := range sts {
+		positions = append(positions, st.Position)
+	}
+	if fmt.Sprint(positions) != "[1 2 3]" {
+		t.Errorf("stage positions %v, want [1 2 3]", positions)
+	}
 
 	// Sessions: one ending before it starts is refused beside its end.
 	setupTab(t, tab, "sessions", `document.querySelector('#setup-new-session:not([disabled])')`)

@@ -261,11 +261,16 @@ async function loadStages() {
   return stages;
 }
 
+/** nextPosition is the position after the last stage's: a new stage goes last. */
+function nextPosition() {
+  return stages.reduce((m, st) => Math.max(m, st.position + 1), 1);
+}
+
 function stageForm(st) {
   const fields = [
     st ? null : fieldRow('setup.slug', input('slug', '', { required: true, maxlength: 64, autocapitalize: 'none', spellcheck: 'false' }), t('setup.stageSlugHint')),
     trilingual('name', 'setup.name', st && st.name, { maxlength: 200 }),
-    fieldRow('setup.position', input('position', st ? st.position : stages.length, { type: 'number', min: 0, max: 10000 })),
+    fieldRow('setup.position', input('position', st ? st.position : nextPosition(), { type: 'number', min: 0, max: 10000 })),
     links(st && st.stream_links),
   ];
   return editor('stage-form', st ? t('setup.editStage') : t('setup.newStage'), fields, async (form) => {

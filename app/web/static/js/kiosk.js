@@ -17,6 +17,7 @@ import { cue, unlock } from './feedback.js';
 import { importKey, judge } from './ticket.js';
 import { hm, measureClockOffset, ownZone, serverNow, setClockOffset } from './time.js';
 import { meetingMode } from './kiosk-meeting.js';
+import { Camera } from './kiosk-camera.js';
 
 const slug = document.body.dataset.slug;
 const base = `/api/v1/events/${encodeURIComponent(slug)}`;
@@ -407,49 +408,18 @@ async function refreshSummary() {
   }
 }
 
-// ---- camera -------------------------------------------------------------------------
+// ---- camera ----------------------------------------------------------------------
+// kiosk-camera.js: BarcodeDetector where the browser has it, the kept
+// jsQR decoder elsewhere; a camera that cannot open says why.
 
-let stream = null;
-let lastCode = '';
-let lastCodeAt = 0;
+let camera = null;
 
-async function startCamera() {
-  const box = $('#camera-box');
-  const video = $('#camera-video');
-  try {
-    const detector = new BarcodeDetector({ formats: ['qr_code'] });
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
-    video.srcObject = stream;
-    await video.play();
-    box.hidden = false;
-    const tick = async () => {
-      if (!stream) return;
-      try {
-        const codes = await detector.detect(video);
-        const v = codes.length ? codes[0].rawValue : '';
-        if (v && (v !== lastCode || Date.now() - lastCodeAt > 3000)) {
-          lastCode = v;
-          lastCodeAt = Date.now();
-          unlock();
-          await submit(v);
-        }
-      } catch {
-        /* a frame that could not be read */
-      }
-      setTimeout(tick, 250);
-    };
-    tick();
-  } catch {
-    notice(t('kiosk.cameraFailed'));
-    stopCamera();
-  }
-  refocus();
+function startCamera() {
+  camera.start().finally(refocus);
 }
 
 function stopCamera() {
-  if (stream) for (const tr of stream.getTracks()) tr.stop();
-  stream = null;
-  $('#camera-box').hidden = true;
+  camera.stop();
   refocus();
 }
 
@@ -499,11 +469,18 @@ async function main() {
     ev.currentTarget.setAttribute('aria-pressed', String(on));
     scan.focus();
   });
-  if ('BarcodeDetector' in globalThis && navigator.mediaDevices) {
-    $('#camera').hidden = false;
-    $('#camera').addEventListener('click', startCamera);
-    $('#camera-stop').addEventListener('click', stopCamera);
-  }
+  camera = new Camera({
+    box: $('#camera-box'),
+    video: $('#camera-video'),
+    onCode: (v) => {
+      unlock();
+      return submit(v);
+    },
+    onProblem: notice,
+  });
+  $('#camera').hidden = false;
+  $('#camera').addEventListener('click', startCamera);
+  $('#camera-stop').addEventListener('click', stopCamera);
   $('#sync-now').addEventListener('click', () => {
     syncAttempt = 0;
     sync();
