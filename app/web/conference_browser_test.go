@@ -19,7 +19,8 @@ import (
 // CSV, a run-of-show of the imported achievements, a kiosk token created
 // (with its QR code) and revoked — and starts the showcase; the live page
 // then shows the event, its stages and the achievement on stage, and an
-// attendee's ticket (the QR code the set-up card links) prints to PDF. The
+// attendee's ticket (the QR code the set-up card links) prints to PDF, and
+// so do the attendees' ticket sheets (one A4 page each). The
 // imports go through the set-up card's own upload (all or nothing, bad
 // rows listed).
 func TestConferenceFromEmptyDatabase(t *testing.T) {
@@ -87,6 +88,7 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 	tap(t, tab, `[data-import="attendees"] [data-act="import"]`)
 	waitFor(t, tab, 10*time.Second, "three attendees", `document.querySelectorAll('#setup-list tr[data-attendee]').length === 3`)
 	ticket := eval[string](t, tab, `document.querySelector('#setup-list tr[data-attendee] a[href$="ticket.png"]').href`)
+	sheets := eval[string](t, tab, `document.querySelector('#setup-print-sheets').href`)
 
 	// The showcase's run-of-show: both achievements.
 	setupTab(t, tab, "items", `document.querySelector('#items-form')`)
@@ -145,6 +147,13 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 	}))
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || len(pdf) < 1000 {
 		t.Fatalf("the printed ticket is not a PDF: %d bytes %q", len(pdf), pdf[:min(len(pdf), 8)])
+	}
+	// The attendees' ticket sheets, from the set-up card's print link:
+	// one A4 page per guest.
+	do(t, tab, 20*time.Second, "open the ticket sheets", chromedp.Navigate(sheets))
+	waitFor(t, tab, 10*time.Second, "the sheets", `document.querySelectorAll('.sheet img.qr').length === 3 && [...document.querySelectorAll('img.qr')].every(i => i.complete && i.naturalWidth >= 256)`)
+	if _, pages := printPDF(t, tab); pages != 3 {
+		t.Errorf("the ticket sheets of 3 guests print on %d pages", pages)
 	}
 	for _, want := range []string{"Main hall", "Forum", "Opening", "Showcase", "Room 1"} {
 		if !strings.Contains(text, want) {

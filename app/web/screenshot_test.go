@@ -138,6 +138,14 @@ func TestScreenshots(t *testing.T) {
 	eval[bool](t, console, `(() => { document.activeElement.blur(); return true })()`)
 	time.Sleep(300 * time.Millisecond)
 	shot("console-desktop-en.png", console)
+
+	// Printed tickets: a sheet and a page of badges, as on screen.
+	viewport(console, 1100, 1000, 1, false)
+	for _, l := range []string{"sheet", "badges"} {
+		do(t, console, 20*time.Second, "open the "+l, chromedp.Navigate(srv.url+"/e/"+demo.Slug+"/tickets?layout="+l+"&q=Consulate&lang=zh"))
+		settle(console, "the "+l, `document.body.dataset.ready === 'true' && [...document.querySelectorAll('img.qr')].every(i => i.complete)`)
+		shot("tickets-"+l+"-zh.png", console)
+	}
 }
 
 // moduleRoot is the folder of go.mod above the test's directory.

@@ -1,8 +1,8 @@
 // Package web serves hybridcon's pages and their assets, all embedded in
 // the binary: the events list (/), the live viewer page (/e/{slug}), the
 // check-in kiosk (/e/{slug}/checkin), the organizer console (/console),
-// the login page (/login), and a participant's and a team's own pages
-// (/p/{ticket}, /t/{token}).
+// the login page (/login), printed tickets and badges (/e/{slug}/tickets),
+// and a participant's and a team's own pages (/p/{ticket}, /t/{token}).
 //
 // Pages are html/template shells rendered in the reader's language; their
 // data comes from the JSON API and the live websocket, read by plain
@@ -81,6 +81,7 @@ func Mount(r fiber.Router, cfg Config, svc *app.Service) {
 	r.Get("/console", p.console)
 	r.Get("/e/:slug", p.live())
 	r.Get("/e/:slug/checkin", p.kiosk)
+	r.Get("/e/:slug/tickets", p.tickets) // printed tickets and badges (tickets.go)
 	r.Get("/e/:slug/foyer", p.foyer())
 	r.Get("/e/:slug/embed", p.embed())
 	r.Get("/e/:slug/programme.ics", p.calendar)

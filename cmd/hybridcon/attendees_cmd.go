@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/qrcode"
+	"github.com/hybridcon/hybridcon/app/web"
 	"github.com/hybridcon/hybridcon/configs"
 )
 
@@ -133,25 +135,47 @@ func printImportErrors(w io.Writer, err error) {
 // external id (app validates it on the way in) or of an attendee id.
 var safeFileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// ticketsCmd runs "hybridcon tickets --event SLUG --out DIR": one QR PNG
-// per attendee who is not revoked, named <external_id>.png (or <id>.png
-// without one), and DIR/index.csv mapping names to files.
+// ticketsCmd runs "hybridcon tickets": with --out DIR, one QR PNG per
+// attendee who is not revoked, named <external_id>.png (or <id>.png
+// without one), DIR/index.csv mapping names to files and DIR/tickets.txt;
+// with --html sheet|badges, one print-ready HTML document (A4 sheets or
+// badges, as the page /e/{slug}/tickets serves) to --out FILE or to
+// stdout. --category, --q and --ids choose whose tickets, in either mode.
 func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tickets", flag.ContinueOnError)
 	event := fs.String("event", "", "event slug (required)")
-	out := fs.String("out", "", "directory to write the PNG files and index.csv to; created if missing (required)")
+	out := fs.String("out", "", "PNG mode: directory to write the PNG files, index.csv and tickets.txt to; created if missing (required).\n--html: the file to write; omitted or - writes to stdout")
 	textOnly := fs.Bool("text-only", false, "write index.csv and tickets.txt only, no PNG files (for a mail merge or a print shop that makes its own QR codes, and for load tests)")
+	layout := fs.String("html", "", "write one print-ready HTML document instead: \"sheet\" (an A4 page per attendee: event, name, organization, category, QR code, instructions in the event's languages) or \"badges\" (90 × 55 mm name badges, ten to an A4 page)")
+	category := fs.String("category", "", "only attendees of this category (official, guest, enterprise, press, academic, …)")
+	query := fs.String("q", "", "only attendees whose name or organization contains this text (any case)")
+	ids := fs.String("ids", "", "only these attendees: comma-separated attendee ids, printed in this order")
+	lang := fs.String("lang", "", "--html: language of the title and labels (zh, en or hu); default the event's first language")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: hybridcon tickets --event SLUG --out DIR [--text-only]\n")
+		fmt.Fprintf(fs.Output(), "usage: hybridcon tickets --event SLUG --out DIR [--text-only] [--category C] [--q TEXT] [--ids ID,…]\n"+
+			"       hybridcon tickets --event SLUG --html sheet|badges [--out FILE] [--category C] [--q TEXT] [--ids ID,…] [--lang L]\n"+
+			"Revoked attendees are never printed; with --html the document names those a filter left out.\n"+
+			"Open the HTML file in a browser and print it on A4 (no margins, no headers and footers, 100 %%), or save it as PDF.\n")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	if *event == "" || *out == "" || len(pos) != 0 {
+	html := *layout != ""
+	if *event == "" || !html && *out == "" || len(pos) != 0 || html && *textOnly {
 		fs.Usage()
 		return errUsage
+	}
+	if html && *layout != web.LayoutSheet && *layout != web.LayoutBadges {
+		fmt.Fprintf(stderr, "hybridcon tickets: --html must be %s or %s, not %q\n", web.LayoutSheet, web.LayoutBadges, *layout)
+		return errUsage
+	}
+	filter := app.TicketFilter{Category: *category, Query: *query}
+	for _, id := range strings.Split(*ids, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			filter.IDs = append(filter.IDs, id)
+		}
 	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -160,10 +184,14 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 	defer st.Close()
 	svc := app.NewService(st, nil, log)
 	defer svc.StopAttendance()
-	tickets, err := svc.Tickets(ctx, cliPrincipal, *event)
+	sel, err := svc.SelectTickets(ctx, cliPrincipal, *event, filter)
 	if err != nil {
 		return err
 	}
+	if html {
+		return writeTicketsHTML(sel, *layout, *lang, *out, stdout, stderr)
+	}
+	tickets := sel.Tickets
 	if err := os.MkdirAll(*out, 0o750); err != nil {
 		return err
 	}
@@ -202,6 +230,38 @@ func ticketsCmd(ctx context.Context, cfg configs.Config, log *slog.Logger, args 
 		return err
 	}
 	fmt.Fprintf(stdout, "%d tickets written to %s (index.csv lists them, tickets.txt has the texts)\n", len(tickets), *out)
+	if n := len(sel.Revoked); n > 0 {
+		fmt.Fprintf(stdout, "revoked and left out: %d\n", n)
+	}
+	return nil
+}
+
+// writeTicketsHTML writes the printout of sel to the file out, or to
+// stdout when out is "" or "-" (the counts then go to stderr, so that
+// stdout is the document alone).
+func writeTicketsHTML(sel *app.TicketSelection, layout, lang, out string, stdout, stderr io.Writer) error {
+	var doc bytes.Buffer
+	if err := web.WriteTickets(&doc, sel, web.TicketsOptions{Layout: layout, Lang: lang}); err != nil {
+		return err
+	}
+	say := stdout
+	if out == "" || out == "-" {
+		if _, err := stdout.Write(doc.Bytes()); err != nil {
+			return err
+		}
+		say, out = stderr, "stdout"
+	} else if err := os.WriteFile(out, doc.Bytes(), 0o640); err != nil {
+		return err
+	}
+	what := "ticket sheets (one A4 page each)"
+	if layout == web.LayoutBadges {
+		what = fmt.Sprintf("badges (%d A4 pages)", (len(sel.Tickets)+web.BadgesPerPage-1)/web.BadgesPerPage)
+	}
+	fmt.Fprintf(say, "%d %s written to %s", len(sel.Tickets), what, out)
+	if n := len(sel.Revoked); n > 0 {
+		fmt.Fprintf(say, "; revoked and left out: %d", n)
+	}
+	fmt.Fprintln(say)
 	return nil
 }
 

@@ -38,7 +38,8 @@ Commands:
   users ...          list users, create one, reset a password (no server needed)
   tokens create ...  issue an API token and print it (no server needed, no restart)
   import-attendees   import an event's attendees from a CSV file, all or nothing
-  tickets            write an event's tickets: QR images, an index and the ticket texts
+  tickets            write an event's tickets: QR images, an index and the texts, or
+                     print-ready A4 ticket sheets or badges (--html)
 
 Run "hybridcon COMMAND --help" for a command's flags; help touches nothing.
 Every command reads --config FILE (default configs/hybridcon.yaml when

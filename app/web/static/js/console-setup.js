@@ -579,6 +579,36 @@ async function setRevoked(a, revoked) {
 
 let attendeeQuery = '';
 let attendeePage = 0;
+let printCategory = '';
+
+/** printURL is the address of the printed tickets (layout sheet or badges) of the filter. */
+function printURL(layout, filter) {
+  const q = new URLSearchParams({ layout });
+  for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+  q.set('lang', currentLang());
+  return `/e/${encodeURIComponent(ui.slug())}/tickets?${q}`;
+}
+
+/** printLinks prints the listed attendees (the search, and a category
+ * chosen here) as ticket sheets or badges; revoked guests are left out. */
+function printLinks() {
+  const links = h('span', { class: 'setup-print-links' });
+  const draw = () => {
+    const filter = { q: attendeeQuery, category: printCategory };
+    links.replaceChildren(
+      h('a', { class: 'btn', id: 'setup-print-sheets', href: printURL('sheet', filter), target: '_blank', rel: 'noopener' }, t('setup.sheetsAll')),
+      h('a', { class: 'btn', id: 'setup-print-badges', href: printURL('badges', filter), target: '_blank', rel: 'noopener' }, t('setup.badgesAll')));
+  };
+  const cat = select('print_category', [['', t('setup.allCategories')], ...CATEGORIES.map((c) => [c, label('category.', c)])], printCategory);
+  cat.id = 'setup-print-category';
+  cat.setAttribute('aria-label', t('setup.category'));
+  cat.addEventListener('change', () => {
+    printCategory = cat.value;
+    draw();
+  });
+  draw();
+  return h('div', { class: 'setup-print' }, cat, links);
+}
 
 async function showAttendees(page = 0) {
   attendeePage = page;
@@ -596,9 +626,11 @@ async function showAttendees(page = 0) {
     h('td', null, a.revoked ? t('setup.revoked') : (a.checked_in_at ? t('setup.checkedIn') : t('setup.notYet'))),
     h('td', { class: 'row-actions' }, rowButton('setup.edit', () => openEditor(attendeeForm(a))),
       h('a', { class: 'btn btn-small', href: `/api/v1/attendees/${encodeURIComponent(a.id)}/ticket.png`, target: '_blank', rel: 'noopener' }, t('setup.ticket')),
+      a.revoked ? null : h('a', { class: 'btn btn-small', href: printURL('sheet', { ids: a.id }), target: '_blank', rel: 'noopener', dataset: { print: 'sheet' } }, t('setup.sheet')),
       a.revoked ? rowButton('setup.restore', () => setRevoked(a, false)) : rowButton('setup.revoke', () => setRevoked(a, true), true))));
   panel([h('button', { class: 'btn', type: 'button', id: 'setup-new-attendee', onclick: () => openEditor(attendeeForm(null)) }, t('setup.newAttendee')),
     searchBox(attendeeQuery, (v) => { attendeeQuery = v; showAttendees(0); }),
+    printLinks(),
     importer('attendees', () => showAttendees(0))],
   [table(['setup.name', 'setup.category', 'console.colState', 'console.colActions'], rows, 'setup.noAttendees'), pager(page, out.total || 0, showAttendees)]);
 }
