@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"time"
@@ -32,14 +34,22 @@ type StageNow struct {
 }
 
 // LiveState is the data of a snapshot envelope: everything a viewer page
-// needs to draw itself. Showcases name achievements by id; Achievements
-// holds, once each, every achievement they use, for the client's map.
+// needs to draw itself, except the catalogue. Showcases name achievements
+// by id; the achievements themselves are in the event's Catalogue, which
+// a client fetches once per version (GET …/catalogue?v=Catalogue) and
+// caches: a snapshot goes to every new viewer, the catalogue was most of
+// its bytes.
 type LiveState struct {
-	Event         Event          `json:"event"`
-	Sessions      []Session      `json:"sessions"`
-	Stages        []StageNow     `json:"stages"`
-	Showcases     []LiveShowcase `json:"showcases"`
-	Achievements  []Achievement  `json:"achievements"`
+	Event     Event          `json:"event"`
+	Sessions  []Session      `json:"sessions"`
+	Stages    []StageNow     `json:"stages"`
+	Showcases []LiveShowcase `json:"showcases"`
+	// Catalogue is the version of the event's catalogue (Catalogue.Version)
+	// as of this snapshot.
+	Catalogue string `json:"catalogue"`
+	// Achievements is not sent: pages rendered on the server fill it from
+	// the catalogue.
+	Achievements  []Achievement  `json:"-"`
 	Announcements []Announcement `json:"announcements"`
 	Attendance    Attendance     `json:"attendance"`
 	Presence      map[string]int `json:"presence"`
@@ -92,7 +102,7 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 				st.Showcases = append(st.Showcases, liveShowcase(ag, se.ID))
 			}
 		}
-		st.Achievements = pickAchievements(achievements, usedAchievements(ag))
+		st.Catalogue = catalogueVersion(achievements)
 		anns, err := r.ListAnnouncements(ctx, eventID, 200)
 		if err != nil {
 			return err
@@ -256,4 +266,88 @@ func (s *Service) LastSeq(ctx context.Context, slug string) (int64, string, erro
 		return 0, "", err
 	}
 	return s.store.LastSeq(ctx, eventID)
+}
+
+// Catalogue is an event's showcase catalogue as live pages load it
+// (GET /api/v1/events/{slug}/catalogue): every achievement, and a version
+// that changes whenever any of them does. Snapshots carry only the
+// version, so a page fetches the catalogue once per version and browsers
+// and proxies may keep it.
+type Catalogue struct {
+	Version      string        `json:"version"`
+	Achievements []Achievement `json:"achievements"`
+}
+
+// catalogueVersion is the version of a catalogue with these achievements:
+// a hash of their JSON, the same on every node.
+func catalogueVersion(achievements []Achievement) string {
+	if achievements == nil {
+		achievements = []Achievement{}
+	}
+	b, err := json.Marshal(achievements)
+	if err != nil { // plain data: cannot happen
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// catalogueTTL is how long a built catalogue is served without reading the
+// database again (unless a caller asks for another version): a thousand
+// pages opening at once cost one read.
+const catalogueTTL = time.Second
+
+// catalogueEntry is a built catalogue: its JSON and version.
+type catalogueEntry struct {
+	body    []byte
+	version string
+	at      time.Time
+}
+
+// Catalogue returns the event's catalogue as JSON and its version. It is
+// built at most once a second per event (concurrent callers share one
+// build); want, when not empty, is the version a snapshot named: if the
+// last build has another, a fresh one is made, so a page never gets a
+// catalogue older than its snapshot.
+func (s *Service) Catalogue(ctx context.Context, slug string, want string) (body []byte, version string, err error) {
+	if v, ok := s.catalogues.Load(slug); ok {
+		e := v.(*catalogueEntry)
+		if time.Since(e.at) < catalogueTTL && (want == "" || want == e.version) {
+			return e.body, e.version, nil
+		}
+	}
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return nil, "", err
+	}
+	build := func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		achievements, err := s.store.ListAchievements(ctx, eventID)
+		if err != nil {
+			return nil, err
+		}
+		if achievements == nil {
+			achievements = []Achievement{}
+		}
+		c := Catalogue{Version: catalogueVersion(achievements), Achievements: achievements}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, err
+		}
+		e := &catalogueEntry{body: b, version: c.Version, at: time.Now()}
+		s.catalogues.Store(slug, e)
+		return e, nil
+	}
+	r, err, _ := s.catalogueSF.Do(slug, build)
+	if err == nil && want != "" && r.(*catalogueEntry).version != want {
+		// The shared build may have begun before the change the snapshot
+		// saw: one more, begun after this call, is at least as new.
+		r, err, _ = s.catalogueSF.Do(slug, build)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	e := r.(*catalogueEntry)
+	return e.body, e.version, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Service holds the use cases. It is safe for concurrent use.
@@ -30,6 +32,9 @@ type Service struct {
 	Regions []string
 
 	slugs sync.Map // slug → event id; slugs never change once created
+
+	catalogues  sync.Map           // slug → *catalogueEntry (live.go)
+	catalogueSF singleflight.Group // one catalogue build per event at a time
 
 	touchMu    sync.Mutex
 	touched    map[int64]time.Time // token id → last recorded use

@@ -57,6 +57,35 @@ func (s *Server) listAchievements(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"achievements": as})
 }
 
+// getCatalogue serves the catalogue a snapshot names by version. Asked
+// for the current version (?v=, as the snapshot's catalogue field gives
+// it) the answer never changes, so anyone may keep it for a year;
+// otherwise it is revalidated by ETag on every use.
+func (s *Server) getCatalogue(c *fiber.Ctx) error {
+	want := c.Query("v")
+	if len(want) > 64 {
+		return app.Errorf(app.EBadRequest, "v is a catalogue version from a snapshot (at most 64 characters)")
+	}
+	cx, cancel := ctx(c)
+	defer cancel()
+	body, version, err := s.svc.Catalogue(cx, utils.CopyString(c.Params("slug")), utils.CopyString(want))
+	if err != nil {
+		return err
+	}
+	etag := `"` + version + `"`
+	c.Set(fiber.HeaderETag, etag)
+	if want == version {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "public, no-cache")
+	}
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
 func (s *Server) getShowcase(c *fiber.Ctx) error {
 	id, err := paramID(c, "id")
 	if err != nil {

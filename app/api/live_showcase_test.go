@@ -105,6 +105,8 @@ func TestShowcaseFrameSize(t *testing.T) {
 type liveModel struct {
 	achievements map[int64]app.Achievement
 	showcases    map[int64]app.LiveShowcase
+	// catalogue fetches the catalogue a snapshot names, as a page does.
+	catalogue func(version string) []app.Achievement
 }
 
 func (m *liveModel) apply(t *testing.T, env app.Envelope) {
@@ -116,9 +118,9 @@ func (m *liveModel) apply(t *testing.T, env app.Envelope) {
 			t.Fatal(err)
 		}
 		m.achievements, m.showcases = map[int64]app.Achievement{}, map[int64]app.LiveShowcase{}
-		for _, a := range st.Achievements {
+		for _, a := range m.catalogue(st.Catalogue) {
 			if _, dup := m.achievements[a.ID]; dup {
-				t.Errorf("the snapshot lists achievement %d twice", a.ID)
+				t.Errorf("the catalogue lists achievement %d twice", a.ID)
 			}
 			m.achievements[a.ID] = a
 		}
@@ -221,13 +223,22 @@ func TestLiveShowcaseKeepsClientsWhole(t *testing.T) {
 	}
 	var st app.LiveState
 	_ = json.Unmarshal(first.Data, &st)
-	if len(st.Achievements) != 27 || len(st.Showcases) != 3 {
-		t.Fatalf("snapshot: %d achievements, %d run-of-shows; want the demo's 27 and 3 (showcase, forum, panel)", len(st.Achievements), len(st.Showcases))
+	catalogue := func(version string) []app.Achievement {
+		t.Helper()
+		r := e.do("GET", "/api/v1/events/cn-hu-2021/catalogue?v="+version, "", nil)
+		var c app.Catalogue
+		if err := json.Unmarshal(r.Body, &c); err != nil || r.Status != 200 || c.Version != version {
+			t.Fatalf("catalogue %s: %d %.200s (err %v)", version, r.Status, r.Body, err)
+		}
+		return c.Achievements
 	}
-	if bytes.Contains(first.Data, []byte(`"achievement":`)) {
-		t.Error("the snapshot embeds an achievement in a slot")
+	if n := len(catalogue(st.Catalogue)); n != 27 || len(st.Showcases) != 3 {
+		t.Fatalf("snapshot: a catalogue of %d achievements, %d run-of-shows; want the demo's 27 and 3 (showcase, forum, panel)", n, len(st.Showcases))
 	}
-	m := &liveModel{}
+	if bytes.Contains(first.Data, []byte(`"achievement":`)) || bytes.Contains(first.Data, []byte(`"achievements":`)) {
+		t.Error("the snapshot embeds achievements")
+	}
+	m := &liveModel{catalogue: catalogue}
 	m.apply(t, first)
 	m.check(t, e, "snapshot")
 	seq := first.Seq
@@ -309,16 +320,16 @@ func TestLiveShowcaseKeepsClientsWhole(t *testing.T) {
 	snap = e.do("GET", "/api/v1/events/cn-hu-2021/live", "", nil)
 	var again app.Envelope
 	_ = json.Unmarshal(snap.Body, &again)
-	fresh := &liveModel{}
+	fresh := &liveModel{catalogue: catalogue}
 	fresh.apply(t, again)
 	fresh.check(t, e, "second snapshot")
-	for id := range fresh.achievements {
-		if _, ok := m.achievements[id]; !ok {
-			t.Errorf("the second snapshot has achievement %d the client never got", id)
+	for id, a := range m.achievements {
+		if f, ok := fresh.achievements[id]; !ok || f.Title != a.Title {
+			t.Errorf("the client's achievement %d (%q) is not the fresh catalogue's (%q)", id, a.Title.EN, f.Title.EN)
 		}
 	}
-	if _, ok := fresh.achievements[late.ID]; !ok || len(fresh.achievements) != 28 {
-		t.Errorf("the second snapshot lists %d achievements (late one: %v); want the 28 in use", len(fresh.achievements), ok)
+	if _, ok := fresh.achievements[late.ID]; !ok || len(fresh.achievements) != 29 {
+		t.Errorf("the fresh catalogue lists %d achievements (late one: %v); want all 29 (the demo's 27, the late one, the imported one)", len(fresh.achievements), ok)
 	}
 	if strings.Contains(string(again.Data), "Not on any run-of-show") {
 		t.Error("the snapshot carries an achievement no run-of-show uses")

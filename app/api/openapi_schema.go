@@ -321,7 +321,7 @@ var fieldDocs = map[string]string{
 	"EventInput.venue":          "Text in at least one language, each at most 200 characters; omit it for an event without a venue. The former single-string form is refused (400).",
 	"Envelope.seq":              "Position in the event's live log; 0 for volatile messages.",
 	"Envelope.data":             "The payload; its shape depends on type (snapshot: LiveState; showcase.updated: LiveShowcase; schedule.shifted: {sessions, showcases: [LiveShowcase]}).",
-	"LiveState.achievements":    "Every achievement the showcases name, once each: the client's achievement map.",
+	"LiveState.catalogue":       "The version of the event's catalogue: fetch GET /api/v1/events/{slug}/catalogue?v=<this> once per version for the achievements the showcases name by id.",
 	"LiveShowcase.achievements": "Achievements the client may not have: those a catalogue change altered and those a replaced run-of-show newly uses; absent otherwise. Add them to the achievement map.",
 	"Session.stream_links":      "This session's own stream links, laid over its stage's key by key (usually empty): a viewer in region r watches (stage ∪ session)[r], else [\"default\"].",
 	"Session.stage":             "The slug of the session's stage (GET /api/v1/events/{slug}/stages).",

@@ -18,7 +18,8 @@ import (
 // programme.go) so that it reads without scripts.
 
 // liveState returns the event's current live state: the snapshot of the
-// configured source (the hub's cache), else one built from the database.
+// configured source (the hub's cache), else one built from the database,
+// with the achievements of its catalogue.
 func (p *pages) liveState(ctx context.Context, slug string) (*app.LiveState, error) {
 	var data json.RawMessage
 	if p.cfg.Snapshot != nil {
@@ -44,6 +45,17 @@ func (p *pages) liveState(ctx context.Context, slug string) (*app.LiveState, err
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, err
 	}
+	// The snapshot names achievements by id; their titles come from the
+	// catalogue (built at most once a second, shared by every page).
+	body, _, err := p.svc.Catalogue(ctx, slug, st.Catalogue)
+	if err != nil {
+		return nil, err
+	}
+	var cat app.Catalogue
+	if err := json.Unmarshal(body, &cat); err != nil {
+		return nil, err
+	}
+	st.Achievements = cat.Achievements
 	return &st, nil
 }
 

@@ -584,7 +584,7 @@ async function main() {
     onChange: (types) => {
       render();
       for (const ty of types) {
-        if (ty !== 'attendance' && ty !== 'presence') {
+        if (ty !== 'attendance' && ty !== 'presence' && ty !== 'catalogue') {
           scheduleAudit();
           break;
         }

@@ -40,6 +40,10 @@ export class LiveClient {
     this.stopped = true;
     this.pending = new Set();
     this.flushQueued = false;
+    // While the catalogue a snapshot names is fetched, envelopes wait in
+    // queue and nothing is rendered (titles would be missing).
+    this.waiting = false;
+    this.queue = [];
     this.onOnline = () => {
       if (!this.stopped && !this.connected) this.reconnect(0);
     };
@@ -181,6 +185,7 @@ export class LiveClient {
   closeSock() {
     const s = this.sock;
     this.sock = null;
+    this.queue = []; // not applied: the next connection resumes before them
     if (!s) return;
     try {
       s.close();
@@ -220,6 +225,10 @@ export class LiveClient {
   }
 
   receive(text) {
+    if (this.waiting) {
+      this.queue.push(text);
+      return;
+    }
     let env;
     try {
       env = JSON.parse(text);
@@ -237,16 +246,54 @@ export class LiveClient {
     if (r === APPLIED) {
       this.onEnvelope(env);
       this.pending.add(env.type);
-      if (!this.flushQueued) {
-        // Envelopes of one burst (a backlog after a reconnect) render once.
-        this.flushQueued = true;
-        queueMicrotask(() => {
-          this.flushQueued = false;
-          const types = this.pending;
-          this.pending = new Set();
-          this.onChange(types);
-        });
+      if (env.type === 'snapshot' && this.state.needsCatalogue()) this.loadCatalogue();
+      this.queueFlush();
+    }
+  }
+
+  /** queueFlush tells onChange about the envelopes applied, once per
+   * burst (a backlog after a reconnect renders once). */
+  queueFlush() {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      if (this.waiting || !this.pending.size) return; // loadCatalogue flushes
+      const types = this.pending;
+      this.pending = new Set();
+      this.onChange(types);
+    });
+  }
+
+  /**
+   * loadCatalogue fetches the catalogue the snapshot names, once per
+   * version (the URL names it, so the browser may keep the answer), and
+   * holds envelopes and rendering until it is there. If it cannot be
+   * fetched, the page goes on without titles and tries again later.
+   */
+  async loadCatalogue() {
+    const version = this.state.catalogueWanted;
+    this.waiting = true;
+    let ok = false;
+    try {
+      const res = await fetch(`/api/v1/events/${encodeURIComponent(this.slug)}/catalogue?v=${encodeURIComponent(version)}`, { credentials: 'same-origin' });
+      if (res.ok) {
+        this.state.putCatalogue(await res.json());
+        ok = true;
       }
+    } catch {
+      ok = false;
+    }
+    this.waiting = false;
+    this.pending.add('catalogue');
+    const queued = this.queue;
+    this.queue = [];
+    for (const text of queued) this.receive(text);
+    this.queueFlush();
+    if (!ok && !this.stopped) {
+      setTimeout(() => {
+        if (!this.stopped && !this.waiting && this.state.needsCatalogue()) this.loadCatalogue();
+      }, 3000);
     }
   }
 }

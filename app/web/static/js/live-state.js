@@ -7,8 +7,10 @@
 // each is computed here from the sessions and run-of-shows (stages()).
 //
 // Run-of-shows arrive slim (docs/api.md "Live updates"): each slot names
-// its achievement by achievement_id (a free item carries its own title), and the achievements come once, in
-// the snapshot's achievements and in a showcase.updated's achievements
+// its achievement by achievement_id (a free item carries its own title),
+// and the achievements come from the event's catalogue, which the snapshot
+// names by version (catalogue) and the client fetches once per version
+// (LiveClient, putCatalogue), and from a showcase.updated's achievements
 // when the catalogue changed. The state keeps them in a map and gives
 // every slot it hands out its achievement, so pages read
 // slot.achievement as they would from the REST run-of-show.
@@ -24,7 +26,24 @@ const ACTIVE = new Set(['live', 'paused']);
 export class LiveState {
   constructor() {
     this.catalogue = 0; // bumped whenever the achievement map changes; never reset, so page keys see every change
+    // The catalogue last fetched (kept across snapshots: a reconnect to
+    // the same version fetches nothing) and the version the snapshot names.
+    this.catalogueHave = { version: '', achievements: [] };
+    this.catalogueWanted = '';
     this.reset();
+  }
+
+  /** needsCatalogue says whether the snapshot names a catalogue version
+   * the client has not fetched yet. */
+  needsCatalogue() {
+    return Boolean(this.catalogueWanted) && this.catalogueWanted !== this.catalogueHave.version;
+  }
+
+  /** putCatalogue takes a fetched catalogue ({version, achievements}). */
+  putCatalogue(c) {
+    if (!c || !Array.isArray(c.achievements)) return;
+    this.catalogueHave = { version: c.version || '', achievements: c.achievements };
+    this.putAchievements(c.achievements);
   }
 
   reset() {
@@ -71,7 +90,9 @@ export class LiveState {
     this.event = d.event || null;
     this.putStages(d.stages);
     for (const s of d.sessions || []) this.sessions.set(s.id, s);
-    this.putAchievements(d.achievements);
+    this.catalogueWanted = d.catalogue || '';
+    if (this.catalogueWanted && this.catalogueWanted === this.catalogueHave.version) this.putAchievements(this.catalogueHave.achievements);
+    this.putAchievements(d.achievements); // servers before the catalogue endpoint sent them here
     for (const sc of d.showcases || []) this.putShowcase(sc);
     for (const a of d.announcements || []) this.announcements.set(a.id, a);
     this.attendance = d.attendance || null;
