@@ -1,6 +1,8 @@
 package realtime
 
 import (
+	"bytes"
+	"compress/flate"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -31,6 +33,12 @@ type frame struct {
 	kind  frameKind
 	json  []byte // the envelope as JSON, one line
 	wire  []byte // the same bytes as a websocket text frame (server frames are unmasked)
+	// deflated is the same message as a compressed websocket frame
+	// (permessage-deflate, RFC 7692, no context takeover: it stands
+	// alone), for viewers that negotiated compression; nil when not worth
+	// it. Only snapshots carry one: they are large and go to each new
+	// viewer, while broadcasts are small and go out as they are.
+	deflated []byte
 }
 
 // Markers queued instead of data.
@@ -88,7 +96,41 @@ func encodeEnvelope(env app.Envelope, kind frameKind) (*frame, error) {
 func newFrame(seq int64, epoch, typ string, kind frameKind, b []byte) (*frame, error) {
 	wire := wsFrame(websocket.TextMessage, b)
 	// json shares wire's bytes: one copy per frame, however many queues.
-	return &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: wire[len(wire)-len(b):], wire: wire}, nil
+	f := &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: wire[len(wire)-len(b):], wire: wire}
+	if kind == kindSnapshot && len(b) >= minDeflate {
+		f.deflated = deflateFrame(b)
+	}
+	return f, nil
+}
+
+// minDeflate is the smallest snapshot worth compressing.
+const minDeflate = 1 << 10
+
+// deflateFrame encodes payload as one compressed text frame: RSV1 set,
+// the payload deflated on its own (a fresh compressor, so no context is
+// taken over) and the final empty stored block's 00 00 ff ff removed
+// (RFC 7692 §7.2.1). It returns nil if compression does not shrink it.
+func deflateFrame(payload []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.DefaultCompression) // the level is valid
+	_, _ = w.Write(payload)
+	_ = w.Flush() // a sync flush ends on 00 00 ff ff
+	c := bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
+	if len(c) >= len(payload) {
+		return nil
+	}
+	out := appendWSFrame(make([]byte, 0, 10+len(c)), websocket.TextMessage, c)
+	out[0] |= 0x40 // RSV1: compressed
+	return out
+}
+
+// wireFor is what goes on the socket for f: the compressed frame when the
+// viewer negotiated compression and f has one.
+func (f *frame) wireFor(deflate bool) []byte {
+	if deflate && f.deflated != nil {
+		return f.deflated
+	}
+	return f.wire
 }
 
 // envelopeHead is the part of an encoded envelope the hub routes on.

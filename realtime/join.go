@@ -22,6 +22,7 @@ type connParams struct {
 	hasSince bool // since and epoch both given: resume instead of snapshot
 	epoch    string
 	slot     *addrSlot // the viewer's per-address slot (websocket: taken before the upgrade)
+	deflate  bool      // websocket: permessage-deflate was agreed
 }
 
 // maxSlug and maxEpoch bound what a client may send.

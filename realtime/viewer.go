@@ -48,6 +48,9 @@ type viewer struct {
 	nc     net.Conn        // the raw connection, to force it closed
 	raw    syscall.RawConn // nc's descriptor for direct writes; nil (SSE, or not a socket): always queue
 	wake   chan struct{}   // SSE: signalled when there is something to do
+	// deflate: the client negotiated permessage-deflate, so snapshots go
+	// out compressed (frame.deflated).
+	deflate bool
 
 	ev *eventState // set once by start, under the event's lock
 
@@ -151,15 +154,16 @@ func (v *viewer) sendLocked(f *frame) bool {
 // and queues what the socket did not take for the writer goroutine. It
 // returns false when the connection failed.
 func (v *viewer) writeNowLocked(f *frame) bool {
-	n, err := v.tryWrite(f.wire)
+	wire := f.wireFor(v.deflate)
+	n, err := v.tryWrite(wire)
 	if err != nil {
 		v.failLocked()
 		return false
 	}
-	if n == len(f.wire) {
+	if n == len(wire) {
 		return true
 	}
-	rest := &frame{kind: kindPartial, wire: f.wire[n:]}
+	rest := &frame{kind: kindPartial, wire: wire[n:]}
 	if f.kind == kindControl {
 		rest.wire = bytes.Clone(rest.wire) // f may live on the caller's stack
 	}
@@ -426,7 +430,7 @@ func (v *viewer) writeLoop() {
 				break // the rest was dropped by the close; send it now
 			}
 			_ = v.nc.SetWriteDeadline(time.Now().Add(v.h.cfg.WriteTimeout))
-			if _, err = v.nc.Write(f.wire); err != nil {
+			if _, err = v.nc.Write(f.wireFor(v.deflate)); err != nil {
 				break
 			}
 			n += f.size()

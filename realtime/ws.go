@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -42,7 +43,11 @@ import (
 // The connection's goroutine lives as long as the connection.
 func (h *Hub) WebsocketHandler() fiber.Handler {
 	upgrade := fws.New(func(c *fws.Conn) {
-		p, _ := c.Locals(localParams).(connParams)
+		pp, _ := c.Locals(localParams).(*connParams)
+		if pp == nil {
+			return
+		}
+		p := *pp
 		if p.slot != nil {
 			h.perAddr.start(p.slot)
 			defer h.perAddr.release(p.slot)
@@ -53,6 +58,9 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 		// Origins are checked before the upgrade, with our own error shape.
 		Origins:        []string{"*"},
 		ReadBufferSize: h.cfg.ReadBufferSize,
+		// permessage-deflate without context takeover, when the client
+		// offers it: snapshots then go out compressed (see frame.deflated).
+		EnableCompression: true,
 		// The hub writes frames itself (see viewer); the library writes
 		// only on handshake failures and protocol errors.
 		WriteBufferSize: 1024,
@@ -82,11 +90,15 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 			h.perAddr.release(p.slot)
 			return h.publicErr(p.slug, err)
 		}
-		c.Locals(localParams, p)
+		// A pointer: the library copies the locals before the upgrade, and
+		// whether compression was agreed is known only after it.
+		pp := &p
+		c.Locals(localParams, pp)
 		if err := upgrade(c); err != nil {
 			h.perAddr.release(p.slot)
 			return app.Errorf(app.EBadRequest, "websocket handshake failed")
 		}
+		pp.deflate = bytes.Contains(c.Response().Header.Peek("Sec-WebSocket-Extensions"), []byte("permessage-deflate"))
 		return nil
 	}
 }
@@ -106,13 +118,15 @@ func rawConn(nc net.Conn) net.Conn {
 
 // serveWS runs one websocket connection: join, then read until it ends.
 func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
+	ws.EnableWriteCompression(false) // the library writes control frames only; the hub compresses snapshots itself
 	v := &viewer{
-		h:      h,
-		region: p.region,
-		gauge:  h.m.viewerGauge(p.region, false),
-		bucket: uint8(h.nextBucket.Add(1) % pingBuckets),
-		ws:     ws,
-		nc:     rawConn(ws.NetConn()),
+		h:       h,
+		deflate: p.deflate,
+		region:  p.region,
+		gauge:   h.m.viewerGauge(p.region, false),
+		bucket:  uint8(h.nextBucket.Add(1) % pingBuckets),
+		ws:      ws,
+		nc:      rawConn(ws.NetConn()),
 	}
 	if sc, ok := v.nc.(syscall.Conn); ok {
 		v.raw, _ = sc.SyscallConn()

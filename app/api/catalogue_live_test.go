@@ -1,9 +1,19 @@
 package api_test
 
 import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hybridcon/hybridcon/app"
 )
@@ -116,5 +126,97 @@ func TestSnapshotIsLean(t *testing.T) {
 	_ = json.Unmarshal(env.Data, &data)
 	if _, ok := data["achievements"]; ok {
 		t.Error("the snapshot still carries achievements")
+	}
+}
+
+// maxSnapshotWire is the target for the demo's first frame on the wire.
+const maxSnapshotWire = 8 << 10
+
+// rawSnapshot opens a websocket by hand (offering permessage-deflate or
+// not) and returns the first frame's size on the wire, whether it was
+// compressed, and the envelope it carries.
+func rawSnapshot(t *testing.T, addr string, offer bool) (wire int, compressed bool, env app.Envelope) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "GET /ws/events/cn-hu-2021 HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+	if offer {
+		req += "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	agreed := strings.Contains(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate")
+	if agreed != offer {
+		t.Fatalf("offered compression %v, agreed %v (%q)", offer, agreed, resp.Header.Get("Sec-WebSocket-Extensions"))
+	}
+	head := make([]byte, 2, 10)
+	if _, err := io.ReadFull(br, head); err != nil {
+		t.Fatal(err)
+	}
+	n := int(head[1] & 0x7f)
+	switch n {
+	case 126:
+		head = head[:4]
+		_, err = io.ReadFull(br, head[2:])
+		n = int(binary.BigEndian.Uint16(head[2:]))
+	case 127:
+		head = head[:10]
+		_, err = io.ReadFull(br, head[2:])
+		n = int(binary.BigEndian.Uint64(head[2:]))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head[0]&0x8f != 0x81 {
+		t.Fatalf("first frame header %#x: want a final text frame", head[0])
+	}
+	payload := make([]byte, n)
+	if _, err := io.ReadFull(br, payload); err != nil {
+		t.Fatal(err)
+	}
+	compressed = head[0]&0x40 != 0
+	if compressed {
+		// RFC 7692 §7.2.2: append 00 00 ff ff and inflate.
+		r := flate.NewReader(io.MultiReader(bytes.NewReader(payload), bytes.NewReader([]byte{0, 0, 0xff, 0xff})))
+		plain, err := io.ReadAll(r)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("inflate: %v", err)
+		}
+		payload = plain
+	}
+	if err := json.Unmarshal(payload, &env); err != nil {
+		t.Fatalf("first frame is not an envelope: %v (%.100q)", err, payload)
+	}
+	return len(head) + n, compressed, env
+}
+
+// TestSnapshotOnTheWire: a new viewer whose client offers
+// permessage-deflate (every browser) gets the demo's snapshot in at most
+// 8 KiB; one that does not gets the same envelope uncompressed.
+func TestSnapshotOnTheWire(t *testing.T) {
+	e := newEnv(t)
+	addr := e.listen()
+	plainWire, plainCompressed, plain := rawSnapshot(t, addr, false)
+	wire, compressed, env := rawSnapshot(t, addr, true)
+	t.Logf("demo snapshot on the wire: %d bytes compressed, %d bytes plain", wire, plainWire)
+	if plainCompressed || !compressed {
+		t.Fatalf("compressed without the extension: %v; with it: %v", plainCompressed, compressed)
+	}
+	if wire > maxSnapshotWire {
+		t.Errorf("the demo's snapshot is %d bytes on the wire, want at most %d", wire, maxSnapshotWire)
+	}
+	if env.Type != app.TypeSnapshot || plain.Type != app.TypeSnapshot || !bytes.Equal(env.Data, plain.Data) {
+		t.Errorf("compressed and plain first frames differ: %s/%s, %d/%d bytes of data", env.Type, plain.Type, len(env.Data), len(plain.Data))
 	}
 }

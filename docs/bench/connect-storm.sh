@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Connect storm: N new websocket viewers offered at RATE connections per
+# second, measured with the standalone fan-out harness against hybridcon
+# and against the harness's ideal server in the same sitting, runs
+# alternating (ideal, hybridcon, ideal, …). Prints one line per run with
+# the load average before it, then the harness's JSON line.
+#
+#   FANOUT=/path/to/fanout IDEAL=/path/to/ideal docs/bench/connect-storm.sh [N] [RUNS]
+#   BEFORE=/path/to/other/checkout FANOUT=… IDEAL=… docs/bench/connect-storm.sh 10000 3
+#
+# With BEFORE, that checkout's hybridcon runs too (its own node, same
+# settings), third in each round: before and after in the same sitting.
+#
+# FANOUT and IDEAL are the harness's binaries (go build . and ./ideal in
+# its module). hybridcon runs one node on SQLite with the demo, rate limits
+# and the per-address viewer cap off (every viewer comes from 127.0.0.1).
+# Loopback only; every run is bounded by --timeout.
+set -euo pipefail
+n=${1:-10000}; runs=${2:-3}; rate=${RATE:-20000}; messages=${MESSAGES:-10}
+: "${FANOUT:?set FANOUT to the harness binary}" "${IDEAL:?set IDEAL to the ideal server binary}"
+token=bench-admin-token-0123456789
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+go build -o "$tmp/hybridcon" "$root/cmd/hybridcon"
+ulimit -n "$(ulimit -Hn)"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+"$IDEAL" -addr 127.0.0.1:18390 >"$tmp/ideal.log" 2>&1 &
+ideal=$!; pids+=($ideal)
+env HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0 \
+  HYBRIDCON_HTTP_ADDR=127.0.0.1:18391 HYBRIDCON_DATA_DIR="$tmp/data" "$tmp/hybridcon" >"$tmp/hybridcon.log" 2>&1 &
+hc=$!; pids+=($hc)
+ports=(18391)
+if [ -n "${BEFORE:-}" ]; then
+  (cd "$BEFORE" && go build -o "$tmp/hybridcon-before" ./cmd/hybridcon)
+  env HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0 \
+    HYBRIDCON_HTTP_ADDR=127.0.0.1:18392 HYBRIDCON_DATA_DIR="$tmp/data-before" "$tmp/hybridcon-before" >"$tmp/before.log" 2>&1 &
+  before=$!; pids+=($before); ports+=(18392)
+fi
+for port in "${ports[@]}"; do
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.2; done
+  # One snapshot before the storm, as a running conference has.
+  curl -sf http://127.0.0.1:$port/api/v1/events/cn-hu-2021/live >/dev/null
+done
+hybridcon() { # name port pid
+  echo "run $i $1 load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$FANOUT" --url ws://127.0.0.1:$2/ws/events/cn-hu-2021 --ready-match '"snapshot"' \
+    --publish-url http://127.0.0.1:$2/api/v1/events/cn-hu-2021/announcements \
+    --publish-header "Authorization: Bearer $token" \
+    --publish-body '{"text":{"en":"{{marker}}","zh":"{{marker}}","hu":"{{marker}}"}}' \
+    --pid "$3" --label "$1-$i" "${common[@]}" | tail -1
+  sleep 5
+}
+
+common=(--n "$n" --connect-rate "$rate" --messages "$messages" --rate 2 --settle 3s --drain 10s --timeout 180s --quiet --json)
+for i in $(seq 1 "$runs"); do
+  echo "run $i ideal load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$FANOUT" --url ws://127.0.0.1:18390/ws --ready-match '"snapshot"' \
+    --publish-url http://127.0.0.1:18390/publish --publish-body '{"m":"{{marker}}"}' \
+    --pid "$ideal" --label "ideal-$i" "${common[@]}" | tail -1
+  sleep 5
+  hybridcon hybridcon 18391 "$hc"
+  if [ -n "${BEFORE:-}" ]; then hybridcon before 18392 "$before"; fi
+done
