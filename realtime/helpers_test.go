@@ -35,6 +35,8 @@ type fakeSource struct {
 	// snapHook, when set, runs after a snapshot read the log and before
 	// it is returned (a build that takes its time).
 	snapHook func()
+	// snapPad, when set, is added to every snapshot's data (a large one).
+	snapPad string
 }
 
 type fakeLog struct {
@@ -148,6 +150,9 @@ func (s *fakeSource) Snapshot(_ context.Context, slug string) (app.Envelope, err
 	seq := int64(len(l.envs))
 	env := app.Envelope{Seq: seq, Epoch: l.epoch, Type: app.TypeSnapshot, At: time.Now().UTC(), Event: slug,
 		Data: json.RawMessage(fmt.Sprintf(`{"upto":%d}`, seq))}
+	if s.snapPad != "" {
+		env.Data = json.RawMessage(fmt.Sprintf(`{"upto":%d,"pad":%q}`, seq, s.snapPad))
+	}
 	if s.snapHook != nil {
 		s.mu.Unlock()
 		s.snapHook()
