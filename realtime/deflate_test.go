@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"strings"
@@ -22,7 +23,7 @@ func TestSnapshotCompressed(t *testing.T) {
 	src.snapPad = strings.Repeat("a live conference, ", 500) // ≈ 9.5 KB, compressible
 	n := startNode(t, testConfig("a"), NewMemoryBroker(), src)
 
-	read := func(compress bool) (env app.Envelope, wire int64) {
+	read := func(compress bool) (env app.Envelope, wire int64, conn *websocket.Conn) {
 		var counted *countingConn
 		d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: compress,
 			NetDial: func(network, addr string) (net.Conn, error) {
@@ -47,10 +48,10 @@ func TestSnapshotCompressed(t *testing.T) {
 		if err := json.Unmarshal(msg, &env); err != nil {
 			t.Fatal(err)
 		}
-		return env, counted.n.Load() - before
+		return env, counted.n.Load() - before, conn
 	}
-	plain, plainWire := read(false)
-	packed, packedWire := read(true)
+	plain, plainWire, plainConn := read(false)
+	packed, packedWire, packedConn := read(true)
 	if plain.Type != app.TypeSnapshot || packed.Type != app.TypeSnapshot || string(plain.Data) != string(packed.Data) {
 		t.Fatalf("snapshots differ: %s %d bytes, %s %d bytes", plain.Type, len(plain.Data), packed.Type, len(packed.Data))
 	}
@@ -61,6 +62,16 @@ func TestSnapshotCompressed(t *testing.T) {
 		t.Errorf("compressed snapshot took %d bytes on the wire, plain %d", packedWire, plainWire)
 	}
 	t.Logf("snapshot of %d bytes: %d on the wire plain, %d compressed", len(plain.Data), plainWire, packedWire)
+
+	sent := src.append(slug)
+	n.hub.Publish(context.Background(), sent)
+	for _, c := range []*websocket.Conn{plainConn, packedConn} {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var env app.Envelope
+		if err := c.ReadJSON(&env); err != nil || env.Seq != sent.Seq {
+			t.Fatalf("broadcast: seq %d, err %v; want seq %d", env.Seq, err, sent.Seq)
+		}
+	}
 }
 
 // countingConn counts the bytes read from a connection.
