@@ -24,23 +24,24 @@ tmp=$(mktemp -d)
 go build -o "$tmp/hybridcon" "$root/cmd/hybridcon"
 ulimit -n "$(ulimit -Hn)"
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP_LOGS:-}" ] && cat "$tmp"/*.log >&2; rm -rf "$tmp"; }
 trap cleanup EXIT
 
 "$IDEAL" -addr 127.0.0.1:18390 >"$tmp/ideal.log" 2>&1 &
 ideal=$!; pids+=($ideal)
-env HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0 \
-  HYBRIDCON_HTTP_ADDR=127.0.0.1:18391 HYBRIDCON_DATA_DIR="$tmp/data" "$tmp/hybridcon" >"$tmp/hybridcon.log" 2>&1 &
+(cd "$root" && exec env HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0 \
+  HYBRIDCON_HTTP_ADDR=127.0.0.1:18391 HYBRIDCON_DATA_DIR="$tmp/data" "$tmp/hybridcon") >"$tmp/hybridcon.log" 2>&1 &
 hc=$!; pids+=($hc)
 ports=(18391)
 if [ -n "${BEFORE:-}" ]; then
   (cd "$BEFORE" && go build -o "$tmp/hybridcon-before" ./cmd/hybridcon)
-  env HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0 \
-    HYBRIDCON_HTTP_ADDR=127.0.0.1:18392 HYBRIDCON_DATA_DIR="$tmp/data-before" "$tmp/hybridcon-before" >"$tmp/before.log" 2>&1 &
+  # From its own directory: a node reads configs/hybridcon.yaml there.
+  (cd "$BEFORE" && exec env HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0 \
+    HYBRIDCON_HTTP_ADDR=127.0.0.1:18392 HYBRIDCON_DATA_DIR="$tmp/data-before" "$tmp/hybridcon-before") >"$tmp/before.log" 2>&1 &
   before=$!; pids+=($before); ports+=(18392)
 fi
 for port in "${ports[@]}"; do
-  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.2; done
   # One snapshot before the storm, as a running conference has.
   curl -sf http://127.0.0.1:$port/api/v1/events/cn-hu-2021/live >/dev/null
 done
