@@ -39,7 +39,7 @@ func fill(t *testing.T, tab context.Context, sel string, values map[string]strin
 	    if (el.type === 'checkbox') el.checked = x === 'true'; else el.value = x;
 	    el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); }
 	  f.querySelector('button[type=submit]').click(); return true })()`, jsString(sel), mustJSONString(t, values))
-	waitFor(t, tab, 10*time.Second, "the form "+sel+" filled", js)
+	waitFor(t, tab, 20*time.Second, "the form "+sel+" filled", js)
 }
 
 func mustJSONString(t *testing.T, v map[string]string) string {
