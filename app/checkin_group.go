@@ -18,13 +18,26 @@ import (
 // first) is skipped, and that scan is decided again alone (admit's
 // path), as is every scan the group does not settle: unknown or revoked
 // attendees, an offline scan earlier than the attendee's First (it moves
-// First, which needs the row lock), a second scan of one attendee in the same
-// group, or any error. The group is the queue found when the writer
-// looks, so a lone scan waits for nobody.
+// First, which needs the row lock), a second scan of one attendee in the
+// same group, or an error other than the database being unavailable. The
+// group is the queue found when the writer looks, so a lone scan waits
+// for nobody.
+//
+// Failures and deadlines: a group whose statements fail because the
+// database is unavailable (EUnavailable: down, unreachable, or past the
+// group's deadline) answers that error to every scan in it — deciding
+// each alone would multiply the load on a database that is failing. A
+// waiting scan honours its request's context: cancelled or past its
+// deadline while still queued, it leaves the queue (nothing is recorded)
+// and answers EUnavailable; once its group is being written it answers
+// EUnavailable at its deadline too, and the scan may or may not be
+// recorded — sending the same scan id again answers it either way. A
+// group's statements run until the latest deadline of its scans, at most
+// scanGroupWait.
 
 // Limits of the groups.
 const (
-	maxScanGroup    = 64              // scans per group (10 parameters each)
+	maxScanGroup    = 64              // scans per group (12 parameters each)
 	scanGroupWait   = 5 * time.Second // deadline of one group's statements
 	maxGroupWriters = 4               // groups written at once: the next group forms while others wait for their commit
 )
@@ -33,15 +46,17 @@ const (
 type groupScan struct {
 	c          CheckIn
 	attendeeID string
+	deadline   time.Time // of its request; zero when none
 	done       chan groupResult
 }
 
-// groupResult settles a scan (handled) or sends it back to be decided
-// alone.
+// groupResult settles a scan (handled), fails it (err) or sends it back
+// to be decided alone.
 type groupResult struct {
 	handled bool
 	ans     *ScanAnswer
 	counted bool
+	err     error
 }
 
 // scanGroups queues scans for the group writers, which run while the
@@ -53,9 +68,13 @@ type scanGroups struct {
 }
 
 // admitGrouped offers the scan to the next group and waits for the
-// outcome.
+// outcome, or for ctx to end (EUnavailable).
 func (s *Service) admitGrouped(ctx context.Context, c CheckIn, attendeeID string) (groupResult, error) {
+	if err := ctx.Err(); err != nil {
+		return groupResult{}, waitEnded(err)
+	}
 	g := &groupScan{c: c, attendeeID: attendeeID, done: make(chan groupResult, 1)}
+	g.deadline, _ = ctx.Deadline()
 	q := &s.desk.groups
 	q.mu.Lock()
 	q.queue = append(q.queue, g)
@@ -64,7 +83,25 @@ func (s *Service) admitGrouped(ctx context.Context, c CheckIn, attendeeID string
 		go s.writeGroups()
 	}
 	q.mu.Unlock()
-	return <-g.done, nil
+	select {
+	case r := <-g.done:
+		return r, r.err
+	case <-ctx.Done():
+		q.mu.Lock()
+		if i := slices.Index(q.queue, g); i >= 0 {
+			q.queue = slices.Delete(q.queue, i, i+1)
+		}
+		q.mu.Unlock()
+		// Its group may be writing it: done is buffered, so the writer
+		// never blocks on a scan nobody waits for.
+		return groupResult{}, waitEnded(ctx.Err())
+	}
+}
+
+// waitEnded is the error of a scan whose request ended while it waited
+// for its group.
+func waitEnded(err error) error {
+	return &Error{Code: EUnavailable, Message: "the database did not answer in time (" + err.Error() + "); send the scan again with the same scan_id"}
 }
 
 // writeGroups writes queued scans a group at a time until the queue is
@@ -89,6 +126,25 @@ func (s *Service) writeGroups() {
 	}
 }
 
+// groupDeadline is the latest deadline of the group's scans, at most
+// scanGroupWait from now.
+func groupDeadline(group []*groupScan, now time.Time) time.Time {
+	limit := now.Add(scanGroupWait)
+	var latest time.Time
+	for _, g := range group {
+		if g.deadline.IsZero() {
+			return limit
+		}
+		if g.deadline.After(latest) {
+			latest = g.deadline
+		}
+	}
+	if latest.After(limit) {
+		return limit
+	}
+	return latest
+}
+
 // writeGroup decides and stores one group, answering every scan in it.
 func (s *Service) writeGroup(group []*groupScan) {
 	results := make([]groupResult, len(group))
@@ -97,8 +153,15 @@ func (s *Service) writeGroup(group []*groupScan) {
 			g.done <- results[i]
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), scanGroupWait)
+	ctx, cancel := context.WithDeadline(context.Background(), groupDeadline(group, time.Now()))
 	defer cancel()
+	// The database is unavailable: every scan of the group answers so,
+	// none is retried alone.
+	failAll := func(err error) {
+		for i := range results {
+			results[i] = groupResult{err: err}
+		}
+	}
 
 	// One scan per attendee and per scan id: the others go alone, after.
 	ids := make([]string, 0, len(group))
@@ -118,6 +181,10 @@ func (s *Service) writeGroup(group []*groupScan) {
 		ids = append(ids, g.attendeeID)
 	}
 	attendees, firsts, err := s.store.ScanStates(ctx, ids)
+	if ErrorCode(err) == EUnavailable {
+		failAll(err)
+		return
+	}
 	if err != nil {
 		return // every scan is decided alone, which reports the error
 	}
@@ -155,6 +222,10 @@ func (s *Service) writeGroup(group []*groupScan) {
 		rows[k] = t.c
 	}
 	added, err := s.store.AddCheckInsIfNew(ctx, rows)
+	if ErrorCode(err) == EUnavailable {
+		failAll(err)
+		return
+	}
 	for k, t := range todo {
 		if err != nil || !added[k] {
 			results[t.i] = groupResult{} // refused by a unique index, or failed: decide alone
