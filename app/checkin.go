@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -286,125 +285,6 @@ func (s *Service) CheckIn(ctx context.Context, p Principal, slug string, in Scan
 		s.ScanObserver(ans.Result, ans.Reason)
 	}
 	return ans, err
-}
-
-// CheckInBatch records the queued scans of an offline kiosk (source
-// offline_sync) and answers each, in the order given. At most
-// MaxBatchScans scans (more is ETooLarge); if any scan is invalid the
-// batch is EInvalid with every problem (ScanProblems) and nothing is
-// written. Scans are applied earliest scanned_at first, each in its own
-// transaction, so a failure (say, the database going away) keeps the
-// scans recorded before it; uploading the batch again is safe, since
-// their scan ids return the stored answers.
-func (s *Service) CheckInBatch(ctx context.Context, p Principal, slug string, in []ScanInput) ([]ScanAnswer, error) {
-	eventID, err := s.checkInEvent(ctx, p, slug)
-	if err != nil {
-		return nil, err
-	}
-	if len(in) > MaxBatchScans {
-		return nil, Errorf(ETooLarge, "a batch holds at most %d scans, this one %d; upload in parts", MaxBatchScans, len(in))
-	}
-	now := s.Now()
-	scans := make([]scan, len(in))
-	var problems []ScanProblem
-	for i, x := range in {
-		sc, field, msg := validateScan(x, SourceOfflineSync, now)
-		if field != "" {
-			problems = append(problems, ScanProblem{Index: i, ScanID: truncateRunes(x.ScanID, MaxScanIDLen), Field: field, Message: msg})
-		}
-		scans[i] = sc
-	}
-	if len(problems) > 0 {
-		return nil, &Error{Code: EInvalid, Message: fmt.Sprintf("%d scan(s) of the batch are invalid; nothing was recorded", len(problems)),
-			Details: ScanProblems{Errors: problems}}
-	}
-	if err := reusedScanIDs(scans); err != nil {
-		return nil, err
-	}
-	if err := s.storedScanIDs(ctx, eventID, scans); err != nil {
-		return nil, err
-	}
-	order := make([]int, len(scans))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		x, y := scans[order[a]], scans[order[b]]
-		if !x.scannedAt.Equal(y.scannedAt) {
-			return x.scannedAt.Before(y.scannedAt)
-		}
-		return x.scanID < y.scanID
-	})
-	out := make([]ScanAnswer, len(scans))
-	for _, i := range order {
-		ans, err := s.record(ctx, eventID, slug, scans[i])
-		if err != nil {
-			return nil, err
-		}
-		if s.ScanObserver != nil {
-			s.ScanObserver(ans.Result, ans.Reason)
-		}
-		out[i] = *ans
-	}
-	return out, nil
-}
-
-// reusedScanIDs returns EConflict, with a ScanProblem for each scan
-// concerned, when one scan id appears twice in a batch for different
-// tickets or gates. The same scan twice is a harmless repeat.
-func reusedScanIDs(scans []scan) error {
-	seen := make(map[string]int, len(scans))
-	var problems []ScanProblem
-	for i, sc := range scans {
-		j, ok := seen[sc.scanID]
-		if !ok {
-			seen[sc.scanID] = i
-			continue
-		}
-		if o := scans[j]; o.digest != sc.digest || o.gate != sc.gate {
-			problems = append(problems, ScanProblem{Index: i, ScanID: sc.scanID, Field: "scan_id",
-				Message: fmt.Sprintf("also used by scan %d for another ticket or gate", j)})
-		}
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return &Error{Code: EConflict, Message: fmt.Sprintf("%d scan(s) of the batch reuse a scan_id for another ticket or gate; nothing was recorded", len(problems)),
-		Details: ScanProblems{Errors: problems}}
-}
-
-// storedScanIDs returns EConflict, with a ScanProblem for each scan
-// concerned, when a scan of the batch reuses a scan id recorded in the
-// event for another ticket or gate.
-func (s *Service) storedScanIDs(ctx context.Context, eventID int64, scans []scan) error {
-	ids := make([]string, len(scans))
-	for i := range scans {
-		ids[i] = scans[i].scanID
-	}
-	stored, err := s.store.CheckInsByScanIDs(ctx, eventID, ids)
-	if err != nil || len(stored) == 0 {
-		return err
-	}
-	var problems []ScanProblem
-	for i, sc := range scans {
-		c := stored[sc.scanID]
-		if c == nil {
-			continue
-		}
-		attendee := ""
-		if t, err := ParseTicket(sc.ticket); err == nil {
-			attendee = t.Attendee
-		}
-		if sameScan(c, sc.gate, sc.digest, attendee) != nil {
-			problems = append(problems, ScanProblem{Index: i, ScanID: sc.scanID, Field: "scan_id",
-				Message: "already recorded for another ticket or gate"})
-		}
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return &Error{Code: EConflict, Message: fmt.Sprintf("%d scan(s) of the batch reuse a recorded scan_id for another ticket or gate; nothing was recorded", len(problems)),
-		Details: ScanProblems{Errors: problems}}
 }
 
 func truncateRunes(s string, n int) string {

@@ -125,6 +125,14 @@ type CheckInRepo interface {
 	// CheckInsByScanIDs returns the event's check-ins recorded under any
 	// of scanIDs, by scan id.
 	CheckInsByScanIDs(ctx context.Context, eventID int64, scanIDs []string) (map[string]*CheckIn, error)
+	// CheckInsByIDs returns the check-ins with the given ids, by id.
+	CheckInsByIDs(ctx context.Context, ids []int64) (map[int64]*CheckIn, error)
+	// AddCheckIns inserts cs in few statements and fills their IDs; a
+	// scan id already recorded or a second First is EConflict.
+	AddCheckIns(ctx context.Context, cs []*CheckIn) error
+	// ClearFirsts takes the First mark off the given check-ins and
+	// returns how many held it.
+	ClearFirsts(ctx context.Context, ids []int64) (int64, error)
 	// AddCheckIn inserts c and fills c.ID. A scan id already used in the
 	// event, or a second First check-in of an attendee, is EConflict.
 	AddCheckIn(ctx context.Context, c *CheckIn) error

@@ -166,6 +166,50 @@ func (s *Store) CheckInsByScanIDs(ctx context.Context, eventID int64, scanIDs []
 	return out, nil
 }
 
+// CheckInsByIDs returns the check-ins with the given ids, by id (unknown
+// ids are absent), in one query per 1,000 ids.
+func (s *Store) CheckInsByIDs(ctx context.Context, ids []int64) (map[int64]*app.CheckIn, error) {
+	out := make(map[int64]*app.CheckIn, len(ids))
+	for part := range slices.Chunk(ids, 1000) {
+		var rows []checkInRow
+		if err := s.db.WithContext(ctx).Where("id IN ?", part).Find(&rows).Error; err != nil {
+			return nil, s.fail(ctx, err, "get check-ins", on{})
+		}
+		for i := range rows {
+			c := rows[i].toApp()
+			out[c.ID] = &c
+		}
+	}
+	return out, nil
+}
+
+// ClearFirsts takes the First mark off the check-ins with the given ids
+// in one statement and returns how many held it: fewer than len(ids)
+// means a concurrent change moved First meanwhile.
+func (s *Store) ClearFirsts(ctx context.Context, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Exec(`UPDATE check_ins SET "first" = ? WHERE "first" AND id IN ?`, false, ids)
+	if res.Error != nil {
+		return 0, s.fail(ctx, res.Error, "clear first check-ins", on{})
+	}
+	return res.RowsAffected, nil
+}
+
+// AddCheckIns inserts cs in one statement per 1,000 and fills their IDs.
+// Unlike AddCheckInsIfNew nothing is skipped: a scan id already recorded
+// in its event, or a second First of an attendee, fails the statement
+// with EConflict (in a transaction, the caller then decides again).
+func (s *Store) AddCheckIns(ctx context.Context, cs []*app.CheckIn) error {
+	for part := range slices.Chunk(cs, 1000) {
+		if err := s.insertCheckIns(ctx, part, false, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // AddCheckIn inserts c (AttendeeID "" is stored as NULL) and fills c.ID.
 // A scan id already used in the event, or a second First check-in of an
 // attendee, is EConflict; an unknown event or attendee ENotFound.
@@ -400,6 +444,16 @@ func (s *Store) AddCheckInsIfNew(ctx context.Context, cs []*app.CheckIn) ([]bool
 	if len(cs) == 0 {
 		return added, nil
 	}
+	return added, s.insertCheckIns(ctx, cs, true, added)
+}
+
+// insertCheckIns inserts cs in one multi-row statement (ON CONFLICT DO
+// NOTHING when ifNew), fills the IDs of the rows inserted and marks them
+// in added (when not nil).
+func (s *Store) insertCheckIns(ctx context.Context, cs []*app.CheckIn, ifNew bool, added []bool) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO check_ins (event_id, attendee_id, gate, scan_id, scanned_at, received_at, result, reason, source, "first", ticket_digest, answered_first_id) VALUES `)
 	args := make([]any, 0, checkInInsertParams*len(cs))
@@ -411,10 +465,17 @@ func (s *Store) AddCheckInsIfNew(ctx context.Context, cs []*app.CheckIn) ([]bool
 		r := checkInToRow(c)
 		args = append(args, r.EventID, r.AttendeeID, r.Gate, r.ScanID, r.ScannedAt, r.ReceivedAt, r.Result, r.Reason, r.Source, r.First, r.TicketDigest, r.AnsweredFirstID)
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING id, event_id, scan_id")
+	if ifNew {
+		q.WriteString(" ON CONFLICT DO NOTHING")
+	}
+	q.WriteString(" RETURNING id, event_id, scan_id")
+	fail := on{
+		dup: conflict("a scan id is already recorded, or an attendee already holds a first check-in"),
+		fk:  notFound("a check-in's event or attendee not found"),
+	}
 	rows, err := s.db.WithContext(ctx).Raw(q.String(), args...).Rows()
 	if err != nil {
-		return nil, s.fail(ctx, err, "add check-ins", on{fk: notFound("a check-in's event or attendee not found")})
+		return s.fail(ctx, err, "add check-ins", fail)
 	}
 	defer rows.Close()
 	type key struct {
@@ -431,14 +492,17 @@ func (s *Store) AddCheckInsIfNew(ctx context.Context, cs []*app.CheckIn) ([]bool
 			scan      string
 		)
 		if err := rows.Scan(&id, &event, &scan); err != nil {
-			return nil, s.fail(ctx, err, "add check-ins", on{})
+			return s.fail(ctx, err, "add check-ins", fail)
 		}
 		if i, ok := at[key{event, scan}]; ok {
-			cs[i].ID, added[i] = id, true
+			cs[i].ID = id
+			if added != nil {
+				added[i] = true
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.fail(ctx, err, "add check-ins", on{})
+		return s.fail(ctx, err, "add check-ins", fail)
 	}
-	return added, nil
+	return nil
 }

@@ -224,6 +224,19 @@ func TestCheckInAPI(t *testing.T) {
 		if ans.FirstGate != "K2" {
 			t.Fatalf("first gate after the upload: %+v", ans)
 		}
+		// A recorded scan id sent with another ticket: 409 naming it,
+		// nothing of the upload recorded.
+		_, s0 := d.counts()
+		r = d.do("POST", evPath+"/checkins/batch", d.checker, map[string]any{"scans": []any{
+			map[string]string{"ticket": t2.Ticket, "gate": "K2", "scan_id": "kiosk2-0003", "scanned_at": at},
+			map[string]string{"ticket": t0.Ticket, "gate": "K2", "scan_id": "kiosk2-0001", "scanned_at": at},
+		}})
+		if r.Status != 409 || !bytes.Contains(r.Body, []byte(`"code":"conflict"`)) || !bytes.Contains(r.Body, []byte(`"index":1`)) {
+			t.Fatalf("reused scan id in an upload: %d %s", r.Status, r.Body)
+		}
+		if _, s1 := d.counts(); s1 != s0 {
+			t.Fatalf("a refused upload recorded %d scans", s1-s0)
+		}
 	})
 	t.Run("Summary", func(t *testing.T) {
 		r := d.do("GET", evPath+"/checkins/summary", d.checker, nil)

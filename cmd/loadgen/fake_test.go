@@ -41,6 +41,7 @@ type fakeServer struct {
 	scans    map[string]bool
 	tickets  map[string]bool
 	dupScans int
+	answers  map[string]string // batch scan id → result
 }
 
 type fakeConn struct {
@@ -63,6 +64,7 @@ func newFakeServer(t testing.TB, configure func(*fakeServer)) *fakeServer {
 	mux.HandleFunc("GET /api/v1/sessions/9/showcase", f.showcase)
 	mux.HandleFunc("POST /api/v1/sessions/9/showcase/advance", f.auth(f.advance))
 	mux.HandleFunc("POST /api/v1/events/{slug}/checkins", f.auth(f.checkin))
+	mux.HandleFunc("POST /api/v1/events/{slug}/checkins/batch", f.auth(f.checkinBatch))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -288,4 +290,41 @@ func (f *fakeServer) checkin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.NewEncoder(w).Encode(map[string]string{"result": result})
+}
+
+// checkinBatch answers an upload as the server does: one result per scan
+// in order, a scan id seen before answered as it was then.
+func (f *fakeServer) checkinBatch(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Scans []scanIn `json:"scans"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || len(in.Scans) == 0 || len(in.Scans) > 1000 {
+		http.Error(w, `{"error":{"code":"bad_request","message":"bad body"}}`, http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.answers == nil {
+		f.answers = map[string]string{}
+	}
+	out := make([]map[string]string, len(in.Scans))
+	for i, sc := range in.Scans {
+		if _, err := time.Parse(time.RFC3339, sc.ScannedAt); err != nil || sc.Gate == "" {
+			http.Error(w, `{"error":{"code":"invalid","message":"scan"}}`, http.StatusUnprocessableEntity)
+			return
+		}
+		result, ok := f.answers[sc.ScanID]
+		if !ok {
+			result = "checked_in"
+			if f.tickets[sc.Ticket] {
+				result = "already_checked_in"
+			}
+			f.tickets[sc.Ticket] = true
+			f.answers[sc.ScanID] = result
+		} else {
+			f.dupScans++
+		}
+		out[i] = map[string]string{"result": result, "scan_id": sc.ScanID}
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"results": out})
 }

@@ -5,6 +5,7 @@
 //
 //	loadgen viewers  --url http://127.0.0.1:8080 --event cn-hu-2021 --token T --viewers 10000 …
 //	loadgen checkins --url http://127.0.0.1:8080 --event cn-hu-2021 --token T --tickets FILE …
+//	loadgen uploads  --url http://127.0.0.1:8080 --event cn-hu-2021 --token T --tickets FILE --batch 1000 …
 //
 // Each mode prints a human-readable summary, or with --json one JSON
 // object holding the same figures. The exit code is 0 when the run saw no
@@ -43,6 +44,7 @@ const usage = `usage: loadgen <mode> [flags]
 modes:
   viewers    open N websocket viewers, send broadcasts, measure delivery
   checkins   post check-in scans as fast as asked, measure throughput
+  uploads    upload batches of offline scans as a kiosk back online does, time each
 
 Run "loadgen <mode> -h" for the flags of a mode. Only loopback targets
 (127.0.0.0/8, ::1, localhost) are accepted.
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runViewers(ctx, args[1:], stdout, stderr)
 	case "checkins":
 		return runCheckins(ctx, args[1:], stdout, stderr)
+	case "uploads":
+		return runUploads(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

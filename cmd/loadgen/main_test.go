@@ -180,3 +180,33 @@ func TestTicketPicker(t *testing.T) {
 		}
 	}
 }
+
+func TestUploads(t *testing.T) {
+	checkNoLeak(t)
+	f := newFakeServer(t, nil)
+	var tickets []string
+	for i := range 500 {
+		tickets = append(tickets, fmt.Sprintf("HC1.ticket-%d", i))
+	}
+	path := writeTickets(t, tickets...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"uploads", "--url", f.srv.URL, "--event", "demo", "--token", fakeToken, "--json",
+		"--tickets", path, "--batch", "100", "--uploads", "3", "--dup-ratio", "0.2"}, &stdout, &stderr)
+	var rep UploadsReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("exit %d, output is not a report: %v\nstdout: %s\nstderr: %s", code, err, stdout.String(), stderr.String())
+	}
+	if code != 0 || len(rep.Problems) != 0 {
+		t.Fatalf("exit %d, problems %q", code, rep.Problems)
+	}
+	if rep.Upload.Count != 3 || rep.Replay.Count != 3 || rep.Results["checked_in"]+rep.Results["already_checked_in"] != 300 || rep.Results["already_checked_in"] == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.answers) != 300 || f.dupScans != 300 {
+		t.Errorf("the fake saw %d scan ids and %d replayed ones, want 300 and 300", len(f.answers), f.dupScans)
+	}
+}

@@ -8,6 +8,12 @@
 #   docs/bench/checkins.sh sqlite
 #   docs/bench/checkins.sh postgres
 #   ATTENDEES=20000 DURATION=20s CONCURRENCY=32 docs/bench/checkins.sh postgres
+#
+# MODE=uploads times offline uploads instead: UPLOADS batches of BATCH
+# scans (default 10 of 1,000) sent one after another by one kiosk, each
+# sent twice (the second time all replays), with 10 % repeated tickets.
+#
+#   ATTENDEES=20000 MODE=uploads docs/bench/checkins.sh postgres
 set -euo pipefail
 backend=${1:-postgres}
 token=bench-admin-token-0123456789
@@ -46,5 +52,10 @@ done
 "$tmp/hybridcon" tickets --event cn-hu-2021 --out "$tmp/tickets" --text-only | tail -1
 "$tmp/hybridcon" >"$tmp/server.log" 2>&1 & pid=$!
 until curl -fs -o /dev/null http://127.0.0.1:18300/readyz; do sleep 0.1; done
+if [ "${MODE:-checkins}" = uploads ]; then
+  "$tmp/loadgen" uploads --url http://127.0.0.1:18300 --event cn-hu-2021 --token $token \
+    --tickets "$tmp/tickets/tickets.txt" --batch ${BATCH:-1000} --uploads ${UPLOADS:-10} --dup-ratio 0.1 ${LOADGEN_ARGS:-}
+  exit
+fi
 "$tmp/loadgen" checkins --url http://127.0.0.1:18300 --event cn-hu-2021 --token $token \
   --tickets "$tmp/tickets/tickets.txt" --rate 0 --concurrency ${CONCURRENCY:-32} --duration ${DURATION:-30s} --dup-ratio 0.1 ${LOADGEN_ARGS:-}

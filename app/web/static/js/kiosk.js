@@ -304,9 +304,10 @@ async function sync() {
       try {
         out = await api('POST', `${base}/checkins/batch`, { body: { scans }, timeout: 20000 });
       } catch (e) {
-        if (e instanceof ApiError && e.status === 422 && e.details && Array.isArray(e.details.errors)) {
-          // Scans the server can never accept (a device clock far off):
-          // drop them so the rest can go, and say so.
+        if (e instanceof ApiError && (e.status === 422 || e.status === 409) && e.details && Array.isArray(e.details.errors)) {
+          // Scans the server can never accept (a device clock far off, a
+          // scan id it holds for another ticket): drop them so the rest
+          // can go, and say so.
           const bad = e.details.errors.map((p) => items[p.index] && items[p.index].scan_id).filter(Boolean);
           await db.dequeue(bad);
           notice(t('kiosk.dropped', { n: bad.length }));
