@@ -475,7 +475,7 @@ func (s *Store) insertCheckIns(ctx context.Context, cs []*app.CheckIn, ifNew boo
 	}
 	rows, err := s.db.WithContext(ctx).Raw(q.String(), args...).Rows()
 	if err != nil {
-		return s.fail(ctx, err, "add check-ins", fail)
+		return s.fail(ctx, s.translate(err), "add check-ins", fail)
 	}
 	defer rows.Close()
 	type key struct {
@@ -492,7 +492,7 @@ func (s *Store) insertCheckIns(ctx context.Context, cs []*app.CheckIn, ifNew boo
 			scan      string
 		)
 		if err := rows.Scan(&id, &event, &scan); err != nil {
-			return s.fail(ctx, err, "add check-ins", fail)
+			return s.fail(ctx, s.translate(err), "add check-ins", fail)
 		}
 		if i, ok := at[key{event, scan}]; ok {
 			cs[i].ID = id
@@ -502,7 +502,9 @@ func (s *Store) insertCheckIns(ctx context.Context, cs []*app.CheckIn, ifNew boo
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return s.fail(ctx, err, "add check-ins", fail)
+		// A unique violation of a multi-row insert surfaces here, past
+		// GORM's error translation.
+		return s.fail(ctx, s.translate(err), "add check-ins", fail)
 	}
 	return nil
 }

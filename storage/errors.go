@@ -32,6 +32,17 @@ func conflict(format string, args ...any) *app.Error {
 	return app.Errorf(app.EConflict, format, args...)
 }
 
+// translate maps a driver error that did not pass through GORM's
+// callbacks (one met while reading a Raw query's rows) to GORM's errors,
+// as Config.TranslateError does for the others: a unique violation
+// becomes gorm.ErrDuplicatedKey and so on.
+func (s *Store) translate(err error) error {
+	if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
+		return t.Translate(err)
+	}
+	return err
+}
+
 // fail translates a database error at the border: record not found →
 // ENotFound, unique violation → EConflict, foreign key violation → o.fk
 // (EConflict by default), a lost or refused connection or a statement
