@@ -194,10 +194,21 @@ func TestRedisClusterShardFailover(t *testing.T) {
 	var atKill int64
 	var received atomic.Int64
 	killed := make(chan struct{})
+	resumed := make(chan time.Duration, 1) // kill → pub/sub carrying envelopes again
 	runClusterWith(t, ba, bb, clusterRun{total: 600, pace: 50 * time.Millisecond, midwayAt: 40, received: &received, midway: func() {
 		atKill = received.Load()
 		rc.kill(primary)
 		close(killed)
+		start := time.Now()
+		go func() {
+			for time.Since(start) < 30*time.Second {
+				if received.Load() > atKill+10 {
+					resumed <- time.Since(start)
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
 	}})
 	select {
 	case <-killed:
@@ -216,6 +227,11 @@ func TestRedisClusterShardFailover(t *testing.T) {
 	eventually(t, 10*time.Second, "envelopes by pub/sub after the failover", func() bool {
 		return received.Load()-atKill >= 200
 	})
+	select {
+	case d := <-resumed:
+		t.Logf("pub/sub carried envelopes again %v after the primary was killed", d.Round(100*time.Millisecond))
+	case <-time.After(time.Second):
+	}
 }
 
 func TestRedisClusterEventsOnTheirShards(t *testing.T) {
