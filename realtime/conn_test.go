@@ -34,7 +34,11 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	src.add(slug, "E1")
 	cfg := testConfig("a")
 	cfg.MaxQueueBytes = 256 << 10
-	cfg.PingInterval = time.Minute // only the queue bound may close the silent client
+	cfg.PingInterval = time.Minute // only the queue bound may close the silent client:
+	// not the pong timeout, and not the write deadline either, which on a
+	// loaded machine (the race detector, parallel tests) can pass between
+	// the writer blocking on the full socket and the queue overflowing.
+	cfg.WriteTimeout = time.Minute
 	n := startNode(t, cfg, NewMemoryBroker(), src)
 
 	fast := dial(t, n.wsURL(slug, ""), nil)
