@@ -35,6 +35,7 @@ type viewersConfig struct {
 	session         int64
 	liveStages      int
 	storm           bool
+	compress        bool // offer permessage-deflate, as browsers do
 	stormMissed     int
 	stormTimeout    time.Duration
 	stormConc       int
@@ -60,6 +61,7 @@ func (c *viewersConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.lang, "lang", "en", "viewer language")
 	fs.IntVar(&c.liveStages, "live-stages", 0, "before connecting, make this many stages live (start a scheduled session on each, adding stages when the event has too few); 0: leave the programme as it is")
 	fs.Int64Var(&c.session, "session", 0, "showcase session id for --kind advance (default: the event's first showcase session not ended)")
+	fs.BoolVar(&c.compress, "compress", false, "offer permessage-deflate in every handshake, as browsers do (the server then sends snapshots compressed)")
 	fs.BoolVar(&c.storm, "reconnect-storm", false, "after the broadcasts, drop every connection and reconnect all at once with since/epoch")
 	fs.IntVar(&c.stormMissed, "storm-missed", 3, "announcements posted while the viewers are disconnected, for them to recover")
 	fs.DurationVar(&c.stormTimeout, "storm-timeout", time.Minute, "how long to wait for every reconnected viewer to be ready")
@@ -179,11 +181,12 @@ func newViewersRun(ctx context.Context, c viewersConfig, logw io.Writer) (*viewe
 		origin: time.Now(),
 		want:   ftAnnouncement,
 		dialer: &websocket.Dialer{
-			NetDialContext:   loopbackDialer().DialContext,
-			HandshakeTimeout: 30 * time.Second,
-			ReadBufferSize:   2048,
-			WriteBufferSize:  256,
-			WriteBufferPool:  &sync.Pool{}, // viewers never write data frames
+			NetDialContext:    loopbackDialer().DialContext,
+			HandshakeTimeout:  30 * time.Second,
+			ReadBufferSize:    2048,
+			WriteBufferSize:   256,
+			WriteBufferPool:   &sync.Pool{}, // viewers never write data frames
+			EnableCompression: c.compress,
 		},
 	}
 	runID := strconv.FormatInt(r.origin.UnixMilli(), 36)
