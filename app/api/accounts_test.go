@@ -332,7 +332,7 @@ func TestExpiredToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	asJSON(t, r.do(t, jsonReq("GET", ev+"/audit", tk.Secret, nil)), 200, nil)
-	r.svc.Now = func() time.Time { return exp.Add(time.Second) }
+	r.setNow(exp.Add(time.Second))
 	wantError(t, r.do(t, jsonReq("GET", ev+"/audit", tk.Secret, nil)), 401, app.EUnauthorized)
 }
 

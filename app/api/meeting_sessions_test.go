@@ -168,8 +168,8 @@ func TestMeetingSessionChanges(t *testing.T) {
 
 	t.Run("AHeldMeetingPinsItsSession", func(t *testing.T) {
 		m := meetingOf(onsite.Ticket)
-		r.svc.Now = func() time.Time { return m.StartsAt.Add(2 * time.Minute) }
-		defer func() { r.svc.Now = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) } }()
+		r.setNow(m.StartsAt.Add(2 * time.Minute))
+		defer r.setNow(time.Time{})
 		want(t, r.send(t, "POST", fmt.Sprintf("/api/v1/meetings/%d/held", m.ID), x.team, nil), 200, "", nil)
 		r.refuse(t, 409, app.EConflict, func() response {
 			return r.staff(t, "DELETE", fmt.Sprintf("/api/v1/meeting-sessions/%d?unschedule=1", m.SessionID), nil)

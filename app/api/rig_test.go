@@ -63,6 +63,18 @@ type rig struct {
 
 	xfer     *transferRig // participants and teams (transfer_matrix_test.go)
 	xferOnce sync.Once
+	// clock is the service's time in Unix nanoseconds, 0 for real time
+	// (setNow): the service's background work reads it concurrently.
+	clock atomic.Int64
+}
+
+// setNow sets the service's clock; the zero time restores real time.
+func (r *rig) setNow(at time.Time) {
+	if at.IsZero() {
+		r.clock.Store(0)
+		return
+	}
+	r.clock.Store(at.UnixNano())
 }
 
 // asAdmin is the principal the rig uses to set up objects through app.
@@ -85,6 +97,12 @@ func newRig(tb testing.TB, cfg api.Config) *rig {
 	r.raw = openRaw(tb, opts)
 
 	r.svc = app.NewService(st, nil, nil)
+	r.svc.Now = func() time.Time {
+		if ns := r.clock.Load(); ns != 0 {
+			return time.Unix(0, ns).UTC()
+		}
+		return time.Now().UTC().Truncate(time.Millisecond)
+	}
 	tb.Cleanup(r.svc.StopAttendance)
 	conf := app.ConferenceSeed(demo.Build(time.Now()))
 	conf.Attendees = conf.Attendees[:30] // enough to page and search; seeding all 200 costs a second under -race

@@ -358,8 +358,8 @@ func TestMeetingRequestsAndScheduling(t *testing.T) {
 	})
 
 	t.Run("ScanAtTheTable", func(t *testing.T) {
-		r.svc.Now = func() time.Time { return m.StartsAt.Add(2 * time.Minute) }
-		defer func() { r.svc.Now = func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) } }()
+		r.setNow(m.StartsAt.Add(2 * time.Minute))
+		defer r.setNow(time.Time{})
 		scan := func(cred, ticket string) app.MeetingScanAnswer {
 			var ans app.MeetingScanAnswer
 			want(t, r.send(t, "POST", ev+"/meeting-scans", cred, app.MeetingScanInput{Ticket: ticket}), 200, "", &ans)
