@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/storage"
 	"github.com/hybridcon/hybridcon/storage/storagetest"
 )
 
@@ -162,5 +163,60 @@ func TestUploadRacesOnlineScans(t *testing.T) {
 		if err != nil || first == nil || first.ScanID != fmt.Sprintf("race-k2-%03d", g) {
 			t.Fatalf("guest %d: check-in %+v %v, want kiosk 2's scan (the earliest)", g, first, err)
 		}
+	}
+}
+
+// TestMigrateCheckInDigests: a check-in recorded by a binary of schema 8
+// (no ticket digest, no named first) is still answered as stored when its
+// scan id comes again with its ticket and gate, online and in an upload,
+// and is 409 with another attendee's ticket or another gate.
+func TestMigrateCheckInDigests(t *testing.T) {
+	o := storagetest.NewOptions(t)
+	o.NoMigrate = true
+	ctx := ctxT(t)
+	st, err := storage.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.MigrateToForTest(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	d := newDoor(t, st, 2)
+	if err := insertCheckIn(t, st, d.ev.ID, d.guests[0].ID, "legacy-0001", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.CheckInByScanID(ctx, d.ev.ID, "legacy-0001")
+	if err != nil || c.TicketDigest != "" || c.AnsweredFirstID != 0 || !c.First {
+		t.Fatalf("migrated row %+v %v", c, err)
+	}
+	g0, g1 := d.ticket(d.guests[0].ID), d.ticket(d.guests[1].ID)
+	before := d.rows()
+	ans := d.scan(g0, "A", "legacy-0001", time.Now())
+	wantResult(t, ans, app.ResultCheckedIn, "")
+	if ans.Attendee == nil || ans.Attendee.ID != d.guests[0].ID {
+		t.Fatalf("replay of the legacy scan: %+v", ans)
+	}
+	out, err := d.svc.CheckInBatch(ctx, d.checker, d.ev.Slug, []app.ScanInput{{Ticket: g0, Gate: "A", ScanID: "legacy-0001"}})
+	if err != nil || len(out) != 1 || out[0].Result != app.ResultCheckedIn {
+		t.Fatalf("upload replay of the legacy scan: %+v %v", out, err)
+	}
+	for _, in := range []app.ScanInput{{Ticket: g1, Gate: "A", ScanID: "legacy-0001"}, {Ticket: g0, Gate: "B", ScanID: "legacy-0001"}} {
+		_, err := d.svc.CheckIn(ctx, d.checker, d.ev.Slug, in)
+		wantCode(t, err, app.EConflict)
+		_, err = d.svc.CheckInBatch(ctx, d.checker, d.ev.Slug, []app.ScanInput{in})
+		wantCode(t, err, app.EConflict)
+	}
+	if n := d.rows() - before; n != 0 {
+		t.Fatalf("replays and refusals wrote %d rows", n)
+	}
+	// A new scan of the guest names the legacy one.
+	ans = d.scan(g0, "B", "legacy-0002", time.Now())
+	wantResult(t, ans, app.ResultAlreadyCheckedIn, "")
+	if ans.FirstGate != "A" {
+		t.Fatalf("amber answer names gate %q, want A", ans.FirstGate)
 	}
 }
