@@ -71,6 +71,7 @@ func startRedisCluster(t *testing.T) *redisCluster {
 			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
 			"--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
 			"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+		dieWithTest(cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("starting redis-server on %d: %v", p, err)
 		}
