@@ -41,8 +41,17 @@
 // writes, each frame under WriteTimeout. Pings and SSE heartbeats are
 // queued the same way on a copy of the viewer list, outside the lock. An
 // SSE viewer's writer is its stream goroutine. At most one goroutine
-// writes to a connection at a time, so frames never interleave; an idle
-// websocket viewer costs no goroutine beyond the one reading its socket.
+// writes to a connection at a time, so frames never interleave.
+//
+// Reading: on Linux, when the server keeps hijacked connections (app/api
+// sets fasthttp's KeepHijackedConns), an idle websocket viewer costs no
+// goroutine at all: once joined it is handed to the process's poller,
+// one goroutine woken by epoll when a client sends something, which
+// parses client frames with clientReader (pings answered through the
+// viewer's writers, a close ends it) and ends viewers whose read
+// deadline passed; the handshake's goroutine returns, releasing its
+// stack and fasthttp's request context. Elsewhere each websocket viewer
+// has a goroutine reading its socket.
 // Lock order: Hub.mu → eventState.mu → viewer.mu; no socket is written
 // under Hub.mu or eventState.mu, and no lock is held across a blocking
 // call.

@@ -251,6 +251,10 @@ func startNodeOn(t *testing.T, cfg HubConfig, b Broker, src Source, ln net.Liste
 	// once on a loaded 2-core CI machine with -race still fit).
 	fa := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: testErrorHandler,
 		ReadTimeout: serverTimeout, WriteTimeout: serverTimeout, IdleTimeout: serverTimeout})
+	// As app/api sets it: viewers are read by the poller. With
+	// HYBRIDCON_TEST_WS_READER=goroutine each has its reader goroutine,
+	// as on platforms without the poller.
+	fa.Server().KeepHijackedConns = os.Getenv("HYBRIDCON_TEST_WS_READER") != "goroutine"
 	fa.Get("/ws/events/:slug", hub.WebsocketHandler())
 	fa.Get("/api/v1/events/:slug/stream", hub.SSEHandler())
 	served := make(chan struct{})
@@ -442,7 +446,8 @@ func (h *Hub) viewerCount(slug string) int {
 // checkGoroutines fails the test if goroutines started during it are
 // still running shortly after its cleanups. fasthttp's own background
 // goroutines (the server date ticker, a worker-pool cleaner that sleeps
-// 10 s before noticing the server stopped) are not counted.
+// 10 s before noticing the server stopped) and the process's poller,
+// started on first use and never stopped, are not counted.
 func checkGoroutines(t *testing.T) {
 	t.Helper()
 	before, _ := goroutines()
@@ -468,7 +473,8 @@ func goroutines() (int, string) {
 	buf = buf[:runtime.Stack(buf, true)]
 	var kept []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "fasthttp.updateServerDate") || strings.Contains(g, "fasthttp.(*workerPool).Start.func2") {
+		if strings.Contains(g, "fasthttp.updateServerDate") || strings.Contains(g, "fasthttp.(*workerPool).Start.func2") ||
+			strings.Contains(g, "realtime.(*poller).loop") {
 			continue
 		}
 		kept = append(kept, g)

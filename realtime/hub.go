@@ -423,9 +423,9 @@ func (h *Hub) tickLoop(ctx context.Context) {
 			h.flushVolatile()
 		case <-ping.C:
 			bucket = (bucket + 1) % pingBuckets
-			h.sweep(func(v *viewer) bool { return v.ws != nil && v.bucket == bucket })
+			h.sweep(func(v *viewer) bool { return !v.sse && v.bucket == bucket })
 		case <-heartbeat.C:
-			h.sweep(func(v *viewer) bool { return v.ws == nil })
+			h.sweep(func(v *viewer) bool { return v.sse })
 		}
 	}
 }
@@ -527,7 +527,7 @@ func (h *Hub) Shutdown(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 		for _, v := range all {
-			_ = v.nc.Close()
+			v.cut()
 		}
 		h.log.Warn("realtime: shutdown timed out; connections cut", "viewers", len(all))
 	}

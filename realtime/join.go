@@ -23,6 +23,7 @@ type connParams struct {
 	epoch    string
 	slot     *addrSlot // the viewer's per-address slot (websocket: taken before the upgrade)
 	deflate  bool      // websocket: permessage-deflate was agreed
+	keep     bool      // websocket: the server leaves the hijacked connection open when the handler returns
 }
 
 // maxSlug and maxEpoch bound what a client may send.

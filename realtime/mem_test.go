@@ -18,29 +18,34 @@ import (
 
 // TestMemoryPerViewer measures the resident memory one idle websocket
 // viewer costs a server (run in a child process, so the clients' memory
-// is not counted), with Fiber's ReduceMemoryUsage off and on. It is a
+// is not counted) in three set-ups (see memServer). It is a
 // measurement, not a check of this package alone: it runs only with
 // HYBRIDCON_TEST_MEMORY=<viewers>, e.g.
 //
 //	HYBRIDCON_TEST_MEMORY=5000 go test -run TestMemoryPerViewer -v ./realtime/
 //
-// and fails if a viewer costs more than the 16 KiB target with
-// ReduceMemoryUsage on. (With it off, fasthttp keeps its request read
-// buffer, Fiber's ReadBufferSize, for the life of every websocket.)
+// and fails if a viewer costs more than 16 KiB with a reader goroutine
+// and ReduceMemoryUsage on, or more than 10 KiB as app/api runs it (the
+// poller, where the platform has it). (With ReduceMemoryUsage off,
+// fasthttp keeps its request read buffer, Fiber's ReadBufferSize, for
+// the life of every websocket read by a goroutine.)
 func TestMemoryPerViewer(t *testing.T) {
 	if mode := os.Getenv("HYBRIDCON_MEMSERVER"); mode != "" {
-		memServer(mode == "reduce")
+		memServer(mode)
 		return
 	}
 	n, _ := strconv.Atoi(os.Getenv("HYBRIDCON_TEST_MEMORY"))
 	if n <= 0 {
 		t.Skip("set HYBRIDCON_TEST_MEMORY=<viewers> to measure memory per viewer")
 	}
-	for _, mode := range []string{"plain", "reduce"} {
+	for _, mode := range []string{"plain", "reduce", "poller"} {
 		per := measureViewers(t, n, mode)
-		t.Logf("ReduceMemoryUsage %-6s: %.1f KiB per idle viewer (%d viewers)", mode, per, n)
-		if mode == "reduce" && per > 16 {
-			t.Errorf("%.1f KiB per idle viewer, target ≤ 16", per)
+		t.Logf("%-7s: %.1f KiB per idle viewer (%d viewers)", mode, per, n)
+		switch {
+		case mode == "reduce" && per > 16:
+			t.Errorf("%s: %.1f KiB per idle viewer, target ≤ 16", mode, per)
+		case mode == "poller" && getPoller() != nil && per > 10:
+			t.Errorf("%s: %.1f KiB per idle viewer, target ≤ 10", mode, per)
 		}
 	}
 }
@@ -96,15 +101,20 @@ func measureViewers(t *testing.T, n int, mode string) float64 {
 }
 
 // memServer is the child process: one hub behind Fiber with the read
-// buffer app/api configures, until stdin closes.
-func memServer(reduce bool) {
+// buffer app/api configures, until stdin closes. Modes: "plain" (a
+// reader goroutine per viewer, fasthttp's ReduceMemoryUsage off),
+// "reduce" (the same with it on), "poller" (as app/api configures it:
+// ReduceMemoryUsage on, hijacked connections kept, idle viewers read
+// by the poller).
+func memServer(mode string) {
 	src := newFakeSource()
 	src.add(slug, "E1")
 	src.appendN(slug, 10)
 	hub := NewHub(HubConfig{NodeID: "mem", MaxViewersPerAddress: UnlimitedViewers}, NewMemoryBroker(), src, testLogger())
 	ctx, cancel := context.WithCancel(context.Background())
 	go hub.Run(ctx)
-	fa := fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 8192, ReduceMemoryUsage: reduce})
+	fa := fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 8192, ReduceMemoryUsage: mode != "plain"})
+	fa.Server().KeepHijackedConns = mode == "poller"
 	fa.Get("/ws/events/:slug", hub.WebsocketHandler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

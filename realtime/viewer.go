@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,7 +30,8 @@ const closeGrace = time.Second
 // server sends on the connection goes through these two paths, one at a
 // time (v.mu and the writing flag), so frames never interleave: pongs and
 // close replies to the client are queued here too (see serveWS). An idle
-// viewer costs no goroutine besides its reader.
+// viewer costs no goroutine besides its reader, and none at all when the
+// poller reads it.
 //
 // Everything queued counts against MaxQueueBytes, pongs included, and at
 // most one pong waits at a time: a newer ping replaces the waiting pong's
@@ -44,13 +46,18 @@ type viewer struct {
 	region string
 	gauge  Gauge           // open viewers of this region and transport (metrics)
 	bucket uint8           // ping bucket, see Hub.sweep
-	ws     *websocket.Conn // nil for SSE
+	sse    bool            // an SSE stream, not a websocket
+	ws     *websocket.Conn // a websocket read by its own goroutine (not polled); nil otherwise
+	polled bool            // a websocket read by the poller (see poller)
 	nc     net.Conn        // the raw connection, to force it closed
 	raw    syscall.RawConn // nc's descriptor for direct writes; nil (SSE, or not a socket): always queue
 	wake   chan struct{}   // SSE: signalled when there is something to do
 	// deflate: the client negotiated permessage-deflate, so snapshots go
 	// out compressed (frame.deflated).
 	deflate bool
+	// readDeadline (Unix nanoseconds): when the poller gives up on a
+	// polled viewer that sent nothing.
+	readDeadline atomic.Int64
 
 	ev *eventState // set once by start, under the event's lock
 
@@ -249,7 +256,7 @@ func (v *viewer) marker() {
 		return
 	}
 	f := pingFrame
-	if v.ws == nil {
+	if v.sse {
 		f = heartbeatFrame
 	}
 	if !v.fitsLocked(f.size()) {
@@ -326,7 +333,7 @@ func (v *viewer) closeLocked(code int, reason string) {
 
 // kickLocked makes sure a writer will look at the queue.
 func (v *viewer) kickLocked() {
-	if v.ws == nil {
+	if v.sse {
 		select {
 		case v.wake <- struct{}{}:
 		default:
@@ -404,7 +411,7 @@ func (v *viewer) failLocked() {
 	v.closeCode = 0
 	clear(v.q)
 	v.q, v.qBytes, v.grace, v.pong = nil, 0, 0, nil
-	_ = v.nc.Close()
+	v.cut()
 }
 
 // writeLoop is the websocket writer for what the socket did not take at
@@ -453,10 +460,14 @@ func (v *viewer) writeLoop() {
 func (v *viewer) sendClose(code int, reason string) {
 	_ = v.nc.SetWriteDeadline(time.Now().Add(closeGrace))
 	if _, err := v.nc.Write(wsFrame(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason))); err != nil {
-		_ = v.nc.Close()
+		v.cut()
 		return
 	}
-	_ = v.nc.SetReadDeadline(time.Now().Add(closeGrace))
+	if v.polled {
+		v.readDeadline.Store(time.Now().Add(closeGrace).UnixNano())
+	} else {
+		_ = v.nc.SetReadDeadline(time.Now().Add(closeGrace))
+	}
 }
 
 // isClosing reports whether v is being closed.
@@ -466,7 +477,8 @@ func (v *viewer) isClosing() bool {
 	return v.closing
 }
 
-// finish is called by the connection's own goroutine when it ends: v is
+// finish is called by the connection's reader when it ends (its own
+// goroutine, or the poller's cleanup): v is
 // unregistered, and finish returns once no writer runs any more. A close
 // frame still to send (the reply to the client's close) gets closeGrace
 // to go out before the connection is cut.
@@ -478,7 +490,7 @@ func (v *viewer) finish() {
 	}
 	v.mu.Lock()
 	v.closing = true
-	if v.ws != nil {
+	if !v.sse {
 		// A frame begun on the wire is finished before the close frame
 		// still to send, or the stream would be corrupt.
 		v.keepTailLocked()

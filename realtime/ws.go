@@ -50,7 +50,6 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 		p := *pp
 		if p.slot != nil {
 			h.perAddr.start(p.slot)
-			defer h.perAddr.release(p.slot)
 		}
 		h.serveWS(c.Conn, p)
 	}, fws.Config{
@@ -92,6 +91,10 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 		}
 		// A pointer: the library copies the locals before the upgrade, and
 		// whether compression was agreed is known only after it.
+		// Whether the server leaves hijacked connections open after the
+		// handler returns: then an idle viewer can be handed to the
+		// poller (see serveWS).
+		p.keep = c.App().Server().KeepHijackedConns
 		pp := &p
 		c.Locals(localParams, pp)
 		if err := upgrade(c); err != nil {
@@ -117,6 +120,15 @@ func rawConn(nc net.Conn) net.Conn {
 }
 
 // serveWS runs one websocket connection: join, then read until it ends.
+// It owns the connection's per-address slot and, when the server keeps
+// hijacked connections (p.keep), the connection itself.
+//
+// Reading: where the platform has the poller and the server keeps
+// hijacked connections (app/api sets fasthttp's KeepHijackedConns),
+// serveWS hands the joined viewer to the poller and returns, so the
+// handshake's goroutine, its stack and fasthttp's request context are
+// released, and the poller's cleanup ends the viewer later. Otherwise
+// the connection's goroutine reads until the connection ends.
 func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	ws.EnableWriteCompression(false) // the library writes control frames only; the hub compresses snapshots itself
 	v := &viewer{
@@ -125,33 +137,58 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 		region:  p.region,
 		gauge:   h.m.viewerGauge(p.region, false),
 		bucket:  uint8(h.nextBucket.Add(1) % pingBuckets),
-		ws:      ws,
 		nc:      rawConn(ws.NetConn()),
 	}
 	if sc, ok := v.nc.(syscall.Conn); ok {
 		v.raw, _ = sc.SyscallConn()
 	}
-	// Replies the client's frames call for go through v's writers, like
-	// everything else this server sends: the library writing them itself
-	// could split a frame the hub has begun.
-	ws.SetPingHandler(func(data string) error {
-		if !v.answerPing(data) {
-			return errPingFlood // stop reading; finish lets the close go out
+	tracked, handedOff := false, false
+	cleanup := func() {
+		if p.slot != nil {
+			h.perAddr.release(p.slot)
 		}
-		return nil
-	})
-	ws.SetCloseHandler(func(code int, _ string) error {
-		if code == websocket.CloseNoStatusReceived {
-			code = websocket.CloseNormalClosure
+		if p.keep {
+			_ = v.nc.Close()
 		}
-		v.close(code, "") // nothing more after the reply; finish lets it go out
-		return nil
-	})
+		if tracked {
+			h.conns.Done()
+		}
+	}
+	defer func() {
+		if !handedOff {
+			cleanup()
+		}
+	}()
+	var poll *poller
+	if p.keep && v.raw != nil {
+		poll = getPoller()
+	}
+	if poll != nil {
+		v.polled = true
+	} else {
+		v.ws = ws
+		// Replies the client's frames call for go through v's writers,
+		// like everything else this server sends: the library writing
+		// them itself could split a frame the hub has begun.
+		ws.SetPingHandler(func(data string) error {
+			if !v.answerPing(data) {
+				return errPingFlood // stop reading; finish lets the close go out
+			}
+			return nil
+		})
+		ws.SetCloseHandler(func(code int, _ string) error {
+			if code == websocket.CloseNoStatusReceived {
+				code = websocket.CloseNormalClosure
+			}
+			v.close(code, "") // nothing more after the reply; finish lets it go out
+			return nil
+		})
+	}
 	if !h.track() {
 		closeNow(ws, CloseServiceRestart, ReasonServiceRestart)
 		return
 	}
-	defer h.conns.Done()
+	tracked = true
 	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
 	err := h.join(ctx, p.slug, v, p)
 	cancel()
@@ -162,6 +199,19 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	case err != nil:
 		h.warn("realtime: cannot start a viewer", "event", p.slug, "err", err)
 		closeNow(ws, CloseTryAgainLater, ReasonTryAgainLater)
+		return
+	}
+	if poll != nil {
+		err := poll.add(v, h.cfg.MaxClientFrame, func() {
+			v.finish()
+			cleanup()
+		})
+		if err == nil {
+			handedOff = true
+			return
+		}
+		h.warn("realtime: cannot poll a viewer; it is dropped", "event", p.slug, "err", err)
+		v.finish()
 		return
 	}
 	v.readLoop()

@@ -136,6 +136,11 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 		ProxyHeader:             cfg.ProxyHeader,
 		EnableIPValidation:      true,
 	})
+	// Upgraded websockets stay open when their handler returns: the hub
+	// closes them itself, and hands idle viewers to its poller rather
+	// than keeping a goroutine and fasthttp's request context per viewer
+	// (realtime.Hub.WebsocketHandler).
+	s.app.Server().KeepHijackedConns = true
 	s.useMetrics() // first: it times everything below, recovered panics included
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		cfg.Logger.Error("panic", "path", c.Path(), "panic", e)

@@ -1,0 +1,210 @@
+//go:build linux && (amd64 || arm64)
+
+package realtime
+
+import (
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// poller reads every polled websocket viewer of the process from one
+// goroutine, woken by epoll when a client has sent something, so an idle
+// viewer costs no goroutine (and no stack) of its own, and its HTTP
+// request's memory is released once the upgrade is done. It is the
+// read half only: writes go through the viewer's own paths as before.
+//
+// Each viewer's socket is registered level-triggered; a wake-up reads
+// at most pollReadBudget bytes from one socket before moving on, so a
+// flooding client cannot starve the others. Deadlines (PongWait, and
+// closeGrace after the server's close frame) are checked every
+// pollTick.
+type poller struct {
+	epfd  int
+	mu    sync.Mutex
+	conns map[int32]*pollConn
+	gen   uint32
+}
+
+// pollConn is one registered viewer.
+type pollConn struct {
+	v     *viewer
+	fd    int32
+	gen   int32
+	rd    clientReader
+	ended atomic.Bool
+	end   func() // cleanup, run on its own goroutine when reading ends
+}
+
+const (
+	pollTick       = 250 * time.Millisecond
+	pollReadBudget = 64 << 10
+	pollBuf        = 16 << 10
+)
+
+var (
+	thePoller  *poller
+	pollerOnce sync.Once
+)
+
+// getPoller returns the process's poller, starting it on first use; nil
+// when epoll is not available.
+func getPoller() *poller {
+	pollerOnce.Do(func() {
+		fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err != nil {
+			return
+		}
+		thePoller = &poller{epfd: fd, conns: make(map[int32]*pollConn)}
+		go thePoller.loop()
+	})
+	return thePoller
+}
+
+// add registers v, whose join is done; end runs once reading ends (EOF,
+// an error, the client's close, a deadline).
+func (p *poller) add(v *viewer, limit int, end func()) error {
+	if p == nil {
+		return errNoPoller
+	}
+	fd := -1
+	if err := v.raw.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return err
+	}
+	pc := &pollConn{v: v, fd: int32(fd), rd: clientReader{limit: limit, deflate: v.deflate}, end: end}
+	v.alive()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gen++
+	pc.gen = int32(p.gen)
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: pc.fd, Pad: pc.gen}
+	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return err
+	}
+	p.conns[pc.fd] = pc
+	return nil
+}
+
+func (p *poller) lookup(fd, gen int32) *pollConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pc := p.conns[fd]; pc != nil && pc.gen == gen {
+		return pc
+	}
+	return nil
+}
+
+func (p *poller) loop() {
+	events := make([]syscall.EpollEvent, 256)
+	buf := make([]byte, pollBuf)
+	next := time.Now().Add(pollTick)
+	for {
+		n, err := syscall.EpollWait(p.epfd, events, int(pollTick/time.Millisecond))
+		if err != nil && err != syscall.EINTR {
+			panic("realtime: epoll_wait: " + err.Error()) // cannot happen with a valid epoll descriptor
+		}
+		for i := 0; i < n; i++ {
+			if pc := p.lookup(events[i].Fd, events[i].Pad); pc != nil {
+				p.serve(pc, buf)
+			}
+		}
+		if now := time.Now(); !now.Before(next) {
+			p.expire(now)
+			next = now.Add(pollTick)
+		}
+	}
+}
+
+// serve reads what pc's client sent, up to pollReadBudget (the rest
+// waits for the next round: the socket stays readable).
+func (p *poller) serve(pc *pollConn, buf []byte) {
+	got := 0
+	for got < pollReadBudget {
+		n, err := pc.read(buf)
+		if n > 0 {
+			got += n
+			if pc.rd.feed(buf[:n], pc.v) {
+				p.finish(pc)
+				return
+			}
+			continue
+		}
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			if got > 0 {
+				pc.v.alive()
+			}
+			return
+		default: // EOF or a broken connection
+			p.finish(pc)
+			return
+		}
+	}
+	pc.v.alive()
+}
+
+// read makes one non-blocking read from pc's socket.
+func (pc *pollConn) read(buf []byte) (n int, err error) {
+	rerr := pc.v.raw.Read(func(fd uintptr) bool {
+		n, err = syscall.Read(int(fd), buf)
+		return true // never wait: the poller does
+	})
+	if rerr != nil {
+		return 0, rerr
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
+
+// finish stops reading pc and runs its cleanup.
+func (p *poller) finish(pc *pollConn) {
+	if pc.ended.Swap(true) {
+		return
+	}
+	p.mu.Lock()
+	if p.conns[pc.fd] == pc {
+		delete(p.conns, pc.fd)
+	}
+	p.mu.Unlock()
+	// Still open (closed only by the cleanup), so the number is pc's.
+	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(pc.fd), nil)
+	go pc.end()
+}
+
+// expire ends the viewers whose read deadline passed: silent for
+// PongWait (counted as a pong drop), or not answering the server's close
+// within closeGrace.
+func (p *poller) expire(now time.Time) {
+	t := now.UnixNano()
+	var late []*pollConn
+	p.mu.Lock()
+	for _, pc := range p.conns {
+		if pc.v.readDeadline.Load() < t {
+			late = append(late, pc)
+		}
+	}
+	p.mu.Unlock()
+	for _, pc := range late {
+		if !pc.v.isClosing() {
+			pc.v.drop(pc.v.h.m.dropPong)
+		}
+		p.finish(pc)
+	}
+}
+
+// shutdownConn shuts v's socket down both ways: a writer blocked on it
+// fails, and the poller sees the end and cleans up (closing the
+// descriptor instead would take it out of epoll unseen).
+func shutdownConn(raw syscall.RawConn) error {
+	var serr error
+	err := raw.Control(func(fd uintptr) { serr = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
+	if err == nil {
+		err = serr
+	}
+	return err
+}
