@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 )
 
 // announcer posts announcements: each one makes exactly one durable
@@ -53,8 +54,9 @@ type advancer struct {
 	event     string
 	sessionID int64 // 0: pick the event's first showcase session that has not ended
 
-	current   int64 // id of the slot presenting now; 0 when none
-	remaining int   // advances possible before the showcase runs out
+	current   int64        // id of the slot presenting now; 0 when none
+	slot      atomic.Int64 // current, for readers on other goroutines (--questions-rate)
+	remaining int          // advances possible before the showcase runs out
 	prepared  []string
 }
 
@@ -139,6 +141,7 @@ func (a *advancer) setCurrent(sc *showcaseView) {
 		a.current = sc.Current.ID
 		a.remaining = 1
 	}
+	a.slot.Store(a.current)
 	for _, s := range sc.Slots {
 		if s.State == "pending" {
 			a.remaining++

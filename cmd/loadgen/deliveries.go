@@ -22,6 +22,8 @@ type broadcastResult struct {
 	took     time.Duration // first request to last answer
 	waited   time.Duration // last answer to the end of the wait for deliveries
 	complete bool          // every ready viewer had every broadcast when the wait ended
+
+	questions *questionsResult // --questions-rate
 }
 
 // broadcast sends the broadcasts at --rate, then waits until every ready
@@ -35,9 +37,16 @@ func (r *viewersRun) broadcast(ctx context.Context) broadcastResult {
 		k = r.adv.remaining
 	}
 	res := broadcastResult{errors: map[string]int{}}
-	if k == 0 {
+	if k == 0 && r.ask == nil {
 		res.complete = true
 		return res
+	}
+	var stopQuestions chan struct{}
+	var questionsDone chan questionsResult
+	if r.ask != nil {
+		stopQuestions, questionsDone = make(chan struct{}), make(chan questionsResult, 1)
+		r.logf("asking %g questions/s from %d participants, approving %g of them", c.questionsRate, len(r.ask.tickets), c.questionsApprove)
+		go func() { questionsDone <- r.ask.run(ctx, r.now, stopQuestions, c.questionsFor) }()
 	}
 	r.logf("sending %d %s broadcasts at %g/s", k, c.kind, c.rate)
 	var interval time.Duration
@@ -65,22 +74,39 @@ func (r *viewersRun) broadcast(ctx context.Context) broadcastResult {
 			}
 		}
 	}
+	res.took = r.now() - start
+	var approved int64
+	if r.ask != nil {
+		close(stopQuestions)
+		q := <-questionsDone
+		res.questions = &q
+		var accepted int
+		for _, s := range q.sends {
+			if s.ok {
+				accepted++
+			}
+			if s.approveOK {
+				approved++
+			}
+		}
+		r.logf("asked %d questions (%d accepted), %d approved", len(q.sends), accepted, approved)
+	}
 	end := r.now()
-	res.took = end - start
 	ok := 0
 	for _, s := range res.sends {
 		if s.ok {
 			ok++
 		}
 	}
-	expected := int64(ok * r.rep.Connect.Ready)
+	ready := int64(r.rep.Connect.Ready)
+	expected := int64(ok)*ready + approved*ready
 	r.logf("sent %d (%d failed); waiting up to %s for %d deliveries", len(res.sends), len(res.sends)-ok, c.wait, expected)
 	wctx, cancel := context.WithTimeout(ctx, c.wait)
 	defer cancel()
 	for {
 		var got int64
 		for _, v := range r.viewers {
-			got += v.delivered.Load()
+			got += v.delivered.Load() + v.qdelivered.Load()
 		}
 		if got >= expected {
 			res.complete = true

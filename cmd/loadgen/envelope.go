@@ -14,7 +14,11 @@ const (
 	ftSnapshot                      // "snapshot"
 	ftAnnouncement                  // "announcement.posted"
 	ftShowcase                      // "showcase.updated"
+	ftQuestion                      // "question.approved"
 )
+
+// hasDataID reports whether envelopes of type t are matched by data.id.
+func (t frameType) hasDataID() bool { return t == ftAnnouncement || t == ftQuestion }
 
 func classify(raw []byte) frameType {
 	switch string(raw) { // the compiler does not allocate for this switch
@@ -24,6 +28,8 @@ func classify(raw []byte) frameType {
 		return ftAnnouncement
 	case "showcase.updated":
 		return ftShowcase
+	case "question.approved":
+		return ftQuestion
 	}
 	return ftOther
 }
@@ -33,13 +39,14 @@ type envHead struct {
 	seq   int64
 	typ   frameType
 	epoch string // only when asked for
-	id    int64  // data.id of an announcement.posted envelope
+	id    int64  // data.id of an announcement.posted or question.approved envelope
 	hasID bool
 }
 
 var errNotObject = errors.New("envelope: not a JSON object")
 
-// scanEnvelope reads seq, type, data.id (announcements only) and, when
+// scanEnvelope reads seq, type, data.id (announcements and approved
+// questions only) and, when
 // wantEpoch, epoch from one envelope, stopping as soon as it has them.
 //
 // It replaces json.Unmarshal on the viewers' hot path: with the server's
@@ -57,7 +64,7 @@ func scanEnvelope(b []byte, wantEpoch bool) (envHead, error) {
 	}
 	var haveSeq, haveType, haveEpoch bool
 	done := func() bool {
-		return haveSeq && haveType && (haveEpoch || !wantEpoch) && (h.typ != ftAnnouncement || h.hasID)
+		return haveSeq && haveType && (haveEpoch || !wantEpoch) && (!h.typ.hasDataID() || h.hasID)
 	}
 	for first := true; ; first = false {
 		s.ws()
@@ -97,7 +104,7 @@ func scanEnvelope(b []byte, wantEpoch bool) (envHead, error) {
 			h.epoch, err = s.decodedStr()
 			haveEpoch = true
 		case "data":
-			if h.hasID || (haveType && h.typ != ftAnnouncement) {
+			if h.hasID || (haveType && !h.typ.hasDataID()) {
 				err = s.skip()
 				break
 			}

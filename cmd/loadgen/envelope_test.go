@@ -18,6 +18,10 @@ func TestScanEnvelope(t *testing.T) {
 			want: envHead{seq: 42, typ: ftAnnouncement, id: 7, hasID: true}},
 		{name: "AnnouncementWithEpoch", in: `{"seq":42,"epoch":"e1","type":"announcement.posted","data":{"id":7}}`, wantEpoch: true,
 			want: envHead{seq: 42, typ: ftAnnouncement, epoch: "e1", id: 7, hasID: true}},
+		{name: "QuestionApproved", in: `{"seq":43,"epoch":"e1","type":"question.approved","at":"t","event":"x","data":{"id":12,"session_id":3,"slot_id":4,"text":"why?"}}`,
+			want: envHead{seq: 43, typ: ftQuestion, id: 12, hasID: true}},
+		{name: "QuestionHiddenNoID", in: `{"seq":44,"epoch":"e1","type":"question.hidden","data":{"id":12,"state":"hidden"}}`,
+			want: envHead{seq: 44, typ: ftOther}},
 		{name: "Showcase", in: `{"seq":9,"epoch":"e","type":"showcase.updated","at":"t","event":"x","data":{"slots":[{"id":1}]}}`,
 			want: envHead{seq: 9, typ: ftShowcase}},
 		{name: "ShowcaseTruncatedAfterType", in: `{"seq":9,"epoch":"e","type":"showcase.updated","data":{"slo`,
@@ -69,6 +73,7 @@ func FuzzScanEnvelope(f *testing.F) {
 	f.Add(int64(42), "announcement.posted", "ep", int64(7), "hello", false)
 	f.Add(int64(1), "showcase.updated", "e\"1", int64(-1), `}{"id":3`, true)
 	f.Add(int64(0), "presence", "", int64(0), "", false)
+	f.Add(int64(5), "question.approved", "ep", int64(12), "why?", true)
 	f.Add(int64(9), "snapshot", "\u2028x\\", int64(1<<62), "\x00\xff", true)
 	f.Fuzz(func(t *testing.T, seq int64, typ, epoch string, id int64, text string, sorted bool) {
 		var b []byte
@@ -103,7 +108,7 @@ func FuzzScanEnvelope(f *testing.F) {
 		if got.seq != ref.Seq || got.typ != wantType || got.epoch != ref.Epoch {
 			t.Errorf("scanEnvelope(%s) = %+v, want seq %d type %d epoch %q", b, got, ref.Seq, wantType, ref.Epoch)
 		}
-		if wantType == ftAnnouncement && (!got.hasID || got.id != id) {
+		if wantType.hasDataID() && (!got.hasID || got.id != id) {
 			t.Errorf("scanEnvelope(%s) = %+v, want id %d", b, got, id)
 		}
 	})

@@ -230,6 +230,16 @@ func (e *httpError) Error() string {
 // do sends method to u with in as a JSON body (nil for none) and decodes a
 // 2xx answer into out (nil to discard it).
 func (a *apiClient) do(ctx context.Context, method, u string, in, out any) error {
+	auth := ""
+	if a.token != "" {
+		auth = "Bearer " + a.token
+	}
+	return a.doAuth(ctx, method, u, auth, in, out)
+}
+
+// doAuth is do with auth as the whole Authorization header ("" for
+// none), e.g. "Ticket <ticket>" for a participant.
+func (a *apiClient) doAuth(ctx context.Context, method, u, auth string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -246,8 +256,8 @@ func (a *apiClient) do(ctx context.Context, method, u string, in, out any) error
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if a.token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.token)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := a.hc.Do(req)
 	if err != nil {

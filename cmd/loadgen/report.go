@@ -13,22 +13,23 @@ import (
 // --json. Problems lists everything that makes the exit code 1; it is
 // empty (not null) for a clean run.
 type ViewersReport struct {
-	Mode      string          `json:"mode"`
-	Kind      string          `json:"kind"`
-	URLs      []string        `json:"urls"`
-	Event     string          `json:"event"`
-	Viewers   int             `json:"viewers"`
-	Regions   []string        `json:"regions"`
-	Started   time.Time       `json:"started"`
-	Prepared  []string        `json:"prepared,omitempty"` // what the run changed in the programme before connecting (--live-stages, advance mode)
-	Connect   ConnectReport   `json:"connect"`
-	Broadcast BroadcastReport `json:"broadcast"`
-	Nodes     []NodeReport    `json:"nodes,omitempty"` // only with several --url
-	Server    *ServerReport   `json:"server,omitempty"`
-	Generator GeneratorReport `json:"generator"`
-	Storm     *StormReport    `json:"reconnect_storm,omitempty"`
-	Problems  []string        `json:"problems"`
-	Notes     []string        `json:"notes,omitempty"` // caveats about the figures, not problems
+	Mode      string           `json:"mode"`
+	Kind      string           `json:"kind"`
+	URLs      []string         `json:"urls"`
+	Event     string           `json:"event"`
+	Viewers   int              `json:"viewers"`
+	Regions   []string         `json:"regions"`
+	Started   time.Time        `json:"started"`
+	Prepared  []string         `json:"prepared,omitempty"` // what the run changed in the programme before connecting (--live-stages, advance mode)
+	Connect   ConnectReport    `json:"connect"`
+	Broadcast BroadcastReport  `json:"broadcast"`
+	Nodes     []NodeReport     `json:"nodes,omitempty"` // only with several --url
+	Server    *ServerReport    `json:"server,omitempty"`
+	Generator GeneratorReport  `json:"generator"`
+	Storm     *StormReport     `json:"reconnect_storm,omitempty"`
+	Questions *QuestionsReport `json:"questions,omitempty"` // only with --questions-rate
+	Problems  []string         `json:"problems"`
+	Notes     []string         `json:"notes,omitempty"` // caveats about the figures, not problems
 }
 
 // ConnectReport covers opening the viewers. Time is per viewer, from the
@@ -86,18 +87,22 @@ type NodeReport struct {
 
 // ServerReport holds the server processes' cost, summed over --pid.
 // BroadcastCPUSeconds is utime+stime from the first broadcast to the end
-// of the wait for deliveries; CPUMicrosPerDelivery divides it by the
-// deliveries. RSSPerViewerKiB is (RSS after every viewer is ready − RSS
+// of the wait for deliveries (with --questions-rate it includes the
+// questions' requests, approvals and their fan-out); CPUMicrosPerDelivery
+// divides it by the broadcasts' deliveries. RSSPerViewerKiB is (RSS after every viewer is ready − RSS
 // before the first dial) / ready viewers.
 type ServerReport struct {
 	PIDs                 []string `json:"pids"`
 	ConnectCPUSeconds    float64  `json:"connect_cpu_s"`
 	BroadcastCPUSeconds  float64  `json:"broadcast_cpu_s"`
 	CPUMicrosPerDelivery float64  `json:"cpu_us_per_delivery"`
-	RSSBeforeKiB         int64    `json:"rss_before_kib"`
-	RSSAfterKiB          int64    `json:"rss_after_connect_kib"`
-	RSSPerViewerKiB      float64  `json:"rss_per_viewer_kib"`
-	Unreadable           []string `json:"unreadable,omitempty"` // pids that could not be read every time
+	// CPUMicrosPerDeliveryAll divides by the broadcasts' and the approved
+	// questions' deliveries (only when questions were delivered).
+	CPUMicrosPerDeliveryAll float64  `json:"cpu_us_per_delivery_all,omitempty"`
+	RSSBeforeKiB            int64    `json:"rss_before_kib"`
+	RSSAfterKiB             int64    `json:"rss_after_connect_kib"`
+	RSSPerViewerKiB         float64  `json:"rss_per_viewer_kib"`
+	Unreadable              []string `json:"unreadable,omitempty"` // pids that could not be read every time
 }
 
 // GeneratorReport is the load generator's own CPU time, for comparison
@@ -189,6 +194,21 @@ func (r *ViewersReport) print(w io.Writer) error {
 			strings.Join(s.PIDs, ","), s.BroadcastCPUSeconds, s.CPUMicrosPerDelivery, s.RSSBeforeKiB, s.RSSAfterKiB, s.RSSPerViewerKiB, s.ConnectCPUSeconds)
 		if len(s.Unreadable) > 0 {
 			p("  warning: could not always read /proc for pid(s) %s", strings.Join(s.Unreadable, ","))
+		}
+	}
+	if q := r.Questions; q != nil {
+		p("questions:  %d sent at %.2f/s (asked %g/s) by %d participants: %d accepted, %d failed; submit %s",
+			q.Sent, q.AchievedRate, q.Rate, q.Participants, q.Accepted, q.Failed, q.Submit)
+		for _, k := range sortedKeys(q.Statuses) {
+			p("            answer %q × %d", k, q.Statuses[k])
+		}
+		if q.ApproveFraction > 0 {
+			p("            approved %d (%d failed), request %s", q.Approved, q.ApproveFailed, q.ApproveAPI)
+			p("            approved delivered %d of %d: missing %d, duplicates %d, unmatched %d; latency %s",
+				q.Deliveries, q.Expected, q.Missing, q.Duplicates, q.Unmatched, q.Latency)
+		}
+		if s := r.Server; s != nil && s.CPUMicrosPerDeliveryAll > 0 {
+			p("            server CPU per delivery, broadcasts and approved questions: %.2f µs", s.CPUMicrosPerDeliveryAll)
 		}
 	}
 	g := r.Generator

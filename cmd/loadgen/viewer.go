@@ -56,7 +56,8 @@ type viewer struct {
 	node   int
 	region string
 
-	delivered atomic.Int64 // recorded broadcast-type envelopes, for the wait loop
+	delivered  atomic.Int64 // recorded broadcast-type envelopes, for the wait loop
+	qdelivered atomic.Int64 // recorded question.approved envelopes, for the wait loop
 
 	mu       sync.Mutex
 	ph       phase
@@ -83,6 +84,7 @@ type viewer struct {
 	dups, ooo, gaps int64
 	lateSnapshots   int64 // snapshots after the first frame
 	recs            []rec // deliveries of the broadcast type, main phase
+	qrecs           []rec // deliveries of question.approved (id: the question's), main phase
 
 	// Reconnect storm.
 	since, target int64 // resume point and the last seq of the log
@@ -197,9 +199,13 @@ func (v *viewer) handle(h envHead, at time.Duration, want frameType) error {
 		}
 		return nil
 	}
-	if h.typ == want {
+	switch h.typ {
+	case want:
 		v.recs = append(v.recs, rec{seq: h.seq, id: h.id, at: at})
 		v.delivered.Add(1)
+	case ftQuestion: // never the broadcast type: counted apart (--questions-approve)
+		v.qrecs = append(v.qrecs, rec{seq: h.seq, id: h.id, at: at})
+		v.qdelivered.Add(1)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,6 +41,12 @@ type viewersConfig struct {
 	stormTimeout    time.Duration
 	stormConc       int
 
+	questionsRate    float64       // --questions-rate; 0: no questions
+	questionsFor     time.Duration // 0: while the broadcasts are sent
+	questionsApprove float64
+	questionsConc    int
+	ticketsPath      string
+
 	connectPerSec float64  // parsed connectRate; 0 = unpaced
 	regions       []string // parsed regionList
 	pids          []string // parsed pidList
@@ -66,6 +73,11 @@ func (c *viewersConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.stormMissed, "storm-missed", 3, "announcements posted while the viewers are disconnected, for them to recover")
 	fs.DurationVar(&c.stormTimeout, "storm-timeout", time.Minute, "how long to wait for every reconnected viewer to be ready")
 	fs.IntVar(&c.stormConc, "storm-concurrency", 1000, "websocket handshakes in flight at most during the reconnect storm")
+	fs.Float64Var(&c.questionsRate, "questions-rate", 0, "questions per second that participants ask the item presenting on the showcase stage during the broadcasts (0: none); the showcase is started first if it is not live")
+	fs.DurationVar(&c.questionsFor, "questions-duration", 0, "how long to ask questions, from the first broadcast (0: while the broadcasts are sent); a longer time holds the wait for deliveries until it ends")
+	fs.Float64Var(&c.questionsApprove, "questions-approve", 0, "fraction (0–1) of the accepted questions the organizer approves, spread evenly; each approval is a question.approved envelope to every viewer, counted apart from the broadcasts")
+	fs.IntVar(&c.questionsConc, "questions-concurrency", 64, "question (and approval) requests in flight at most")
+	fs.StringVar(&c.ticketsPath, "tickets", "", "participants' tickets for --questions-rate, one per line, used round-robin (default: every attendee's not revoked, read with --token from the attendee list)")
 }
 
 func (c *viewersConfig) validate() error {
@@ -91,6 +103,20 @@ func (c *viewersConfig) validate() error {
 		return errors.New("--storm-missed must not be negative")
 	case c.token == "" && (c.broadcasts > 0 || c.storm && c.stormMissed > 0):
 		return errors.New("--token is needed to send broadcasts")
+	case c.questionsRate < 0 || math.IsInf(c.questionsRate, 0) || math.IsNaN(c.questionsRate):
+		return errors.New("--questions-rate must be a rate per second, not negative")
+	case c.questionsFor < 0:
+		return errors.New("--questions-duration must not be negative")
+	case !(c.questionsApprove >= 0 && c.questionsApprove <= 1):
+		return errors.New("--questions-approve must be a fraction from 0 to 1")
+	case c.questionsConc < 1:
+		return errors.New("--questions-concurrency must be at least 1")
+	case c.questionsRate > 0 && c.token == "":
+		return errors.New("--questions-rate needs --token (the organizer's: to make the showcase live, read tickets, approve)")
+	case c.questionsRate > 0 && c.broadcasts == 0 && c.questionsFor == 0:
+		return errors.New("--questions-rate without broadcasts needs --questions-duration")
+	case c.questionsRate == 0 && (c.questionsApprove > 0 || c.questionsFor > 0 || c.ticketsPath != ""):
+		return errors.New("--questions-approve, --questions-duration and --tickets need --questions-rate")
 	}
 	r, err := parseRate(c.connectRate)
 	if err != nil {
@@ -164,6 +190,7 @@ type viewersRun struct {
 	want    frameType
 	ann     *announcer
 	adv     *advancer
+	ask     *asker // --questions-rate
 	viewers []*viewer
 	wsBase  []string      // per node: ws://host:port/ws/events/{slug}?
 	headers []http.Header // per node: Origin
@@ -269,6 +296,12 @@ func (r *viewersRun) run(ctx context.Context) *ViewersReport {
 			return r.rep
 		}
 	}
+	if c.questionsRate > 0 {
+		if err := r.prepareQuestions(ctx); err != nil {
+			r.problem("--questions-rate: %v", err)
+			return r.rep
+		}
+	}
 
 	rssBefore := r.server.rss()
 	selfCPU0, srvCPU0 := r.cpu()
@@ -288,12 +321,18 @@ func (r *viewersRun) run(ctx context.Context) *ViewersReport {
 	res := r.broadcast(ctx)
 	selfCPU2, srvCPU2 := r.cpu()
 	r.evaluate(res)
+	if res.questions != nil {
+		r.evaluateQuestions(res.questions)
+	}
 	r.rep.Generator.BroadcastCPUSeconds = seconds(selfCPU2 - selfCPU1)
 	if d := r.rep.Broadcast.Deliveries; d > 0 {
 		r.rep.Generator.CPUMicrosPerDelivery = micros(selfCPU2-selfCPU1) / float64(d)
 	}
 	if len(r.server) > 0 {
 		r.rep.Server = serverReport(c.pids, rssBefore, rssAfter, srvCPU0, srvCPU1, srvCPU2, r.rep.Connect.Ready, r.rep.Broadcast.Deliveries)
+		if q := r.rep.Questions; q != nil && q.Deliveries > 0 {
+			r.rep.Server.CPUMicrosPerDeliveryAll = micros(sumDelta(srvCPU1, srvCPU2)) / float64(r.rep.Broadcast.Deliveries+q.Deliveries)
+		}
 		if r.rep.Server.RSSPerViewerKiB < 0 {
 			r.rep.Notes = append(r.rep.Notes, "server RSS fell while the viewers connected (memory from earlier runs released): "+
 				"measure RSS per viewer on a freshly started server")
