@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,15 @@ type fakeServer struct {
 	tickets  map[string]bool
 	dupScans int
 	answers  map[string]string // batch scan id → result
+
+	questions map[int64]string // question id → asking ticket
+	askers    map[string]int   // ticket → questions asked
+	qslots    map[int64]int    // slot id asked → questions
+	approved  int
 }
+
+// fakeAttendees are the fake event's attendees: the third is revoked.
+var fakeAttendees = []string{"tk-a", "tk-b", "tk-revoked", "tk-c"}
 
 type fakeConn struct {
 	idx  int
@@ -51,7 +60,8 @@ type fakeConn struct {
 
 func newFakeServer(t testing.TB, configure func(*fakeServer)) *fakeServer {
 	f := &fakeServer{t: t, epoch: "ep1", conns: map[*fakeConn]bool{}, session: "scheduled",
-		slots: []int64{101, 102, 103, 104}, cur: -1, scans: map[string]bool{}, tickets: map[string]bool{}}
+		slots: []int64{101, 102, 103, 104}, cur: -1, scans: map[string]bool{}, tickets: map[string]bool{},
+		questions: map[int64]string{}, askers: map[string]int{}, qslots: map[int64]int{}}
 	if configure != nil {
 		configure(f)
 	}
@@ -65,6 +75,9 @@ func newFakeServer(t testing.TB, configure func(*fakeServer)) *fakeServer {
 	mux.HandleFunc("POST /api/v1/sessions/9/showcase/advance", f.auth(f.advance))
 	mux.HandleFunc("POST /api/v1/events/{slug}/checkins", f.auth(f.checkin))
 	mux.HandleFunc("POST /api/v1/events/{slug}/checkins/batch", f.auth(f.checkinBatch))
+	mux.HandleFunc("GET /api/v1/events/{slug}/attendees", f.auth(f.attendees))
+	mux.HandleFunc("POST /api/v1/events/{slug}/questions", f.ask)
+	mux.HandleFunc("POST /api/v1/questions/{id}/approve", f.auth(f.approve))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -327,4 +340,63 @@ func (f *fakeServer) checkinBatch(w http.ResponseWriter, r *http.Request) {
 		out[i] = map[string]string{"result": result, "scan_id": sc.ScanID}
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"results": out})
+}
+
+// attendees answers pages of fakeAttendees, two at a time whatever the
+// limit, so the reader must follow offset and total.
+func (f *fakeServer) attendees(w http.ResponseWriter, r *http.Request) {
+	off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	var page []any
+	for i := off; i < min(off+2, len(fakeAttendees)); i++ {
+		page = append(page, map[string]any{"id": strconv.Itoa(i), "ticket": fakeAttendees[i], "revoked": fakeAttendees[i] == "tk-revoked"})
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"attendees": page, "total": len(fakeAttendees)})
+}
+
+// ask takes a question from a participant (Authorization: Ticket) to the
+// presenting slot; it rings the volatile transfer bell as the server does.
+func (f *fakeServer) ask(w http.ResponseWriter, r *http.Request) {
+	ticket, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Ticket ")
+	if !ok || ticket == "tk-revoked" || !slices.Contains(fakeAttendees, ticket) {
+		http.Error(w, `{"error":{"code":"unauthorized","message":"no ticket"}}`, http.StatusUnauthorized)
+		return
+	}
+	var in struct {
+		SlotID int64  `json:"slot_id"`
+		Text   string `json:"text"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cur < 0 || (in.SlotID != 0 && in.SlotID != f.slots[f.cur]) {
+		http.Error(w, `{"error":{"code":"conflict","message":"not on stage"}}`, http.StatusConflict)
+		return
+	}
+	id := int64(1000 + len(f.questions))
+	f.questions[id] = ticket
+	f.askers[ticket]++
+	f.qslots[in.SlotID]++
+	for c := range f.conns {
+		select {
+		case c.send <- []byte(`{"seq":0,"epoch":"","type":"transfer","data":{"at":"t"}}`):
+		default:
+		}
+	}
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": id, "slot_id": f.slots[f.cur], "text": in.Text, "state": "pending"})
+}
+
+// approve sends the question to every viewer as question.approved.
+func (f *fakeServer) approve(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.questions[id]; !ok {
+		http.Error(w, `{"error":{"code":"not_found","message":"no question"}}`, http.StatusNotFound)
+		return
+	}
+	f.approved++
+	q := map[string]any{"id": id, "session_id": 9, "slot_id": f.slots[max(f.cur, 0)], "text": "q", "state": "approved"}
+	f.emit("question.approved", q)
+	_ = json.NewEncoder(w).Encode(q)
 }

@@ -259,3 +259,84 @@ func TestStageToStart(t *testing.T) {
 		}
 	}
 }
+
+func TestViewersQuestions(t *testing.T) {
+	checkNoLeak(t)
+	f := newFakeServer(t, nil)
+	code, rep := runViewersJSON(t, f, "--viewers", "20", "--broadcasts", "5", "--rate", "10",
+		"--questions-rate", "40", "--questions-approve", "0.25")
+	if code != 0 {
+		t.Errorf("exit code %d, want 0; problems %q", code, rep.Problems)
+	}
+	if !slices.Contains(rep.Prepared, "start session 9") {
+		t.Errorf("prepared %q: want the showcase started", rep.Prepared)
+	}
+	// The announcements' accounting is untouched by the questions.
+	b := rep.Broadcast
+	if b.Sent != 5 || b.Deliveries != 100 || b.Missing != 0 || b.Duplicates != 0 || b.SeqGaps != 0 || b.Unmatched != 0 || b.Latency.Count != 100 {
+		t.Errorf("broadcast %+v: want 5 sent, 100 delivered, nothing missing, duplicated or unmatched", b)
+	}
+	q := rep.Questions
+	if q == nil {
+		t.Fatal("no questions section")
+	}
+	// 5 broadcasts at 10/s last 0.4 s: 40/s asks about 16 questions.
+	if q.Sent < 10 || q.Sent > 20 || q.Accepted != q.Sent || q.Failed != 0 || q.Statuses["201"] != q.Sent || q.Participants != 3 || q.SlotID != 101 {
+		t.Errorf("questions %+v: want 10–20 sent and accepted from 3 participants to slot 101", q)
+	}
+	if q.Submit.Count != q.Sent {
+		t.Errorf("submit latency %d samples, want %d", q.Submit.Count, q.Sent)
+	}
+	wantApproved := q.Accepted / 4
+	if q.Approved != wantApproved || q.ApproveFailed != 0 || q.Expected != int64(20*wantApproved) || q.Deliveries != q.Expected || q.Missing != 0 || q.Duplicates != 0 || q.Unmatched != 0 {
+		t.Errorf("questions %+v: want %d approved, each delivered to 20 viewers once", q, wantApproved)
+	}
+	if q.Latency.Count != int(q.Deliveries) || q.FanoutComplete.Count != q.Approved {
+		t.Errorf("question latency %d samples, fan-out %d; want %d, %d", q.Latency.Count, q.FanoutComplete.Count, q.Deliveries, q.Approved)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.askers["tk-revoked"] != 0 || len(f.askers) != 3 {
+		t.Errorf("askers %v: want the 3 valid tickets round-robin", f.askers)
+	}
+	for _, tk := range []string{"tk-a", "tk-b", "tk-c"} {
+		if n := f.askers[tk]; n < q.Sent/3 || n > q.Sent/3+1 {
+			t.Errorf("%s asked %d of %d questions: want an even spread", tk, n, q.Sent)
+		}
+	}
+	if f.qslots[101] != q.Sent {
+		t.Errorf("questions by slot %v: want all %d to slot 101", f.qslots, q.Sent)
+	}
+}
+
+func TestViewersQuestionsWithDuration(t *testing.T) {
+	f := newFakeServer(t, nil)
+	tickets := writeTickets(t, "tk-a", "tk-revoked")
+	code, rep := runViewersJSON(t, f, "--viewers", "3", "--broadcasts", "0",
+		"--questions-rate", "20", "--questions-duration", "500ms", "--tickets", tickets)
+	q := rep.Questions
+	if code != 1 || q == nil || q.Sent != 10 || q.Accepted != 5 || q.Failed != 5 || q.Statuses["HTTP 401 unauthorized"] != 5 || q.Participants != 2 {
+		t.Fatalf("exit %d, questions %+v: want 10 sent from 2 tickets, 5 refused for the revoked one, exit 1", code, q)
+	}
+	if !slices.ContainsFunc(rep.Problems, func(p string) bool { return strings.Contains(p, "5 of 10 questions failed") }) {
+		t.Errorf("problems %q: want the failed questions", rep.Problems)
+	}
+}
+
+func TestChosen(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		n    int
+		want int
+	}{{0, 100, 0}, {0.1, 100, 10}, {0.25, 10, 2}, {1, 7, 7}, {1.0 / 3, 9, 3}} {
+		got := 0
+		for i := range tt.n {
+			if chosen(i, tt.f) {
+				got++
+			}
+		}
+		if got != tt.want {
+			t.Errorf("chosen over %d at %g: %d, want %d", tt.n, tt.f, got, tt.want)
+		}
+	}
+}
