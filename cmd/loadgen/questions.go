@@ -316,11 +316,10 @@ func (r *viewersRun) evaluateQuestions(res *questionsResult) {
 	}
 }
 
-// prepareQuestions reads the participants' tickets and makes sure an item
-// presents on the showcase stage: in advance mode the advancer did; in
-// announce mode the event's first showcase session that has not ended is
-// started (or resumed) and its presenting item is the one asked, for the
-// whole run. Run it before the viewers connect.
+// prepareQuestions reads the participants' tickets and sets the item to
+// ask: in advance mode the one presenting after each advance, in announce
+// mode the one presenting on the showcase the run made live before (for
+// the whole run). Run it before the viewers connect.
 func (r *viewersRun) prepareQuestions(ctx context.Context) error {
 	c := r.cfg
 	a := &asker{
@@ -336,12 +335,7 @@ func (r *viewersRun) prepareQuestions(ctx context.Context) error {
 	if r.adv != nil {
 		a.slot = r.adv.slot.Load // follows the advances
 	} else {
-		sc := &advancer{api: r.api, base: c.urls[0], event: c.event, sessionID: c.session}
-		if err := sc.prepare(ctx); err != nil {
-			return err
-		}
-		r.rep.Prepared = append(r.rep.Prepared, sc.prepared...)
-		slot := sc.current
+		slot := r.showcaseSlot
 		a.slot = func() int64 { return slot }
 	}
 	r.ask = a

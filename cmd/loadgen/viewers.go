@@ -46,6 +46,7 @@ type viewersConfig struct {
 	questionsApprove float64
 	questionsConc    int
 	ticketsPath      string
+	showcaseLive     bool
 
 	connectPerSec float64  // parsed connectRate; 0 = unpaced
 	regions       []string // parsed regionList
@@ -77,6 +78,7 @@ func (c *viewersConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.questionsFor, "questions-duration", 0, "how long to ask questions, from the first broadcast (0: while the broadcasts are sent); a longer time holds the wait for deliveries until it ends")
 	fs.Float64Var(&c.questionsApprove, "questions-approve", 0, "fraction (0–1) of the accepted questions the organizer approves, spread evenly; each approval is a question.approved envelope to every viewer, counted apart from the broadcasts")
 	fs.IntVar(&c.questionsConc, "questions-concurrency", 64, "question (and approval) requests in flight at most")
+	fs.BoolVar(&c.showcaseLive, "showcase-live", false, "before connecting, start (or resume) the event's first showcase session not ended, as --questions-rate and --kind advance do: for a run without questions to compare with one with them")
 	fs.StringVar(&c.ticketsPath, "tickets", "", "participants' tickets for --questions-rate, one per line, used round-robin (default: every attendee's not revoked, read with --token from the attendee list)")
 }
 
@@ -182,22 +184,26 @@ func runViewers(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 // viewersRun is one run of the viewers mode.
 type viewersRun struct {
-	cfg     viewersConfig
-	logw    io.Writer
-	api     *apiClient
-	dialer  *websocket.Dialer
-	origin  time.Time // monotonic origin of every recorded time
-	want    frameType
-	ann     *announcer
-	adv     *advancer
-	ask     *asker // --questions-rate
-	viewers []*viewer
-	wsBase  []string      // per node: ws://host:port/ws/events/{slug}?
-	headers []http.Header // per node: Origin
-	wg      sync.WaitGroup
-	self    proc
-	server  procSet
-	rep     *ViewersReport
+	cfg    viewersConfig
+	logw   io.Writer
+	api    *apiClient
+	dialer *websocket.Dialer
+	origin time.Time // monotonic origin of every recorded time
+	want   frameType
+	ann    *announcer
+	adv    *advancer
+	ask    *asker // --questions-rate
+	// showcaseSlot is the item presenting on the showcase stage when the
+	// run started the showcase without advancing it (--showcase-live,
+	// --questions-rate in announce mode).
+	showcaseSlot int64
+	viewers      []*viewer
+	wsBase       []string      // per node: ws://host:port/ws/events/{slug}?
+	headers      []http.Header // per node: Origin
+	wg           sync.WaitGroup
+	self         proc
+	server       procSet
+	rep          *ViewersReport
 }
 
 func newViewersRun(ctx context.Context, c viewersConfig, logw io.Writer) (*viewersRun, error) {
@@ -286,6 +292,15 @@ func (r *viewersRun) run(ctx context.Context) *ViewersReport {
 			return r.rep
 		}
 		r.rep.Prepared = append(r.rep.Prepared, r.adv.prepared...)
+	} else if c.showcaseLive || c.questionsRate > 0 {
+		sc := &advancer{api: r.api, base: c.urls[0], event: c.event, sessionID: c.session}
+		err := sc.prepare(ctx)
+		r.rep.Prepared = append(r.rep.Prepared, sc.prepared...)
+		if err != nil {
+			r.problem("showcase: %v", err)
+			return r.rep
+		}
+		r.showcaseSlot = sc.current
 	}
 	if c.liveStages > 0 {
 		sl := &stageLiner{api: r.api, base: c.urls[0], event: c.event, want: c.liveStages}

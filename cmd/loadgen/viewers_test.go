@@ -340,3 +340,12 @@ func TestChosen(t *testing.T) {
 		}
 	}
 }
+
+func TestViewersShowcaseLiveWithoutQuestions(t *testing.T) {
+	f := newFakeServer(t, nil)
+	code, rep := runViewersJSON(t, f, "--viewers", "5", "--broadcasts", "2", "--showcase-live")
+	if code != 0 || !slices.Contains(rep.Prepared, "start session 9") || rep.Questions != nil || rep.Broadcast.Deliveries != 10 {
+		t.Errorf("exit %d, prepared %q, questions %+v, deliveries %d: want the showcase started, no questions, 10 deliveries",
+			code, rep.Prepared, rep.Questions, rep.Broadcast.Deliveries)
+	}
+}
