@@ -24,11 +24,22 @@ type broadcastResult struct {
 	complete bool          // every ready viewer had every broadcast when the wait ended
 
 	questions *questionsResult // --questions-rate
+
+	frames, volatile int64 // messages the viewers received from the first request to the end of the wait
+}
+
+// frameCounts sums the messages every viewer has received so far.
+func (r *viewersRun) frameCounts() (frames, volatile int64) {
+	for _, v := range r.viewers {
+		frames += v.frames.Load()
+		volatile += v.volatile.Load()
+	}
+	return frames, volatile
 }
 
 // broadcast sends the broadcasts at --rate, then waits until every ready
 // viewer has all of them, --wait passed, or ctx ended.
-func (r *viewersRun) broadcast(ctx context.Context) broadcastResult {
+func (r *viewersRun) broadcast(ctx context.Context) (res broadcastResult) {
 	c := r.cfg
 	k := c.broadcasts
 	if r.adv != nil && k > r.adv.remaining {
@@ -36,11 +47,16 @@ func (r *viewersRun) broadcast(ctx context.Context) broadcastResult {
 			r.adv.remaining, r.adv.sessionID, r.adv.remaining, k)
 		k = r.adv.remaining
 	}
-	res := broadcastResult{errors: map[string]int{}}
+	res = broadcastResult{errors: map[string]int{}}
 	if k == 0 && r.ask == nil {
 		res.complete = true
 		return res
 	}
+	frames0, volatile0 := r.frameCounts()
+	defer func() {
+		f, v := r.frameCounts()
+		res.frames, res.volatile = f-frames0, v-volatile0
+	}()
 	var stopQuestions chan struct{}
 	var questionsDone chan questionsResult
 	if r.ask != nil {
@@ -131,6 +147,7 @@ func (r *viewersRun) evaluate(res broadcastResult) {
 	br.Errors = res.errors
 	br.DurationMS = ms(res.took)
 	br.WaitMS = ms(res.waited)
+	br.FramesReceived, br.VolatileFrames = res.frames, res.volatile
 	var ok []int // broadcast index of each successful send, in order
 	var apiTimes []time.Duration
 	for i, s := range res.sends {

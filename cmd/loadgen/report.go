@@ -52,7 +52,11 @@ type ConnectReport struct {
 // already received, SeqGaps the durable seqs skipped (any type).
 // Latency is viewer receipt − request start on the generator's monotonic
 // clock; FanoutComplete is, per broadcast, the latency of its slowest
-// viewer; API is the broadcast request's own duration.
+// viewer; API is the broadcast request's own duration. FramesReceived
+// counts every message the viewers received from the first broadcast
+// request to the end of the wait — the broadcasts, other durable
+// envelopes (approved questions, session changes) and volatile ones
+// (presence, the transfer bell, vote counts), VolatileFrames the latter.
 type BroadcastReport struct {
 	Sent           int            `json:"sent"`
 	Failed         int            `json:"failed"`
@@ -68,6 +72,8 @@ type BroadcastReport struct {
 	SeqGaps        int64          `json:"seq_gaps"`
 	LateSnapshots  int64          `json:"late_snapshots"`
 	Unmatched      int64          `json:"unmatched"`
+	FramesReceived int64          `json:"frames_received"`
+	VolatileFrames int64          `json:"volatile_frames"`
 	Dropped        int            `json:"dropped_connections"`
 	Latency        Latency        `json:"latency"`
 	FanoutComplete Latency        `json:"fanout_complete"`
@@ -98,11 +104,14 @@ type ServerReport struct {
 	CPUMicrosPerDelivery float64  `json:"cpu_us_per_delivery"`
 	// CPUMicrosPerDeliveryAll divides by the broadcasts' and the approved
 	// questions' deliveries (only when questions were delivered).
-	CPUMicrosPerDeliveryAll float64  `json:"cpu_us_per_delivery_all,omitempty"`
-	RSSBeforeKiB            int64    `json:"rss_before_kib"`
-	RSSAfterKiB             int64    `json:"rss_after_connect_kib"`
-	RSSPerViewerKiB         float64  `json:"rss_per_viewer_kib"`
-	Unreadable              []string `json:"unreadable,omitempty"` // pids that could not be read every time
+	CPUMicrosPerDeliveryAll float64 `json:"cpu_us_per_delivery_all,omitempty"`
+	// CPUMicrosPerFrame divides by every message the viewers received
+	// (Broadcast.FramesReceived): the cost of a frame whatever it was.
+	CPUMicrosPerFrame float64  `json:"cpu_us_per_frame"`
+	RSSBeforeKiB      int64    `json:"rss_before_kib"`
+	RSSAfterKiB       int64    `json:"rss_after_connect_kib"`
+	RSSPerViewerKiB   float64  `json:"rss_per_viewer_kib"`
+	Unreadable        []string `json:"unreadable,omitempty"` // pids that could not be read every time
 }
 
 // GeneratorReport is the load generator's own CPU time, for comparison
@@ -143,7 +152,7 @@ type StormReport struct {
 // serverReport computes the server section from /proc samples taken
 // before connecting (rss0, cpu0), after connecting (rss1, cpu1) and after
 // the broadcast phase (cpu2).
-func serverReport(pids []string, rss0, rss1 []int64, cpu0, cpu1, cpu2 []time.Duration, ready int, deliveries int64) *ServerReport {
+func serverReport(pids []string, rss0, rss1 []int64, cpu0, cpu1, cpu2 []time.Duration, ready int, deliveries, frames int64) *ServerReport {
 	s := &ServerReport{PIDs: pids}
 	for i, pid := range pids {
 		if rss0[i] < 0 || rss1[i] < 0 || cpu0[i] < 0 || cpu1[i] < 0 || cpu2[i] < 0 {
@@ -159,6 +168,9 @@ func serverReport(pids []string, rss0, rss1 []int64, cpu0, cpu1, cpu2 []time.Dur
 	s.BroadcastCPUSeconds = seconds(bc)
 	if deliveries > 0 {
 		s.CPUMicrosPerDelivery = micros(bc) / float64(deliveries)
+	}
+	if frames > 0 {
+		s.CPUMicrosPerFrame = micros(bc) / float64(frames)
 	}
 	if ready > 0 {
 		s.RSSPerViewerKiB = float64(s.RSSAfterKiB-s.RSSBeforeKiB) / float64(ready)
@@ -183,6 +195,7 @@ func (r *ViewersReport) print(w io.Writer) error {
 	printErrors(p, bc.Errors)
 	p("delivery:   %d of %d delivered: missing %d, duplicates %d, out of order %d, seq gaps %d, late snapshots %d, dropped connections %d",
 		bc.Deliveries, bc.Expected, bc.Missing, bc.Duplicates, bc.OutOfOrder, bc.SeqGaps, bc.LateSnapshots, bc.Dropped)
+	p("frames:     %d received by the viewers meanwhile (%d volatile)", bc.FramesReceived, bc.VolatileFrames)
 	p("latency:    %s", bc.Latency)
 	p("fan-out:    slowest viewer per broadcast %s", bc.FanoutComplete)
 	for _, n := range r.Nodes {
@@ -190,8 +203,8 @@ func (r *ViewersReport) print(w io.Writer) error {
 			n.URL, n.Ready, n.Failed, n.Deliveries, n.Missing, n.Duplicates, n.Latency)
 	}
 	if s := r.Server; s != nil {
-		p("server %s: %.3f CPU s during broadcasts = %.2f µs per delivery; RSS %d → %d KiB = %.2f KiB per viewer (connect phase %.3f CPU s)",
-			strings.Join(s.PIDs, ","), s.BroadcastCPUSeconds, s.CPUMicrosPerDelivery, s.RSSBeforeKiB, s.RSSAfterKiB, s.RSSPerViewerKiB, s.ConnectCPUSeconds)
+		p("server %s: %.3f CPU s during broadcasts = %.2f µs per delivery, %.2f µs per frame; RSS %d → %d KiB = %.2f KiB per viewer (connect phase %.3f CPU s)",
+			strings.Join(s.PIDs, ","), s.BroadcastCPUSeconds, s.CPUMicrosPerDelivery, s.CPUMicrosPerFrame, s.RSSBeforeKiB, s.RSSAfterKiB, s.RSSPerViewerKiB, s.ConnectCPUSeconds)
 		if len(s.Unreadable) > 0 {
 			p("  warning: could not always read /proc for pid(s) %s", strings.Join(s.Unreadable, ","))
 		}

@@ -58,6 +58,8 @@ type viewer struct {
 
 	delivered  atomic.Int64 // recorded broadcast-type envelopes, for the wait loop
 	qdelivered atomic.Int64 // recorded question.approved envelopes, for the wait loop
+	frames     atomic.Int64 // every message received, durable or volatile
+	volatile   atomic.Int64 // of which volatile (seq 0, not a snapshot)
 
 	mu       sync.Mutex
 	ph       phase
@@ -137,6 +139,7 @@ func (v *viewer) signal(err error, at time.Duration) {
 // of the run. It returns an error to make the reader drop the connection.
 func (v *viewer) handle(h envHead, at time.Duration, want frameType) error {
 	if h.seq == 0 && h.typ != ftSnapshot {
+		v.volatile.Add(1)
 		return nil // volatile: not counted, not even as the first frame
 	}
 	v.mu.Lock()
@@ -228,6 +231,7 @@ func (v *viewer) read(conn *websocket.Conn, since func() time.Duration, want fra
 		buf.Reset()
 		_, err = buf.ReadFrom(r)
 		at := since()
+		v.frames.Add(1)
 		if err == nil {
 			var h envHead
 			if h, err = scanEnvelope(buf.Bytes(), first); err == nil {

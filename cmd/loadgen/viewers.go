@@ -344,7 +344,7 @@ func (r *viewersRun) run(ctx context.Context) *ViewersReport {
 		r.rep.Generator.CPUMicrosPerDelivery = micros(selfCPU2-selfCPU1) / float64(d)
 	}
 	if len(r.server) > 0 {
-		r.rep.Server = serverReport(c.pids, rssBefore, rssAfter, srvCPU0, srvCPU1, srvCPU2, r.rep.Connect.Ready, r.rep.Broadcast.Deliveries)
+		r.rep.Server = serverReport(c.pids, rssBefore, rssAfter, srvCPU0, srvCPU1, srvCPU2, r.rep.Connect.Ready, r.rep.Broadcast.Deliveries, r.rep.Broadcast.FramesReceived)
 		if q := r.rep.Questions; q != nil && q.Deliveries > 0 {
 			r.rep.Server.CPUMicrosPerDeliveryAll = micros(sumDelta(srvCPU1, srvCPU2)) / float64(r.rep.Broadcast.Deliveries+q.Deliveries)
 		}

@@ -68,6 +68,9 @@ func TestViewersAnnounce(t *testing.T) {
 	if b.Latency.Count != 250 || b.Latency.Max <= 0 || b.Latency.P50 > b.Latency.P99 || b.Latency.P99 > b.Latency.Max {
 		t.Errorf("latency %+v: want 250 ordered samples", b.Latency)
 	}
+	if b.FramesReceived != 250 || b.VolatileFrames != 0 {
+		t.Errorf("frames %d (%d volatile), want 250 (0)", b.FramesReceived, b.VolatileFrames)
+	}
 	if b.FanoutComplete.Count != 5 || b.API.Count != 5 {
 		t.Errorf("fan-out %d samples, API %d; want 5 each", b.FanoutComplete.Count, b.API.Count)
 	}
@@ -293,6 +296,10 @@ func TestViewersQuestions(t *testing.T) {
 	}
 	if q.Latency.Count != int(q.Deliveries) || q.FanoutComplete.Count != q.Approved {
 		t.Errorf("question latency %d samples, fan-out %d; want %d, %d", q.Latency.Count, q.FanoutComplete.Count, q.Deliveries, q.Approved)
+	}
+	// Every question rings the volatile transfer bell on every connection.
+	if b.VolatileFrames == 0 || b.VolatileFrames > int64(20*q.Sent) || b.FramesReceived != b.Deliveries+q.Deliveries+b.VolatileFrames {
+		t.Errorf("frames %d (%d volatile): want the %d + %d deliveries and up to %d bells", b.FramesReceived, b.VolatileFrames, b.Deliveries, q.Deliveries, 20*q.Sent)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
