@@ -6,6 +6,7 @@
 #   docs/bench/viewers.sh 10000            # one node, SQLite, in-process broker
 #   docs/bench/viewers.sh 10000 2          # two nodes, PostgreSQL + Redis
 #   KIND=advance BROADCASTS=20 docs/bench/viewers.sh 10000
+#   BROADCASTS=120 LOADGEN_ARGS="--questions-rate 20 --questions-duration 60s --questions-approve 0.05" docs/bench/viewers.sh 10000
 #   REDIS=cluster docs/bench/viewers.sh 10000 2   # two nodes through a 3-primary Redis Cluster
 #   REDIS=single docs/bench/viewers.sh 10000 2    # the same through a fresh single redis-server
 #
@@ -25,6 +26,14 @@ go build -o "$tmp/loadgen" "$root/cmd/loadgen"
 pids=(); urls=(); redis_pids=()
 cleanup() { kill "${pids[@]}" "${redis_pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
+# The ports are fixed: a second run on this machine would otherwise drive the
+# first run's server (its node exits on the taken port, its readiness check and
+# loadgen reach ours) and both reports would be wrong.
+for i in $(seq 0 "$nodes"); do
+  if curl -s -o /dev/null "http://127.0.0.1:$((18200 + i))/readyz"; then
+    echo "port $((18200 + i)) is in use (another benchmark running?): not starting" >&2; exit 1
+  fi
+done
 common=(HYBRIDCON_ADMIN_TOKEN=$token HYBRIDCON_LOG_LEVEL=warn HYBRIDCON_RATE_LIMITS=false HYBRIDCON_VIEWERS_PER_ADDRESS=0)
 if [ "$nodes" = 1 ]; then
   env "${common[@]}" HYBRIDCON_HTTP_ADDR=127.0.0.1:18200 HYBRIDCON_DATA_DIR="$tmp/data" \
@@ -74,6 +83,9 @@ else
 fi
 for u in "${urls[@]}"; do
   until curl -fs -o /dev/null "$u/readyz"; do sleep 0.1; done
+done
+for p in "${pids[@]}"; do   # a node that lost its port to another run exits
+  kill -0 "$p" 2>/dev/null || { echo "node $p exited (port taken?):" >&2; cat "$tmp"/node*.log >&2; exit 1; }
 done
 IFS=,; urlcsv="${urls[*]}"; pidcsv="${pids[*]}"; unset IFS
 "$tmp/loadgen" viewers --url "$urlcsv" --pid "$pidcsv" --event cn-hu-2021 --token $token \
