@@ -126,7 +126,10 @@ func TestDayTwoShowsItsDate(t *testing.T) {
 	tab := newTab(t, b)
 	setTimezone(t, tab, "Europe/Budapest")
 	do(t, tab, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
-	waitFor(t, tab, 10*time.Second, "two day tabs", `document.querySelector('#conn').dataset.state === 'live' && document.querySelectorAll('#day-tabs .day-tab').length === 2`)
+	// The server's HTML lists every day; the script's agenda shows one
+	// (its list names the day) and takes over once the snapshot is in.
+	waitFor(t, tab, 10*time.Second, "two day tabs and the script's agenda", `document.querySelector('#conn').dataset.state === 'live' && document.querySelectorAll('#day-tabs .day-tab').length === 2 &&
+		!!document.querySelector('#agenda ol.agenda[data-day]')`)
 	// Day one's times (first zone, the venue's) carry a date only where
 	// they are not today there: at some hours day one runs past midnight.
 	var all struct{ Sessions []app.Session }
