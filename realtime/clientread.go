@@ -135,7 +135,14 @@ func (r *clientReader) frame(b []byte, ev clientEvents) (n int, stop bool) {
 	case (op == 1 || op == 2) && r.inMsg:
 		return r.fail(ev, "new message inside a fragmented one")
 	}
-	if !control && (op == 2 || r.ignore || size > uint64(r.limit) || len(r.msg)+int(size) > r.limit) {
+	// A compressed message may be a little larger than what it inflates
+	// to (stored blocks); the limit applies to the inflated text, checked
+	// at its end, so its frames get room for that.
+	limit := r.limit
+	if op == 1 && rsv&rsv1Bit != 0 || op == 0 && r.msgDefl {
+		limit += r.limit/16 + 64
+	}
+	if !control && (op == 2 || r.ignore || size > uint64(limit) || len(r.msg)+int(size) > limit) {
 		// Refused without reading the payload: a binary frame, one too
 		// large, or a fragment of a message refused already.
 		switch {
@@ -169,8 +176,9 @@ func (r *clientReader) frame(b []byte, ev clientEvents) (n int, stop bool) {
 		case len(p) == 1:
 			return r.fail(ev, "bad close frame")
 		case len(p) >= 2:
-			if c := int(binary.BigEndian.Uint16(p)); c != websocket.CloseNoStatusReceived {
-				code = c
+			code = int(binary.BigEndian.Uint16(p))
+			if !validCloseCode(code) || !utf8.Valid(p[2:]) {
+				return r.fail(ev, "bad close code or reason")
 			}
 		}
 		ev.clientClose(code)
@@ -191,6 +199,19 @@ func (r *clientReader) frame(b []byte, ev clientEvents) (n int, stop bool) {
 		r.finish(ev)
 	}
 	return end, false
+}
+
+// validCloseCode reports whether a client may send code in a close
+// frame (RFC 6455 §7.4: 1004–1006 and 1015 are never sent, and nothing
+// below 1000 or from 1016 to 2999).
+func validCloseCode(code int) bool {
+	switch {
+	case code >= 3000 && code <= 4999:
+		return true
+	case code < 1000 || code > 1014:
+		return false
+	}
+	return code < 1004 || code > 1006
 }
 
 // finish checks a message that came in fragments or compressed.

@@ -59,6 +59,22 @@ func compressed(t *testing.T, s string) []byte {
 	return bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
 }
 
+// stored is s as a permessage-deflate body of stored (uncompressed)
+// blocks: a little larger than s.
+func stored(t *testing.T, s string) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.NoCompression)
+	_, _ = w.Write([]byte(s))
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
+	if len(b) <= len(s) {
+		t.Fatalf("stored body %d bytes, not larger than %d", len(b), len(s))
+	}
+	return b
+}
+
 // feedAll feeds stream to a fresh reader in pieces cut at random
 // places (or all at once when pieces is 1) and returns the events.
 func feedAll(stream []byte, limit int, deflate bool, rng *rand.Rand, pieces int) ([]string, bool) {
@@ -98,7 +114,11 @@ func TestClientReader(t *testing.T) {
 		{"long text is fine", [][]byte{maskedFrame(0x81, []byte(long))}, false, nil, false},
 		{"close with code", [][]byte{maskedFrame(0x88, []byte{0x03, 0xe9}), maskedFrame(0x89, nil)}, false, []string{"close 1001"}, true},
 		{"close without code is 1000", [][]byte{maskedFrame(0x88, nil)}, false, []string{"close 1000"}, true},
-		{"close 1005 is 1000", [][]byte{maskedFrame(0x88, []byte{0x03, 0xed})}, false, []string{"close 1000"}, true},
+		{"close 1005 is refused", [][]byte{maskedFrame(0x88, []byte{0x03, 0xed})}, false, []string{"refuse 1002"}, false},
+		{"close 1006 is refused", [][]byte{maskedFrame(0x88, []byte{0x03, 0xee})}, false, []string{"refuse 1002"}, false},
+		{"close 999 is refused", [][]byte{maskedFrame(0x88, []byte{0x03, 0xe7})}, false, []string{"refuse 1002"}, false},
+		{"close 4000 with a reason", [][]byte{maskedFrame(0x88, []byte{0x0f, 0xa0, 'o', 'k'})}, false, []string{"close 4000"}, true},
+		{"close reason not UTF-8", [][]byte{maskedFrame(0x88, []byte{0x03, 0xe8, 0xff})}, false, []string{"refuse 1002"}, false},
 		{"invalid UTF-8", [][]byte{maskedFrame(0x81, []byte{'a', 0xff}), maskedFrame(0x89, []byte("x"))}, false, []string{"refuse 1007", "ping x"}, false},
 		{"binary", [][]byte{maskedFrame(0x82, []byte{1, 2, 3}), maskedFrame(0x89, []byte("x"))}, false, []string{"refuse 1003", "ping x"}, false},
 		{"too large, rest skipped", [][]byte{maskedFrame(0x81, bytes.Repeat([]byte("a"), 5000)), maskedFrame(0x89, []byte("x"))}, false, []string{"refuse 1009", "ping x"}, false},
@@ -118,6 +138,7 @@ func TestClientReader(t *testing.T) {
 		{"close of one byte", [][]byte{maskedFrame(0x88, []byte{3})}, false, []string{"refuse 1002"}, false},
 		{"compressed text", [][]byte{maskedFrame(0xc1, compressed(t, `{"type":"ping"}`)), maskedFrame(0x89, []byte("x"))}, true, []string{"ping x"}, false},
 		{"compressed, fragmented", [][]byte{maskedFrame(0x41, compressed(t, long)[:10]), maskedFrame(0x80, compressed(t, long)[10:])}, true, nil, false},
+		{"stored (incompressible) just under the limit", [][]byte{maskedFrame(0xc1, stored(t, strings.Repeat("a", 4090)))}, true, nil, false},
 		{"compressed bad UTF-8", [][]byte{maskedFrame(0xc1, compressed(t, "a\xff"))}, true, []string{"refuse 1007"}, false},
 		{"compressed bomb", [][]byte{maskedFrame(0xc1, compressed(t, strings.Repeat("a", 100000)))}, true, []string{"refuse 1009"}, false},
 		{"compressed garbage", [][]byte{maskedFrame(0xc1, []byte{0xff, 0xff, 0xff})}, true, []string{"refuse 1007"}, false},

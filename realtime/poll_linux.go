@@ -78,6 +78,15 @@ func (p *poller) add(v *viewer, limit int, end func()) error {
 	defer p.mu.Unlock()
 	p.gen++
 	pc.gen = int32(p.gen)
+	// An entry under the same number is stale: its descriptor was closed
+	// behind the poller's back (which cut avoids). End it now, or it would
+	// never be cleaned up.
+	if old := p.conns[pc.fd]; old != nil {
+		delete(p.conns, pc.fd)
+		if !old.ended.Swap(true) {
+			go old.end()
+		}
+	}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: pc.fd, Pad: pc.gen}
 	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return err
@@ -169,10 +178,11 @@ func (p *poller) finish(pc *pollConn) {
 	p.mu.Lock()
 	if p.conns[pc.fd] == pc {
 		delete(p.conns, pc.fd)
+		// Under p.mu and only while the number is pc's: a newer
+		// connection's registration under a reused number stays.
+		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(pc.fd), nil)
 	}
 	p.mu.Unlock()
-	// Still open (closed only by the cleanup), so the number is pc's.
-	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(pc.fd), nil)
 	go pc.end()
 }
 
