@@ -47,7 +47,7 @@ func TestPollerStaleNumber(t *testing.T) {
 	if err := p.add(a, 4096, func() { close(endedA) }); err != nil {
 		t.Fatal(err)
 	}
-	cb0 := dial() // before the close, so the client's end does not take the number
+	cb0 := dial()    // before the close, so the client's end does not take the number
 	_ = a.nc.Close() // behind the poller's back
 	b, cb, fdB := accept(cb0)
 	defer cb.Close()
