@@ -68,8 +68,11 @@ func TestViewersAnnounce(t *testing.T) {
 	if b.Latency.Count != 250 || b.Latency.Max <= 0 || b.Latency.P50 > b.Latency.P99 || b.Latency.P99 > b.Latency.Max {
 		t.Errorf("latency %+v: want 250 ordered samples", b.Latency)
 	}
-	if b.FramesReceived != 250 || b.VolatileFrames != 0 {
-		t.Errorf("frames %d (%d volatile), want 250 (0)", b.FramesReceived, b.VolatileFrames)
+	// The fake sends each connection a presence frame right after its
+	// snapshot; the viewer may read it after the broadcasts began counting,
+	// so up to one volatile frame per viewer may join the 250 deliveries.
+	if b.FramesReceived != 250+b.VolatileFrames || b.VolatileFrames > 50 {
+		t.Errorf("frames %d (%d volatile), want 250 and at most 50 presence frames", b.FramesReceived, b.VolatileFrames)
 	}
 	if b.FanoutComplete.Count != 5 || b.API.Count != 5 {
 		t.Errorf("fan-out %d samples, API %d; want 5 each", b.FanoutComplete.Count, b.API.Count)
