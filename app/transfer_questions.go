@@ -350,7 +350,7 @@ func (s *Service) ModerateQuestion(ctx context.Context, p Principal, id int64, a
 	}
 	s.pub.Publish(ctx, envs...)
 	if len(envs) > 0 {
-		s.transferChanged(envs[0].Event, bellVotes|bellPrivate)
+		s.transferChanged(envs[0].Event, bellPrivate) // the envelope carries the question with its votes
 	}
 	return q, nil
 }

@@ -215,6 +215,9 @@ func (ev *eventState) runPass(p pass, failed []*viewer) []*viewer {
 			}
 		}
 	} else {
+		if p.f.bellOnly {
+			p.list = bellViewers(p.list)
+		}
 		failed = fanOut(p.list, p.f, failed)
 	}
 	if n := len(p.list) - (len(failed) - n0); n > 0 {
@@ -243,6 +246,18 @@ func fanOut(list []*viewer, f *frame, failed []*viewer) []*viewer {
 		failed = append(failed, o...)
 	}
 	return failed
+}
+
+// bellViewers returns the viewers of list that asked for the bell (a new
+// slice: a pass's list is shared with the event).
+func bellViewers(list []*viewer) []*viewer {
+	var out []*viewer
+	for _, v := range list {
+		if v.bell {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // fanOutChunk is the least number of viewers worth a goroutine of their

@@ -39,6 +39,11 @@ type frame struct {
 	// it. Only snapshots carry one: they are large and go to each new
 	// viewer, while broadcasts are small and go out as they are.
 	deflated []byte
+	// bellOnly: a volatile frame for the viewers that asked for it (bell=1)
+	// and no one else: the "transfer" bell, which tells the participant,
+	// team and organizer pages to read their own lists again and carries
+	// nothing for anyone else.
+	bellOnly bool
 }
 
 // Markers queued instead of data.
@@ -96,7 +101,8 @@ func encodeEnvelope(env app.Envelope, kind frameKind) (*frame, error) {
 func newFrame(seq int64, epoch, typ string, kind frameKind, b []byte) (*frame, error) {
 	wire := wsFrame(websocket.TextMessage, b)
 	// json shares wire's bytes: one copy per frame, however many queues.
-	f := &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: wire[len(wire)-len(b):], wire: wire}
+	f := &frame{seq: seq, epoch: epoch, typ: typ, kind: kind, json: wire[len(wire)-len(b):], wire: wire,
+		bellOnly: kind == kindVolatile && typ == app.TypeTransfer}
 	if kind == kindSnapshot && len(b) >= minDeflate {
 		f.deflated = deflateFrame(b)
 	}

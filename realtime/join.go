@@ -24,6 +24,7 @@ type connParams struct {
 	slot     *addrSlot // the viewer's per-address slot (websocket: taken before the upgrade)
 	deflate  bool      // websocket: permessage-deflate was agreed
 	keep     bool      // websocket: the server leaves the hijacked connection open when the handler returns
+	bell     bool      // bell=1: the page wants the "transfer" bell (see frame.bellOnly)
 }
 
 // maxSlug and maxEpoch bound what a client may send.
@@ -32,7 +33,7 @@ const (
 	maxEpoch = 128
 )
 
-// parseParams reads slug, since, epoch, region and lang. For SSE a
+// parseParams reads slug, since, epoch, region, lang and bell. For SSE a
 // Last-Event-ID header takes the place of since. A since without epoch
 // cannot be trusted (seqs restart with a new epoch) and gets a snapshot.
 func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
@@ -73,6 +74,13 @@ func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
 		p.lang = utils.CopyString(p.lang)
 	default:
 		return p, app.Errorf(app.EBadRequest, "lang must be zh, en or hu")
+	}
+	switch c.Query("bell") {
+	case "", "0":
+	case "1":
+		p.bell = true
+	default:
+		return p, app.Errorf(app.EBadRequest, "bell must be 1 or 0")
 	}
 	return p, nil
 }

@@ -49,7 +49,7 @@ func (h *Hub) SSEHandler() fiber.Handler {
 			h.perAddr.release(slot)
 			return app.Errorf(app.EUnavailable, "the server is restarting; reconnect")
 		}
-		v := &viewer{h: h, sse: true, region: p.region, gauge: h.m.viewerGauge(p.region, true), nc: c.Context().Conn(), wake: make(chan struct{}, 1)}
+		v := &viewer{h: h, sse: true, bell: p.bell, region: p.region, gauge: h.m.viewerGauge(p.region, true), nc: c.Context().Conn(), wake: make(chan struct{}, 1)}
 		ctx, cancel := context.WithTimeout(c.UserContext(), joinTimeout)
 		err = h.join(ctx, p.slug, v, p)
 		cancel()

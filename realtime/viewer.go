@@ -55,6 +55,9 @@ type viewer struct {
 	// deflate: the client negotiated permessage-deflate, so snapshots go
 	// out compressed (frame.deflated).
 	deflate bool
+	// bell: the page asked for the frames only private pages need
+	// (frame.bellOnly).
+	bell bool
 	// readDeadline (Unix nanoseconds): when the poller gives up on a
 	// polled viewer that sent nothing.
 	readDeadline atomic.Int64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +163,80 @@ func testPresence(t *testing.T, ba, bb Broker) {
 	// Node b stops reporting: its viewer drops out of a's totals.
 	bn.stop()
 	waitPresence("node b expired", map[string]int{"cn": 2, "hu": 1, "other": 0})
+}
+
+// The "transfer" bell goes only to connections that asked for it (bell=1:
+// the participant, team and organizer pages), on the node that rang it
+// and on the others, over websocket and SSE; other volatile messages go
+// to everyone. bell takes 1 or 0, anything else is 400.
+func TestBellOnlyToThoseWhoAsked(t *testing.T) {
+	t.Parallel()
+	src := newFakeSource()
+	src.add(slug, "E1")
+	b := NewMemoryBroker()
+	cfg := testConfig("a")
+	cfg.VolatileInterval = time.Hour // flushed by hand below
+	cfg.PresenceInterval = time.Hour
+	a := startNode(t, cfg, b, src)
+	cfg.NodeID = "b"
+	bn := startNode(t, cfg, b, src)
+	plainA := dial(t, a.wsURL(slug, ""), nil)
+	bellA := dial(t, a.wsURL(slug, "bell=1"), nil)
+	plainB := dial(t, bn.wsURL(slug, "bell=0"), nil)
+	bellB := dial(t, bn.wsURL(slug, "bell=1&region=cn"), nil)
+	for _, c := range []*client{plainA, bellA, plainB, bellB} {
+		if env := c.next(t, 5*time.Second); env.Type != app.TypeSnapshot {
+			t.Fatalf("first frame %s, want the snapshot", env.Type)
+		}
+	}
+	sse := openSSE(t, a, slug, "bell=1", "")
+	if ev := sse.event(t); ev.event != app.TypeSnapshot {
+		t.Fatalf("SSE: first event %q, want the snapshot", ev.event)
+	}
+
+	a.hub.PublishVolatile(context.Background(), slug, app.TypeTransfer, app.TransferBell{At: time.Now()})
+	a.hub.PublishVolatile(context.Background(), slug, app.TypeAttendance, app.Attendance{CheckedIn: 1, Expected: 2})
+	a.hub.flushVolatile()
+	eventually(t, 5*time.Second, "node b received both volatile messages", func() bool {
+		bn.hub.volMu.Lock()
+		defer bn.hub.volMu.Unlock()
+		return len(bn.hub.vol) == 2
+	})
+	bn.hub.flushVolatile()
+
+	got := func(c *client) map[string]int {
+		t.Helper()
+		types := map[string]int{}
+		for {
+			select {
+			case env := <-c.envs:
+				types[env.Type]++
+			case <-time.After(300 * time.Millisecond):
+				return types
+			}
+		}
+	}
+	for name, c := range map[string]*client{"node a without bell": plainA, "node b with bell=0": plainB} {
+		if types := got(c); types[app.TypeTransfer] != 0 || types[app.TypeAttendance] != 1 {
+			t.Errorf("%s: got %v, want the attendance and no bell", name, types)
+		}
+	}
+	for name, c := range map[string]*client{"node a with bell=1": bellA, "node b with bell=1": bellB} {
+		if types := got(c); types[app.TypeTransfer] != 1 || types[app.TypeAttendance] != 1 {
+			t.Errorf("%s: got %v, want the attendance and the bell", name, types)
+		}
+	}
+	seen := map[string]bool{}
+	for len(seen) < 2 {
+		seen[sse.event(t).event] = true
+	}
+	if !seen[app.TypeTransfer] || !seen[app.TypeAttendance] {
+		t.Errorf("SSE with bell=1: got %v, want the bell and the attendance", seen)
+	}
+
+	for _, q := range []string{"bell=yes", "bell=2", "bell=true"} {
+		if _, err := dialErr(a.wsURL(slug, q), nil); err == nil || !strings.Contains(err.Error(), "status 400") {
+			t.Errorf("%s: %v, want status 400", q, err)
+		}
+	}
 }

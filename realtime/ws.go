@@ -134,6 +134,7 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	v := &viewer{
 		h:       h,
 		deflate: p.deflate,
+		bell:    p.bell,
 		region:  p.region,
 		gauge:   h.m.viewerGauge(p.region, false),
 		bucket:  uint8(h.nextBucket.Add(1) % pingBuckets),

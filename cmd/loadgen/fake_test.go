@@ -56,6 +56,7 @@ var fakeAttendees = []string{"tk-a", "tk-b", "tk-revoked", "tk-c"}
 type fakeConn struct {
 	idx  int
 	send chan []byte
+	bell bool // connected with bell=1
 }
 
 func newFakeServer(t testing.TB, configure func(*fakeServer)) *fakeServer {
@@ -131,7 +132,7 @@ func (f *fakeServer) websocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer ws.Close()
-	c := &fakeConn{send: make(chan []byte, 4096)}
+	c := &fakeConn{send: make(chan []byte, 4096), bell: r.URL.Query().Get("bell") == "1"}
 	f.mu.Lock()
 	c.idx = f.accepted
 	f.accepted++
@@ -354,7 +355,8 @@ func (f *fakeServer) attendees(w http.ResponseWriter, r *http.Request) {
 }
 
 // ask takes a question from a participant (Authorization: Ticket) to the
-// presenting slot; it rings the volatile transfer bell as the server does.
+// presenting slot; it rings the volatile transfer bell for the connections
+// that asked for it (bell=1), as the server does.
 func (f *fakeServer) ask(w http.ResponseWriter, r *http.Request) {
 	ticket, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Ticket ")
 	if !ok || ticket == "tk-revoked" || !slices.Contains(fakeAttendees, ticket) {
@@ -377,6 +379,9 @@ func (f *fakeServer) ask(w http.ResponseWriter, r *http.Request) {
 	f.askers[ticket]++
 	f.qslots[in.SlotID]++
 	for c := range f.conns {
+		if !c.bell {
+			continue
+		}
 		select {
 		case c.send <- []byte(`{"seq":0,"epoch":"","type":"transfer","data":{"at":"t"}}`):
 		default:

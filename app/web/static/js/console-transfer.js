@@ -246,6 +246,7 @@ async function main() {
   const client = new LiveClient({
     slug: x.slug,
     state: new LiveState(),
+    bell: true, // the moderation queue hears of new questions by the transfer bell
     onEnvelope: (env) => {
       if (env.type === 'transfer' || env.type === 'interest' || env.type.startsWith('question.')) reloadSoon();
     },

@@ -14,7 +14,7 @@ const SSE_TYPES = ['snapshot', 'session.updated', 'showcase.updated', 'schedule.
 /** transferTypes are technology transfer's envelopes (transfer-live.js),
  * spelled so the string check does not take them for interface strings. */
 function transferTypes() {
-  return [...['approved', 'answered', 'hidden', 'votes'].map((s) => `question.${s}`), 'interest', ['transfer', 'settings'].join('.')];
+  return [...['approved', 'answered', 'hidden', 'votes'].map((s) => `question.${s}`), 'interest', 'transfer', ['transfer', 'settings'].join('.')];
 }
 
 /** Close codes the hub sends (see realtime/config.go). */
@@ -27,11 +27,12 @@ const CLOSE_RESTART = 1012;
  * that keep state of their own, like technology transfer); onStatus(s)
  * runs when the connection state changes: s.state is "connecting", "live"
  * or "reconnecting" (with s.retryIn ms and s.attempt), s.transport "ws" or
- * "sse".
+ * "sse". bell: ask for the "transfer" bell (bell=1), which only the
+ * participant, team and organizer pages need.
  */
 export class LiveClient {
-  constructor({ slug, state, region = '', lang = 'en', onChange = () => {}, onEnvelope = () => {}, onStatus = () => {} }) {
-    Object.assign(this, { slug, state, region, lang, onChange, onEnvelope, onStatus });
+  constructor({ slug, state, region = '', lang = 'en', bell = false, onChange = () => {}, onEnvelope = () => {}, onStatus = () => {} }) {
+    Object.assign(this, { slug, state, region, lang, bell, onChange, onEnvelope, onStatus });
     this.transport = 'ws';
     this.attempt = 0;
     this.wsFailures = 0;
@@ -73,6 +74,7 @@ export class LiveClient {
     const q = new URLSearchParams();
     if (this.region) q.set('region', this.region);
     if (this.lang) q.set('lang', this.lang);
+    if (this.bell) q.set('bell', '1');
     if (this.state.ready && this.state.epoch) {
       q.set('since', String(this.state.seq));
       q.set('epoch', this.state.epoch);

@@ -35,7 +35,8 @@ export function listen(onMessage, onState = () => {}) {
   let attempt = 0;
   const open = () => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const sock = new WebSocket(`${proto}//${location.host}/ws/events/${encodeURIComponent(slug())}`);
+    // bell=1: this page wants the "transfer" bell, which public viewers do not get.
+    const sock = new WebSocket(`${proto}//${location.host}/ws/events/${encodeURIComponent(slug())}?bell=1`);
     sock.onopen = () => { attempt = 0; onState('live'); };
     sock.onmessage = (e) => {
       try {
