@@ -334,3 +334,61 @@ func scanAtTable(t *testing.T, b context.Context, srv *server, m app.MeetingView
 	do(t, kiosk, 10*time.Second, "scan a forged ticket", chromedp.SendKeys(chromedp.CSS("#scan"), flip(ticket)+"\n"))
 	waitFor(t, kiosk, 5*time.Second, "rejected", `document.querySelector('#meeting-result').dataset.result === 'rejected'`)
 }
+
+// recordFrameTypes makes the tab count the types of the messages its
+// websockets receive (window.__frameTypes), from before its scripts run.
+func recordFrameTypes(t *testing.T, tab context.Context) {
+	t.Helper()
+	const src = `window.__frameTypes = {};
+	(() => {
+	  const Native = window.WebSocket;
+	  window.WebSocket = function (url, protocols) {
+	    const ws = protocols === undefined ? new Native(url) : new Native(url, protocols);
+	    ws.addEventListener('message', (e) => {
+	      try { const ty = JSON.parse(e.data).type; window.__frameTypes[ty] = (window.__frameTypes[ty] || 0) + 1; } catch {}
+	    });
+	    return ws;
+	  };
+	  window.WebSocket.prototype = Native.prototype;
+	  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+	})();`
+	do(t, tab, 10*time.Second, "install the frame recorder", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: src})
+		return err
+	}))
+}
+
+// TestQuestionsReachTheConsoleNotViewers: a question asked while an item
+// is on stage shows in the console's moderation queue within seconds —
+// the console's live connection asks for the transfer bell (bell=1) —
+// while the live page's connection, which does not ask, receives no bell.
+func TestQuestionsReachTheConsoleNotViewers(t *testing.T) {
+	srv := startServer(t)
+	showcase := srv.showcaseID()
+	srv.call("POST", fmt.Sprintf("/api/v1/sessions/%d/start", showcase), nil, nil)
+	guest := srv.attendees(1)[0]
+
+	b := newBrowser(t)
+	viewer, organizer := newTab(t, b), newTab(t, b)
+	recordFrameTypes(t, viewer)
+	do(t, viewer, 20*time.Second, "open the live page", chromedp.Navigate(srv.url+"/e/"+demo.Slug+"?lang=en"))
+	waitFor(t, viewer, 10*time.Second, "the live page connected", `document.querySelector('#conn').dataset.state === 'live'`)
+	login(t, organizer, srv.url, "/console", organizerName, organizerPassword, "/console")
+	waitFor(t, organizer, 10*time.Second, "the console's transfer card", `document.querySelector('#transfer').dataset.ready === 'true'`)
+
+	asked := "Who maintains the sensors after the pilot?"
+	srv.asParticipant(guest.Ticket, "POST", "/api/v1/events/"+demo.Slug+"/questions", app.QuestionInput{Text: asked}, nil)
+	waitFor(t, organizer, 10*time.Second, "the new question in the moderation queue, without a reload",
+		fmt.Sprintf(`[...document.querySelectorAll('#xc-queue li')].some((li) => li.textContent.includes(%s))`, jsString(asked)))
+
+	// The bell rang (the console heard it); give the viewer's connection
+	// the same time and more, then check it got none.
+	time.Sleep(2 * time.Second)
+	types := eval[map[string]int](t, viewer, `window.__frameTypes`)
+	if types["snapshot"] == 0 {
+		t.Fatalf("the live page's recorder saw no snapshot (%v): it did not record the live connection", types)
+	}
+	if types["transfer"] != 0 {
+		t.Errorf("the live page received %d transfer bells (%v), want none", types["transfer"], types)
+	}
+}
