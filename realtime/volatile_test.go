@@ -21,17 +21,25 @@ func (c *client) expectNoFrame(t *testing.T, d time.Duration) {
 	}
 }
 
-func TestVolatileCoalesced(t *testing.T) {
-	t.Parallel()
+// twoNodesFlushedByHand starts nodes a and b on one memory broker with
+// event slug; volatile messages go out only when the test calls
+// flushVolatile, and presence never.
+func twoNodesFlushedByHand(t *testing.T) (a, b *node) {
+	t.Helper()
 	src := newFakeSource()
 	src.add(slug, "E1")
-	b := NewMemoryBroker()
+	br := NewMemoryBroker()
 	cfg := testConfig("a")
-	cfg.VolatileInterval = time.Hour // flushed by hand below
+	cfg.VolatileInterval = time.Hour
 	cfg.PresenceInterval = time.Hour
-	a := startNode(t, cfg, b, src)
+	a = startNode(t, cfg, br, src)
 	cfg.NodeID = "b"
-	bn := startNode(t, cfg, b, src)
+	return a, startNode(t, cfg, br, src)
+}
+
+func TestVolatileCoalesced(t *testing.T) {
+	t.Parallel()
+	a, bn := twoNodesFlushedByHand(t)
 	ca := dial(t, a.wsURL(slug, ""), nil)
 	cb := dial(t, bn.wsURL(slug, ""), nil)
 	ca.next(t, 5*time.Second)
@@ -171,15 +179,7 @@ func testPresence(t *testing.T, ba, bb Broker) {
 // to everyone. bell takes 1 or 0, anything else is 400.
 func TestBellOnlyToThoseWhoAsked(t *testing.T) {
 	t.Parallel()
-	src := newFakeSource()
-	src.add(slug, "E1")
-	b := NewMemoryBroker()
-	cfg := testConfig("a")
-	cfg.VolatileInterval = time.Hour // flushed by hand below
-	cfg.PresenceInterval = time.Hour
-	a := startNode(t, cfg, b, src)
-	cfg.NodeID = "b"
-	bn := startNode(t, cfg, b, src)
+	a, bn := twoNodesFlushedByHand(t)
 	plainA := dial(t, a.wsURL(slug, ""), nil)
 	bellA := dial(t, a.wsURL(slug, "bell=1"), nil)
 	plainB := dial(t, bn.wsURL(slug, "bell=0"), nil)

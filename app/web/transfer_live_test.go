@@ -75,8 +75,15 @@ new MutationObserver(() => { for (const el of document.querySelectorAll('.q-text
 
 func recordShown(t *testing.T, tab context.Context) {
 	t.Helper()
-	do(t, tab, 10*time.Second, "install the recorder", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: everShown})
+	addInitScript(t, tab, "install the recorder", everShown)
+}
+
+// addInitScript makes the tab run src in every document it loads, before
+// the page's own scripts.
+func addInitScript(t *testing.T, tab context.Context, what, src string) {
+	t.Helper()
+	do(t, tab, 10*time.Second, what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return err
 	}))
 }
@@ -352,10 +359,7 @@ func recordFrameTypes(t *testing.T, tab context.Context) {
 	  window.WebSocket.prototype = Native.prototype;
 	  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
 	})();`
-	do(t, tab, 10*time.Second, "install the frame recorder", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: src})
-		return err
-	}))
+	addInitScript(t, tab, "install the frame recorder", src)
 }
 
 // TestQuestionsReachTheConsoleNotViewers: a question asked while an item
