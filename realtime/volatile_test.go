@@ -23,8 +23,10 @@ func (c *client) expectNoFrame(t *testing.T, d time.Duration) {
 
 // twoNodesFlushedByHand starts nodes a and b on one memory broker with
 // event slug; volatile messages go out only when the test calls
-// flushVolatile, and presence never.
-func twoNodesFlushedByHand(t *testing.T) (a, b *node) {
+// flushVolatile, and presence never. subscribed waits until both nodes
+// listen to the event on the broker (a node subscribes after its first
+// viewer joined; what is published before does not reach it).
+func twoNodesFlushedByHand(t *testing.T) (a, b *node, subscribed func()) {
 	t.Helper()
 	src := newFakeSource()
 	src.add(slug, "E1")
@@ -34,16 +36,31 @@ func twoNodesFlushedByHand(t *testing.T) (a, b *node) {
 	cfg.PresenceInterval = time.Hour
 	a = startNode(t, cfg, br, src)
 	cfg.NodeID = "b"
-	return a, startNode(t, cfg, br, src)
+	b = startNode(t, cfg, br, src)
+	return a, b, func() {
+		t.Helper()
+		eventually(t, 5*time.Second, "both nodes subscribed", func() bool {
+			br.mu.Lock()
+			defer br.mu.Unlock()
+			n := 0
+			for ml := range br.listeners {
+				if ml.slugs[slug] {
+					n++
+				}
+			}
+			return n == 2
+		})
+	}
 }
 
 func TestVolatileCoalesced(t *testing.T) {
 	t.Parallel()
-	a, bn := twoNodesFlushedByHand(t)
+	a, bn, subscribed := twoNodesFlushedByHand(t)
 	ca := dial(t, a.wsURL(slug, ""), nil)
 	cb := dial(t, bn.wsURL(slug, ""), nil)
 	ca.next(t, 5*time.Second)
 	cb.next(t, 5*time.Second)
+	subscribed()
 
 	for i := range 10 {
 		a.hub.PublishVolatile(context.Background(), slug, app.TypeAttendance, app.Attendance{CheckedIn: int64(i + 1), Expected: 50})
@@ -179,7 +196,7 @@ func testPresence(t *testing.T, ba, bb Broker) {
 // to everyone. bell takes 1 or 0, anything else is 400.
 func TestBellOnlyToThoseWhoAsked(t *testing.T) {
 	t.Parallel()
-	a, bn := twoNodesFlushedByHand(t)
+	a, bn, subscribed := twoNodesFlushedByHand(t)
 	plainA := dial(t, a.wsURL(slug, ""), nil)
 	bellA := dial(t, a.wsURL(slug, "bell=1"), nil)
 	plainB := dial(t, bn.wsURL(slug, "bell=0"), nil)
@@ -189,6 +206,7 @@ func TestBellOnlyToThoseWhoAsked(t *testing.T) {
 			t.Fatalf("first frame %s, want the snapshot", env.Type)
 		}
 	}
+	subscribed()
 	sse := openSSE(t, a, slug, "bell=1", "")
 	if ev := sse.event(t); ev.event != app.TypeSnapshot {
 		t.Fatalf("SSE: first event %q, want the snapshot", ev.event)
