@@ -132,6 +132,7 @@ var queryParams = map[string]schema{
 	"region":     {"type": "string", "description": "the viewer's region (cn, hu, …, or other for everyone else) for presence counts; default: the node's"},
 	"v":          {"type": "string", "maxLength": 64, "description": "the catalogue version a snapshot named (its catalogue field)"},
 	"lang":       {"type": "string", "enum": []string{"zh", "en", "hu"}, "description": "the viewer's language"},
+	"bell":       {"type": "string", "enum": []string{"1", "0"}, "description": "1: also receive the volatile transfer bell (private data changed), which the participant, team and organizer pages need; default 0"},
 	"limit":      {"type": "integer", "minimum": 0, "description": "page size; 0 or absent: the default"},
 	"before":     {"type": "integer", "format": "int64", "minimum": 0, "description": "entries with an id below this (next_before of the previous page)"},
 	"offset":     {"type": "integer", "minimum": 0, "description": "how many matching attendees to skip"},
@@ -213,9 +214,9 @@ var operations = map[string]op{
 
 	"GET /api/v1/events/:slug/live": {id: "getLive", tag: "live", out: snapshotSchema},
 	"GET /api/v1/events/:slug/log":  {id: "getLog", tag: "live", query: []string{"since", "limit"}, maxLimit: app.MaxLogPage, out: app.LogPage{}},
-	"GET /api/v1/events/:slug/stream": {id: "stream", tag: "live", query: []string{"since", "epoch", "region", "lang"}, out: textOut, media: "text/event-stream",
+	"GET /api/v1/events/:slug/stream": {id: "stream", tag: "live", query: []string{"since", "epoch", "region", "lang", "bell"}, out: textOut, media: "text/event-stream",
 		reqHeaders: map[string]string{"Last-Event-ID": "sent by EventSource when it reconnects; takes the place of since"}, desc: "Server-Sent Events: each envelope as id: <seq>, event: <type>, data: <envelope JSON>. A Last-Event-ID header takes the place of since."},
-	"GET /ws/events/:slug": {id: "websocket", tag: "live", query: []string{"since", "epoch", "region", "lang"}, status: fiber.StatusSwitchingProtocols,
+	"GET /ws/events/:slug": {id: "websocket", tag: "live", query: []string{"since", "epoch", "region", "lang", "bell"}, status: fiber.StatusSwitchingProtocols,
 		errs: []string{app.EForbidden},
 		desc: "Upgrades to a websocket of text frames, each one envelope (see docs/api.md). 403 for a browser Origin that is not allowed. Client frames over 4 KiB close the connection with 1009, binary frames with 1003."},
 
