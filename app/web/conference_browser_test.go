@@ -44,11 +44,9 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 	waitFor(t, tab, 15*time.Second, "the console of the new event", `location.search.includes('event=small-conf') && document.body.dataset.ready === 'true' && document.querySelector('#setup').dataset.tab === 'stages'`)
 
 	// Two stages: the event's first, renamed, and a second one.
-	tap(t, tab, `#setup-list tr[data-stage="main"] button`)
-	fill(t, tab, "#stage-form", map[string]string{"name.en": "Main hall", "stream_links.default": "https://live.example.org/main"})
+	openAndFill(t, tab, `#setup-list tr[data-stage="main"] button`, "#stage-form", map[string]string{"name.en": "Main hall", "stream_links.default": "https://live.example.org/main"})
 	waitFor(t, tab, 10*time.Second, "the main hall", `(document.querySelector('#setup-list tr[data-stage="main"]')?.textContent || '').includes('Main hall')`)
-	tap(t, tab, "#setup-new-stage")
-	fill(t, tab, "#stage-form", map[string]string{"slug": "forum", "name.en": "Forum"})
+	openAndFill(t, tab, "#setup-new-stage", "#stage-form", map[string]string{"slug": "forum", "name.en": "Forum"})
 	waitFor(t, tab, 10*time.Second, "two stages", `document.querySelectorAll('#setup-list tr[data-stage]').length === 2`)
 
 	// Three sessions.
@@ -58,8 +56,7 @@ func TestConferenceFromEmptyDatabase(t *testing.T) {
 		{"title.en": "Showcase", "kind": "showcase", "stage": "main", "planned_start": at(30 * time.Minute), "planned_end": at(150 * time.Minute)},
 		{"title.en": "Forum", "kind": "forum", "stage": "forum", "planned_start": at(30 * time.Minute), "planned_end": at(120 * time.Minute)},
 	} {
-		tap(t, tab, "#setup-new-session")
-		fill(t, tab, "#session-form", s)
+		openAndFill(t, tab, "#setup-new-session", "#session-form", s)
 		waitFor(t, tab, 10*time.Second, "the session "+s["title.en"], `[...document.querySelectorAll('#setup-list tr[data-session]')].some(r => r.textContent.includes(`+jsString(s["title.en"])+`))`)
 	}
 

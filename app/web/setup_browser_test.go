@@ -32,13 +32,23 @@ func setupTab(t *testing.T, tab context.Context, name, ready string) {
 // or "false") as a reader typing would, and submits it.
 func fill(t *testing.T, tab context.Context, sel string, values map[string]string) {
 	t.Helper()
-	// One step, retried until the form is there: a panel that re-renders
-	// between a wait and the fill cannot leave it on a removed form.
-	js := fmt.Sprintf(`(() => { const f = document.querySelector(%s); if (!f) return false; const v = %s;
+	openAndFill(t, tab, "", sel, values)
+}
+
+// openAndFill clicks opener until the form sel is there, then fills and
+// submits it as fill does. One step, retried: a panel that re-renders
+// between the click and the fill (a late list refresh replaces the
+// editor) cannot leave it waiting for a form that is gone — it opens the
+// form again. With opener "", it only waits for the form.
+func openAndFill(t *testing.T, tab context.Context, opener, sel string, values map[string]string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const f = document.querySelector(%s); const opener = %s;
+	  if (!f) { const b = opener && document.querySelector(opener); if (b && !b.disabled) b.click(); return false; }
+	  const v = %s;
 	  for (const [k, x] of Object.entries(v)) { const el = f.elements[k]; if (!el) throw new Error('no field ' + k);
 	    if (el.type === 'checkbox') el.checked = x === 'true'; else el.value = x;
 	    el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); }
-	  f.querySelector('button[type=submit]').click(); return true })()`, jsString(sel), mustJSONString(t, values))
+	  f.querySelector('button[type=submit]').click(); return true })()`, jsString(sel), jsString(opener), mustJSONString(t, values))
 	waitFor(t, tab, 20*time.Second, "the form "+sel+" filled", js)
 }
 
@@ -112,18 +122,15 @@ func TestConsoleSetUp(t *testing.T) {
 	// Stages: the event's first stage (every event has one) is renamed and
 	// given links; one that is not a URL is refused beside its field.
 	waitFor(t, tab, 10*time.Second, "the main stage", `document.querySelector('#setup-list tr[data-stage="main"]')`)
-	tap(t, tab, `#setup-list tr[data-stage="main"] button`)
-	fill(t, tab, "#stage-form", map[string]string{"name.en": "Main hall", "name.zh": "主会场", "stream_links.cn": "not a url"})
+	openAndFill(t, tab, `#setup-list tr[data-stage="main"] button`, "#stage-form", map[string]string{"name.en": "Main hall", "name.zh": "主会场", "stream_links.cn": "not a url"})
 	waitFor(t, tab, 10*time.Second, "the link refused", fieldError("#stage-form", "stream_links.cn")+` !== ''`)
 	fill(t, tab, "#stage-form", map[string]string{"stream_links.cn": "https://live.example.cn/main"})
 	waitFor(t, tab, 10*time.Second, "the main hall", `(document.querySelector('#setup-list tr[data-stage="main"]')?.textContent || '').includes('Main hall')`)
-	tap(t, tab, "#setup-new-stage")
-	fill(t, tab, "#stage-form", map[string]string{"slug": "forum", "name.en": "Forum", "stream_links.default": "https://live.example.org/forum"})
+	openAndFill(t, tab, "#setup-new-stage", "#stage-form", map[string]string{"slug": "forum", "name.en": "Forum", "stream_links.default": "https://live.example.org/forum"})
 	waitFor(t, tab, 10*time.Second, "two stages", `document.querySelectorAll('#setup-list tr[data-stage]').length === 2`)
 	// A new stage's form offers the position after the last one, so
 	// stages added in turn never share a position.
-	tap(t, tab, "#setup-new-stage")
-	fill(t, tab, "#stage-form", map[string]string{"slug": "studio", "name.en": "Studio"})
+	openAndFill(t, tab, "#setup-new-stage", "#stage-form", map[string]string{"slug": "studio", "name.en": "Studio"})
 	waitFor(t, tab, 10*time.Second, "three stages", `document.querySelectorAll('#setup-list tr[data-stage]').length === 3`)
 	sts, err := srv.svc.Stages(ctx, "expo-2026")
 	if err != nil {
@@ -139,8 +146,7 @@ func TestConsoleSetUp(t *testing.T) {
 
 	// Sessions: one ending before it starts is refused beside its end.
 	setupTab(t, tab, "sessions", `document.querySelector('#setup-new-session:not([disabled])')`)
-	tap(t, tab, "#setup-new-session")
-	fill(t, tab, "#session-form", map[string]string{"title.en": "Opening", "kind": "opening", "stage": "main", "planned_start": at(0, 9, 30), "planned_end": at(0, 9, 0), "fixed_start": "true"})
+	openAndFill(t, tab, "#setup-new-session", "#session-form", map[string]string{"title.en": "Opening", "kind": "opening", "stage": "main", "planned_start": at(0, 9, 30), "planned_end": at(0, 9, 0), "fixed_start": "true"})
 	waitFor(t, tab, 10*time.Second, "the end refused", fieldError("#session-form", "planned_end")+` !== ''`)
 	fill(t, tab, "#session-form", map[string]string{"planned_end": at(0, 10, 0)})
 	waitFor(t, tab, 10*time.Second, "one session", `document.querySelectorAll('#setup-list tr[data-session]').length === 1`)
@@ -148,15 +154,13 @@ func TestConsoleSetUp(t *testing.T) {
 		{"title.en": "Showcase", "kind": "showcase", "stage": "main", "planned_start": at(0, 10, 0), "planned_end": at(0, 12, 0)},
 		{"title.en": "Forum", "kind": "forum", "stage": "forum", "planned_start": at(0, 10, 0), "planned_end": at(0, 11, 30), "stream_links.hu": "https://live.example.hu/forum"},
 	} {
-		tap(t, tab, "#setup-new-session")
-		fill(t, tab, "#session-form", s)
+		openAndFill(t, tab, "#setup-new-session", "#session-form", s)
 		waitFor(t, tab, 10*time.Second, "the session "+s["title.en"], `[...document.querySelectorAll('#setup-list tr[data-session]')].some(r => r.textContent.includes(`+jsString(s["title.en"])+`))`)
 	}
 
 	// Achievements: one added by hand.
 	setupTab(t, tab, "achievements", `document.querySelector('#setup-new-achievement')`)
-	tap(t, tab, "#setup-new-achievement")
-	fill(t, tab, "#achievement-form", map[string]string{"ref": "A-1", "title.en": "Rice robot", "presenter": "Dr. Wang"})
+	openAndFill(t, tab, "#setup-new-achievement", "#achievement-form", map[string]string{"ref": "A-1", "title.en": "Rice robot", "presenter": "Dr. Wang"})
 	waitFor(t, tab, 10*time.Second, "the achievement", `document.querySelectorAll('#setup-list tr[data-achievement]').length === 1`)
 
 	// The showcase's run-of-show: the achievement and a free item.
@@ -178,8 +182,7 @@ func TestConsoleSetUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tap(t, tab, "#setup-new-attendee")
-	fill(t, tab, "#attendee-form", map[string]string{"name": "Kovács Anna", "organization": "BME", "email": "not-an-email"})
+	openAndFill(t, tab, "#setup-new-attendee", "#attendee-form", map[string]string{"name": "Kovács Anna", "organization": "BME", "email": "not-an-email"})
 	waitFor(t, tab, 10*time.Second, "the e-mail refused", fieldError("#attendee-form", "email")+` !== ''`)
 	fill(t, tab, "#attendee-form", map[string]string{"email": "anna@example.hu", "category": "academic"})
 	waitFor(t, tab, 10*time.Second, "24 attendees over two pages", `(document.querySelector('.setup-pager')?.textContent || '').includes('24') && document.querySelectorAll('#setup-list tr[data-attendee]').length === 20`)
