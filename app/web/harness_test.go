@@ -136,6 +136,10 @@ func startServerOpts(t *testing.T, cfg web.Config, withDemo bool) *server {
 		defer cancel()
 		hub.Shutdown(sctx)
 		_ = srv.App().ShutdownWithContext(sctx)
+		// A test that skips at once (no chromium) can shut the app down
+		// before the goroutine above began serving, which would then serve
+		// forever: closing the listener ends it either way.
+		_ = ln.Close()
 		stopHub()
 		svc.StopAttendance()
 		<-done
