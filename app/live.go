@@ -33,17 +33,22 @@ type StageNow struct {
 	NextSessionID int64  `json:"next_session_id"`
 }
 
-// LiveState is the data of a snapshot envelope: everything a viewer page
-// needs to draw itself, except the catalogue. Showcases name achievements
-// by id; the achievements themselves are in the event's Catalogue, which
-// a client fetches once per version (GET …/catalogue?v=Catalogue) and
-// caches: a snapshot goes to every new viewer, the catalogue was most of
-// its bytes.
+// LiveState is the data of a snapshot envelope: what is live now (each
+// stage's now and next, announcements, attendance, presence, technology
+// transfer) and the versions of the two documents a viewer page fetches
+// once per version and caches: the Programme (event, sessions,
+// run-of-shows) and the Catalogue (achievements). A snapshot goes to
+// every new viewer; those two were most of its bytes. Event, Sessions and
+// Showcases are empty on the wire; pages rendered on the server fill them
+// from the programme (Service.FillProgramme).
 type LiveState struct {
-	Event     Event          `json:"event"`
-	Sessions  []Session      `json:"sessions"`
+	Event     Event          `json:"event,omitzero"`
+	Sessions  []Session      `json:"sessions,omitempty"`
 	Stages    []StageNow     `json:"stages"`
-	Showcases []LiveShowcase `json:"showcases"`
+	Showcases []LiveShowcase `json:"showcases,omitempty"`
+	// Programme is the version of the event's programme (Programme.Version)
+	// as of this snapshot.
+	Programme string `json:"programme"`
 	// Catalogue is the version of the event's catalogue (Catalogue.Version)
 	// as of this snapshot.
 	Catalogue string `json:"catalogue"`
@@ -62,8 +67,9 @@ type LiveState struct {
 // carries (pinned ones are always included).
 const snapshotAnnouncements = 20
 
-// Snapshot builds the event's full live state as a snapshot envelope
-// whose Seq is the last log seq the state includes. Everything is read in
+// Snapshot builds the event's live state as a snapshot envelope whose Seq
+// is the last log seq the state includes; the programme it names is kept
+// to be served by version (Programme). Everything is read in
 // one read-only transaction that sees a single consistent snapshot of the
 // database, so the state is exactly as of Seq.
 func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
@@ -75,13 +81,13 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 	var st LiveState
 	var seq int64
 	var epoch string
+	var prog *docEntry
 	err = s.store.ReadTx(ctx, func(r Repo) error {
 		ev, err := r.EventByID(ctx, eventID)
 		if err != nil {
 			return err
 		}
 		seq, epoch = ev.LastSeq, ev.Epoch
-		st.Event = *ev
 		ag, err := loadAgenda(ctx, r, eventID, now)
 		if err != nil {
 			return err
@@ -90,18 +96,16 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 		if err != nil {
 			return err
 		}
-		st.Sessions = ag.Sessions
+		prog, err = newProgramme(*ev, ag.Sessions, liveShowcases(ag))
+		if err != nil {
+			return err
+		}
+		st.Programme = prog.version
 		stages, err := r.ListStages(ctx, eventID)
 		if err != nil {
 			return err
 		}
 		st.Stages = stagesNow(stages, ag)
-		st.Showcases = []LiveShowcase{}
-		for _, se := range ag.Sessions {
-			if len(ag.Slots[se.ID]) > 0 {
-				st.Showcases = append(st.Showcases, liveShowcase(ag, se.ID))
-			}
-		}
 		st.Catalogue = catalogueVersion(achievements)
 		anns, err := r.ListAnnouncements(ctx, eventID, 200)
 		if err != nil {
@@ -119,6 +123,7 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, err
 	}
+	s.programmes.put(slug, prog)
 	st.Presence = map[string]int{}
 	if s.Presence != nil {
 		st.Presence = s.Presence(slug)

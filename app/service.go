@@ -35,6 +35,8 @@ type Service struct {
 
 	catalogues  sync.Map           // slug → *catalogueEntry (live.go)
 	catalogueSF singleflight.Group // one catalogue build per event at a time
+	programmes  docShelf           // the versions recent snapshots named (programme.go)
+	programmeSF singleflight.Group // one programme build per event at a time
 
 	touchMu    sync.Mutex
 	touched    map[int64]time.Time // token id → last recorded use

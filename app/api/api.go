@@ -199,6 +199,7 @@ func (s *Server) Routes() []Route {
 		{Method: "GET", Path: "/api/v1/events/:slug/sessions", Who: "public", Summary: "agenda with planned and expected times", Handler: s.listSessions},
 		{Method: "GET", Path: "/api/v1/events/:slug/achievements", Who: "public", Summary: "showcase catalogue", Handler: s.listAchievements},
 		{Method: "GET", Path: "/api/v1/events/:slug/catalogue", Who: "public", Summary: "the catalogue live pages load once per version (ETag, cacheable)", Handler: s.getCatalogue},
+		{Method: "GET", Path: "/api/v1/events/:slug/programme", Who: "public", Summary: "the programme live pages load once per version (ETag, cacheable)", Handler: s.getProgramme},
 		{Method: "GET", Path: "/api/v1/sessions/:id/showcase", Who: "public", Summary: "run-of-show with planned and expected times", Handler: s.getShowcase},
 		{Method: "GET", Path: "/api/v1/events/:slug/announcements", Who: "public", Summary: "announcements, newest first", Handler: s.listAnnouncements},
 		{Method: "POST", Path: "/api/v1/events/:slug/announcements", Who: "organizer", Summary: "post an announcement", Handler: s.postAnnouncement},

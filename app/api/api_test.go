@@ -122,6 +122,19 @@ func (e *env) do(method, path, token string, body any, header ...string) respons
 	return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
 }
 
+// fillProgramme puts the programme a snapshot's state names into it, as a
+// page does: fetched by the version the snapshot gives, which must be the
+// version served.
+func (e *env) fillProgramme(slug string, st *app.LiveState) {
+	e.t.Helper()
+	r := e.do("GET", "/api/v1/events/"+slug+"/programme?v="+st.Programme, "", nil)
+	var p app.Programme
+	if err := json.Unmarshal(r.Body, &p); err != nil || r.Status != 200 || p.Version != st.Programme {
+		e.t.Fatalf("programme %s: %d %.200s (err %v)", st.Programme, r.Status, r.Body, err)
+	}
+	st.Event, st.Sessions, st.Showcases = p.Event, p.Sessions, p.Showcases
+}
+
 func (e *env) token(role, event string) string {
 	e.t.Helper()
 	r := e.do("POST", "/api/v1/tokens", e.admin, map[string]string{"name": role + "-" + event, "role": role, "event": event})

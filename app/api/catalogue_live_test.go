@@ -104,8 +104,8 @@ func TestCatalogueEndpoint(t *testing.T) {
 }
 
 // maxLeanSnapshot bounds the demo's snapshot as JSON: the catalogue
-// (about 26 KB of it) is no longer in it.
-const maxLeanSnapshot = 20 << 10
+// (about 26 KB of it) and the programme (about 13 KB) are no longer in it.
+const maxLeanSnapshot = 6 << 10
 
 // TestSnapshotIsLean: the demo's snapshot carries ids and what changes
 // live, not the catalogue: every new viewer gets it.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -57,18 +58,28 @@ func (s *Server) listAchievements(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"achievements": as})
 }
 
-// getCatalogue serves the catalogue a snapshot names by version. Asked
-// for the current version (?v=, as the snapshot's catalogue field gives
-// it) the answer never changes, so anyone may keep it for a year;
-// otherwise it is revalidated by ETag on every use.
+// getCatalogue serves the catalogue a snapshot names by version.
 func (s *Server) getCatalogue(c *fiber.Ctx) error {
+	return s.serveVersioned(c, "catalogue", s.svc.Catalogue)
+}
+
+// getProgramme serves the programme a snapshot names by version.
+func (s *Server) getProgramme(c *fiber.Ctx) error {
+	return s.serveVersioned(c, "programme", s.svc.Programme)
+}
+
+// serveVersioned answers for a document a snapshot names by version (the
+// catalogue, the programme). Asked for the version it serves (?v=, as the
+// snapshot gives it) the answer never changes, so anyone may keep it for
+// a year; otherwise it is revalidated by ETag on every use.
+func (s *Server) serveVersioned(c *fiber.Ctx, what string, get func(ctx context.Context, slug, want string) ([]byte, string, error)) error {
 	want := c.Query("v")
 	if len(want) > 64 {
-		return app.Errorf(app.EBadRequest, "v is a catalogue version from a snapshot (at most 64 characters)")
+		return app.Errorf(app.EBadRequest, "v is a %s version from a snapshot (at most 64 characters)", what)
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	body, version, err := s.svc.Catalogue(cx, utils.CopyString(c.Params("slug")), utils.CopyString(want))
+	body, version, err := get(cx, utils.CopyString(c.Params("slug")), utils.CopyString(want))
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,8 @@ type liveModel struct {
 	showcases    map[int64]app.LiveShowcase
 	// catalogue fetches the catalogue a snapshot names, as a page does.
 	catalogue func(version string) []app.Achievement
+	// programme fills in the programme a snapshot names, as a page does.
+	programme func(st *app.LiveState)
 }
 
 func (m *liveModel) apply(t *testing.T, env app.Envelope) {
@@ -117,6 +119,7 @@ func (m *liveModel) apply(t *testing.T, env app.Envelope) {
 		if err := json.Unmarshal(env.Data, &st); err != nil {
 			t.Fatal(err)
 		}
+		m.programme(&st)
 		m.achievements, m.showcases = map[int64]app.Achievement{}, map[int64]app.LiveShowcase{}
 		for _, a := range m.catalogue(st.Catalogue) {
 			if _, dup := m.achievements[a.ID]; dup {
@@ -223,6 +226,7 @@ func TestLiveShowcaseKeepsClientsWhole(t *testing.T) {
 	}
 	var st app.LiveState
 	_ = json.Unmarshal(first.Data, &st)
+	e.fillProgramme("cn-hu-2021", &st)
 	catalogue := func(version string) []app.Achievement {
 		t.Helper()
 		r := e.do("GET", "/api/v1/events/cn-hu-2021/catalogue?v="+version, "", nil)
@@ -238,7 +242,7 @@ func TestLiveShowcaseKeepsClientsWhole(t *testing.T) {
 	if bytes.Contains(first.Data, []byte(`"achievement":`)) || bytes.Contains(first.Data, []byte(`"achievements":`)) {
 		t.Error("the snapshot embeds achievements")
 	}
-	m := &liveModel{catalogue: catalogue}
+	m := &liveModel{catalogue: catalogue, programme: func(st *app.LiveState) { e.fillProgramme("cn-hu-2021", st) }}
 	m.apply(t, first)
 	m.check(t, e, "snapshot")
 	seq := first.Seq
@@ -320,7 +324,7 @@ func TestLiveShowcaseKeepsClientsWhole(t *testing.T) {
 	snap = e.do("GET", "/api/v1/events/cn-hu-2021/live", "", nil)
 	var again app.Envelope
 	_ = json.Unmarshal(snap.Body, &again)
-	fresh := &liveModel{catalogue: catalogue}
+	fresh := &liveModel{catalogue: catalogue, programme: m.programme}
 	fresh.apply(t, again)
 	fresh.check(t, e, "second snapshot")
 	for id, a := range m.achievements {

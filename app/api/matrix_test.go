@@ -84,6 +84,7 @@ var samples = map[string]sampler{
 	"GET /api/v1/events/:slug/sessions":      at(ev + "/sessions"),
 	"GET /api/v1/events/:slug/achievements":  at(ev + "/achievements"),
 	"GET /api/v1/events/:slug/catalogue":     at(ev + "/catalogue"),
+	"GET /api/v1/events/:slug/programme":     at(ev + "/programme"),
 	"GET /api/v1/events/:slug/announcements": at(ev + "/announcements?limit=5"),
 	"GET /api/v1/events/:slug/audit":         at(ev + "/audit?limit=5"),
 	"GET /api/v1/events/:slug/live":          at(ev + "/live"),

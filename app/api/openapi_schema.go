@@ -150,7 +150,7 @@ func (g *schemaGen) fields(t reflect.Type, input bool, props schema, required *[
 		if name == "" {
 			name = f.Name
 		}
-		omitempty := strings.Contains(","+opts+",", ",omitempty,")
+		omitempty := strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,")
 		s := g.of(f.Type, input)
 		key := componentName(t, false) + "." + name
 		if vals, ok := enums[key]; ok && !input {
@@ -321,6 +321,11 @@ var fieldDocs = map[string]string{
 	"EventInput.venue":          "Text in at least one language, each at most 200 characters; omit it for an event without a venue. The former single-string form is refused (400).",
 	"Envelope.seq":              "Position in the event's live log; 0 for volatile messages.",
 	"Envelope.data":             "The payload; its shape depends on type (snapshot: LiveState; showcase.updated: LiveShowcase; schedule.shifted: {sessions, showcases: [LiveShowcase]}).",
+	"Programme":                 "The part of the live state that changes only when an organizer changes the event, a session or a run-of-show; a snapshot names it by version.",
+	"LiveState.programme":       "The version of the event's programme: fetch GET /api/v1/events/{slug}/programme?v=<this> once per version for the event, the sessions and the run-of-shows (the snapshot leaves them out).",
+	"LiveState.event":           "Not in a snapshot: the event is in the programme it names.",
+	"LiveState.sessions":        "Not in a snapshot: the sessions are in the programme it names.",
+	"LiveState.showcases":       "Not in a snapshot: the run-of-shows are in the programme it names.",
 	"LiveState.catalogue":       "The version of the event's catalogue: fetch GET /api/v1/events/{slug}/catalogue?v=<this> once per version for the achievements the showcases name by id.",
 	"LiveShowcase.achievements": "Achievements the client may not have: those a catalogue change altered and those a replaced run-of-show newly uses; absent otherwise. Add them to the achievement map.",
 	"Session.stream_links":      "This session's own stream links, laid over its stage's key by key (usually empty): a viewer in region r watches (stage ∪ session)[r], else [\"default\"].",

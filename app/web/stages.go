@@ -19,7 +19,7 @@ import (
 
 // liveState returns the event's current live state: the snapshot of the
 // configured source (the hub's cache), else one built from the database,
-// with the achievements of its catalogue.
+// with its programme and the achievements of its catalogue.
 func (p *pages) liveState(ctx context.Context, slug string) (*app.LiveState, error) {
 	var data json.RawMessage
 	if p.cfg.Snapshot != nil {
@@ -43,6 +43,11 @@ func (p *pages) liveState(ctx context.Context, slug string) (*app.LiveState, err
 	}
 	var st app.LiveState
 	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, err
+	}
+	// The event, sessions and run-of-shows are in the programme the
+	// snapshot names (kept by version, shared by every page).
+	if err := p.svc.FillProgramme(ctx, slug, &st); err != nil {
 		return nil, err
 	}
 	// The snapshot names achievements by id; their titles come from the

@@ -41,8 +41,9 @@ export class LiveClient {
     this.stopped = true;
     this.pending = new Set();
     this.flushQueued = false;
-    // While the catalogue a snapshot names is fetched, envelopes wait in
-    // queue and nothing is rendered (titles would be missing).
+    // While the programme or catalogue a snapshot names is fetched,
+    // envelopes wait in queue and nothing is rendered (the agenda or the
+    // titles would be missing).
     this.waiting = false;
     this.queue = [];
     this.onOnline = () => {
@@ -248,7 +249,7 @@ export class LiveClient {
     if (r === APPLIED) {
       this.onEnvelope(env);
       this.pending.add(env.type);
-      if (env.type === 'snapshot' && this.state.needsCatalogue()) this.loadCatalogue();
+      if (env.type === 'snapshot' && (this.state.needsCatalogue() || this.state.needsProgramme())) this.loadMissing();
       this.queueFlush();
     }
   }
@@ -260,7 +261,7 @@ export class LiveClient {
     this.flushQueued = true;
     queueMicrotask(() => {
       this.flushQueued = false;
-      if (this.waiting || !this.pending.size) return; // loadCatalogue flushes
+      if (this.waiting || !this.pending.size) return; // loadMissing flushes
       const types = this.pending;
       this.pending = new Set();
       this.onChange(types);
@@ -268,33 +269,55 @@ export class LiveClient {
   }
 
   /**
-   * loadCatalogue fetches the catalogue the snapshot names, once per
-   * version (the URL names it, so the browser may keep the answer), and
-   * holds envelopes and rendering until it is there. If it cannot be
-   * fetched, the page goes on without titles and tries again later.
+   * loadMissing fetches what the snapshot names by version and the client
+   * has not got — the programme (event, sessions, run-of-shows) and the
+   * catalogue (achievements) — once per version (the URL names it, so the
+   * browser may keep the answer), and holds envelopes and rendering until
+   * both are there. If one cannot be fetched, the page goes on with what
+   * it has and tries again later.
    */
-  async loadCatalogue() {
-    const version = this.state.catalogueWanted;
+  async loadMissing() {
     this.waiting = true;
-    let ok = false;
-    try {
-      const res = await fetch(`/api/v1/events/${encodeURIComponent(this.slug)}/catalogue?v=${encodeURIComponent(version)}`, { credentials: 'same-origin' });
-      if (res.ok) {
-        this.state.putCatalogue(await res.json());
-        ok = true;
+    const slug = encodeURIComponent(this.slug);
+    const get = async (what, version) => {
+      try {
+        const res = await fetch(`/api/v1/events/${slug}/${what}?v=${encodeURIComponent(version)}`, { credentials: 'same-origin' });
+        return res.ok ? await res.text() : null;
+      } catch {
+        return null;
       }
-    } catch {
-      ok = false;
+    };
+    const wantProgramme = this.state.needsProgramme() ? this.state.programmeWanted : '';
+    const wantCatalogue = this.state.needsCatalogue() ? this.state.catalogueWanted : '';
+    const [programme, catalogue] = await Promise.all([
+      wantProgramme ? get('programme', wantProgramme) : '',
+      wantCatalogue ? get('catalogue', wantCatalogue) : '',
+    ]);
+    let ok = true;
+    // A snapshot that arrived meanwhile (a reconnect) names what it needs.
+    if (wantProgramme && wantProgramme === this.state.programmeWanted) {
+      ok = (programme !== null && this.state.putProgramme(programme)) && ok;
+      this.pending.add('programme');
+    }
+    if (wantCatalogue && wantCatalogue === this.state.catalogueWanted) {
+      let c = null;
+      try {
+        c = catalogue === null ? null : JSON.parse(catalogue);
+      } catch {
+        c = null;
+      }
+      if (c) this.state.putCatalogue(c);
+      ok = Boolean(c) && ok;
+      this.pending.add('catalogue');
     }
     this.waiting = false;
-    this.pending.add('catalogue');
     const queued = this.queue;
     this.queue = [];
     for (const text of queued) this.receive(text);
     this.queueFlush();
     if (!ok && !this.stopped) {
       setTimeout(() => {
-        if (!this.stopped && !this.waiting && this.state.needsCatalogue()) this.loadCatalogue();
+        if (!this.stopped && !this.waiting && (this.state.needsProgramme() || this.state.needsCatalogue())) this.loadMissing();
       }, 3000);
     }
   }

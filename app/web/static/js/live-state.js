@@ -6,6 +6,11 @@
 // Stages come in the snapshot's stages and in stages.updated; what is on
 // each is computed here from the sessions and run-of-shows (stages()).
 //
+// The event, the sessions and the run-of-shows are not in the snapshot:
+// it names the event's programme by version (programme), which the client
+// fetches once per version (LiveClient, putProgramme) and keeps, so a
+// reconnect to the same version fetches nothing.
+//
 // Run-of-shows arrive slim (docs/api.md "Live updates"): each slot names
 // its achievement by achievement_id (a free item carries its own title),
 // and the achievements come from the event's catalogue, which the snapshot
@@ -30,7 +35,46 @@ export class LiveState {
     // the same version fetches nothing) and the version the snapshot names.
     this.catalogueHave = { version: '', achievements: [] };
     this.catalogueWanted = '';
+    // Likewise the programme (event, sessions, run-of-shows), kept as its
+    // JSON text so every snapshot starts from fresh objects.
+    this.programmeHave = { version: '', text: '' };
+    this.programmeWanted = '';
     this.reset();
+  }
+
+  /** needsProgramme says whether the snapshot names a programme version
+   * the client has not fetched yet. */
+  needsProgramme() {
+    return Boolean(this.programmeWanted) && this.programmeWanted !== this.programmeHave.version;
+  }
+
+  /**
+   * putProgramme takes a fetched programme ({version, event, sessions,
+   * showcases}) as JSON text. It may be newer than the snapshot (another
+   * node answered with a programme built later): the envelopes after the
+   * snapshot carry whole objects, so applying them over it is harmless.
+   * It counts as the version the snapshot wanted, so a reconnect to that
+   * version fetches nothing.
+   */
+  putProgramme(text) {
+    let p;
+    try {
+      p = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (!p || !Array.isArray(p.sessions)) return false;
+    this.programmeHave = { version: this.programmeWanted || p.version || '', text };
+    this.applyProgramme(p);
+    return true;
+  }
+
+  /** applyProgramme puts a programme's event, sessions and run-of-shows
+   * into the state. */
+  applyProgramme(p) {
+    if (p.event) this.event = p.event;
+    for (const s of p.sessions || []) this.sessions.set(s.id, s);
+    for (const sc of p.showcases || []) this.putShowcase(sc);
   }
 
   /** needsCatalogue says whether the snapshot names a catalogue version
@@ -89,10 +133,13 @@ export class LiveState {
     this.reset();
     this.event = d.event || null;
     this.putStages(d.stages);
-    for (const s of d.sessions || []) this.sessions.set(s.id, s);
     this.catalogueWanted = d.catalogue || '';
     if (this.catalogueWanted && this.catalogueWanted === this.catalogueHave.version) this.putAchievements(this.catalogueHave.achievements);
     this.putAchievements(d.achievements); // servers before the catalogue endpoint sent them here
+    // The programme comes by version (servers before it sent its parts here).
+    this.programmeWanted = d.sessions ? '' : (d.programme || '');
+    if (this.programmeWanted && this.programmeWanted === this.programmeHave.version) this.applyProgramme(JSON.parse(this.programmeHave.text));
+    for (const s of d.sessions || []) this.sessions.set(s.id, s);
     for (const sc of d.showcases || []) this.putShowcase(sc);
     for (const a of d.announcements || []) this.announcements.set(a.id, a);
     this.attendance = d.attendance || null;

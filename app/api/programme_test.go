@@ -1,0 +1,123 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/hybridcon/hybridcon/app"
+)
+
+// liveState is the data of the current snapshot (GET …/live), as sent.
+func (e *env) liveState(slug string) (app.Envelope, app.LiveState) {
+	e.t.Helper()
+	r := e.do("GET", "/api/v1/events/"+slug+"/live", "", nil)
+	var env app.Envelope
+	var st app.LiveState
+	if err := json.Unmarshal(r.Body, &env); err != nil || r.Status != 200 {
+		e.t.Fatalf("live: %d %.200s", r.Status, r.Body)
+	}
+	if err := json.Unmarshal(env.Data, &st); err != nil {
+		e.t.Fatal(err)
+	}
+	return env, st
+}
+
+// TestProgrammeEndpoint: the snapshot names the programme (event,
+// sessions, run-of-shows) by version instead of carrying it; the version
+// it names is served exactly and may be kept for a year, an older version
+// a node still has is served as it was, and a version the node does not
+// have is answered with the current programme (revalidated, never older
+// than the snapshot). Bad input changes nothing.
+func TestProgrammeEndpoint(t *testing.T) {
+	e := newEnv(t)
+	env, st := e.liveState("cn-hu-2021")
+	if st.Programme == "" {
+		t.Fatal("the snapshot names no programme version")
+	}
+	var keys map[string]json.RawMessage
+	_ = json.Unmarshal(env.Data, &keys)
+	for _, k := range []string{"event", "sessions", "showcases"} {
+		if _, ok := keys[k]; ok {
+			t.Errorf("the snapshot still carries %s", k)
+		}
+	}
+	base := "/api/v1/events/cn-hu-2021/programme"
+	r := e.do("GET", base+"?v="+st.Programme, "", nil)
+	var p app.Programme
+	if err := json.Unmarshal(r.Body, &p); err != nil || r.Status != 200 {
+		t.Fatalf("programme: %d %.200s", r.Status, r.Body)
+	}
+	sessions := e.agenda()
+	if p.Version != st.Programme || p.Event.Slug != "cn-hu-2021" || len(p.Sessions) != len(sessions) || len(p.Showcases) != 3 {
+		t.Fatalf("programme %q: event %q, %d sessions, %d run-of-shows; want %q, the demo's %d and 3",
+			p.Version, p.Event.Slug, len(p.Sessions), len(p.Showcases), st.Programme, len(sessions))
+	}
+	if bytes.Contains(r.Body, []byte(`"achievement":`)) {
+		t.Error("the programme embeds achievements (they are in the catalogue)")
+	}
+	etag := `"` + p.Version + `"`
+	if got := r.Header.Get("ETag"); got != etag {
+		t.Errorf("ETag %q, want %q", got, etag)
+	}
+	if got := r.Header.Get("Cache-Control"); got != "public, max-age=31536000, immutable" {
+		t.Errorf("Cache-Control by version: %q", got)
+	}
+	if r = e.do("GET", base+"?v="+st.Programme, "", nil, "If-None-Match", etag); r.Status != 304 || len(r.Body) != 0 {
+		t.Errorf("If-None-Match with the ETag: %d, %d bytes; want 304, none", r.Status, len(r.Body))
+	}
+	// A version this node has not built (another node's snapshot): the
+	// current programme, revalidated.
+	r = e.do("GET", base+"?v=0123456789abcdef", "", nil)
+	var cur app.Programme
+	if err := json.Unmarshal(r.Body, &cur); err != nil || r.Status != 200 || cur.Version == "" || len(cur.Sessions) != len(sessions) {
+		t.Fatalf("an unknown version: %d %.200s", r.Status, r.Body)
+	}
+	if got := r.Header.Get("Cache-Control"); got != "public, no-cache" {
+		t.Errorf("Cache-Control for another version: %q", got)
+	}
+	// Bad input.
+	if r = e.do("GET", "/api/v1/events/no-such-event/programme", "", nil); r.Status != 404 || r.errorCode(t) != "not_found" {
+		t.Errorf("unknown event: %d %s", r.Status, r.Body)
+	}
+	if r = e.do("GET", base+"?v="+fmt.Sprintf("%065d", 0), "", nil); r.Status != 400 || r.errorCode(t) != "bad_request" {
+		t.Errorf("v of 65 characters: %d %s", r.Status, r.Body)
+	}
+
+	// A change moves the version the next snapshot names; the new version
+	// has the change, the old one is still served as it was.
+	org := e.token("organizer", "")
+	opening := sessions["opening"]
+	e.mustOK(e.do("POST", fmt.Sprintf("/api/v1/sessions/%d/start", opening.ID), org, nil), "start")
+	_, st2 := e.liveState("cn-hu-2021")
+	if st2.Programme == st.Programme {
+		t.Fatal("the programme version did not change when a session started")
+	}
+	state := func(version string) string {
+		t.Helper()
+		r := e.do("GET", base+"?v="+version, "", nil)
+		var q app.Programme
+		if err := json.Unmarshal(r.Body, &q); err != nil || q.Version != version {
+			t.Fatalf("programme %s: %d %.200s", version, r.Status, r.Body)
+		}
+		for _, s := range q.Sessions {
+			if s.ID == opening.ID {
+				return s.State
+			}
+		}
+		t.Fatalf("programme %s has no session %d", version, opening.ID)
+		return ""
+	}
+	if got := state(st2.Programme); got != app.StateLive {
+		t.Errorf("the new programme has the opening %s, want live", got)
+	}
+	if got := state(st.Programme); got != app.StateScheduled {
+		t.Errorf("the old programme has the opening %s, want it as it was (scheduled)", got)
+	}
+	// An announcement is not in the programme: its version stays.
+	e.mustOK(e.do("POST", "/api/v1/events/cn-hu-2021/announcements", org, map[string]any{"text": map[string]string{"en": "Coffee"}}), "announce")
+	if _, st3 := e.liveState("cn-hu-2021"); st3.Programme != st2.Programme {
+		t.Errorf("an announcement moved the programme version (%s → %s)", st2.Programme, st3.Programme)
+	}
+}
