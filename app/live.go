@@ -302,28 +302,21 @@ func catalogueVersion(achievements []Achievement) string {
 // pages opening at once cost one read.
 const catalogueTTL = time.Second
 
-// catalogueEntry is a built catalogue: its JSON and version.
-type catalogueEntry struct {
-	body    []byte
-	version string
-	at      time.Time
-}
-
-// Catalogue returns the event's catalogue as JSON and its version. It is
-// built at most once a second per event (concurrent callers share one
-// build); want, when not empty, is the version a snapshot named: if the
-// last build has another, a fresh one is made, so a page never gets a
-// catalogue older than its snapshot.
-func (s *Service) Catalogue(ctx context.Context, slug string, want string) (body []byte, version string, err error) {
+// Catalogue returns the event's catalogue as JSON (and gzip) with its
+// version. It is built at most once a second per event (concurrent
+// callers share one build); want, when not empty, is the version a
+// snapshot named: if the last build has another, a fresh one is made, so
+// a page never gets a catalogue older than its snapshot.
+func (s *Service) Catalogue(ctx context.Context, slug string, want string) (Doc, error) {
 	if v, ok := s.catalogues.Load(slug); ok {
-		e := v.(*catalogueEntry)
+		e := v.(*docEntry)
 		if time.Since(e.at) < catalogueTTL && (want == "" || want == e.version) {
-			return e.body, e.version, nil
+			return e.doc(), nil
 		}
 	}
 	eventID, err := s.eventID(ctx, slug)
 	if err != nil {
-		return nil, "", err
+		return Doc{}, err
 	}
 	build := func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -340,19 +333,18 @@ func (s *Service) Catalogue(ctx context.Context, slug string, want string) (body
 		if err != nil {
 			return nil, err
 		}
-		e := &catalogueEntry{body: b, version: c.Version, at: time.Now()}
+		e := newDocEntry(b, c.Version)
 		s.catalogues.Store(slug, e)
 		return e, nil
 	}
 	r, err, _ := s.catalogueSF.Do(slug, build)
-	if err == nil && want != "" && r.(*catalogueEntry).version != want {
+	if err == nil && want != "" && r.(*docEntry).version != want {
 		// The shared build may have begun before the change the snapshot
 		// saw: one more, begun after this call, is at least as new.
 		r, err, _ = s.catalogueSF.Do(slug, build)
 	}
 	if err != nil {
-		return nil, "", err
+		return Doc{}, err
 	}
-	e := r.(*catalogueEntry)
-	return e.body, e.version, nil
+	return r.(*docEntry).doc(), nil
 }

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -51,16 +53,37 @@ func newProgramme(ev Event, sessions []Session, showcases []LiveShowcase) (*docE
 	if b, err = json.Marshal(p); err != nil {
 		return nil, err
 	}
-	return &docEntry{body: b, version: p.Version, at: time.Now()}, nil
+	return newDocEntry(b, p.Version), nil
 }
 
-// docEntry is a built document of an event (a programme): its JSON, its
-// version and when it was built.
+// docEntry is a built document of an event (a programme, a catalogue):
+// its JSON, the same gzip-compressed (built once, served to every page
+// that accepts it), its version and when it was built.
 type docEntry struct {
 	body    []byte
+	gz      []byte
 	version string
 	at      time.Time
 }
+
+// newDocEntry files a document's JSON with its compressed form.
+func newDocEntry(body []byte, version string) *docEntry {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+	_, _ = zw.Write(body)                                    // into memory: cannot fail
+	_ = zw.Close()
+	return &docEntry{body: body, gz: buf.Bytes(), version: version, at: time.Now()}
+}
+
+// Doc is a document a snapshot names by version, as served: its version,
+// its JSON and the same compressed with gzip.
+type Doc struct {
+	Version string
+	JSON    []byte
+	Gzip    []byte
+}
+
+func (e *docEntry) doc() Doc { return Doc{Version: e.version, JSON: e.body, Gzip: e.gz} }
 
 // programmesKept is how many versions of an event's programme a node
 // keeps to serve by version: the versions its recent snapshots named.
@@ -125,13 +148,13 @@ func (d *docShelf) get(slug, want string) *docEntry {
 // whole objects, so a client applies them over a newer programme safely).
 // Without want, the last one built within a second is served; concurrent
 // callers share one build.
-func (s *Service) Programme(ctx context.Context, slug, want string) (body []byte, version string, err error) {
+func (s *Service) Programme(ctx context.Context, slug, want string) (Doc, error) {
 	if e := s.programmes.get(slug, want); e != nil {
-		return e.body, e.version, nil
+		return e.doc(), nil
 	}
 	eventID, err := s.eventID(ctx, slug)
 	if err != nil {
-		return nil, "", err
+		return Doc{}, err
 	}
 	build := func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -163,10 +186,9 @@ func (s *Service) Programme(ctx context.Context, slug, want string) (body []byte
 		r, err, _ = s.programmeSF.Do(slug, build)
 	}
 	if err != nil {
-		return nil, "", err
+		return Doc{}, err
 	}
-	e := r.(*docEntry)
-	return e.body, e.version, nil
+	return r.(*docEntry).doc(), nil
 }
 
 // liveShowcases are the run-of-shows of every session that has one, in
@@ -189,12 +211,12 @@ func (s *Service) FillProgramme(ctx context.Context, slug string, st *LiveState)
 	if st.Sessions != nil || st.Programme == "" {
 		return nil
 	}
-	body, _, err := s.Programme(ctx, slug, st.Programme)
+	d, err := s.Programme(ctx, slug, st.Programme)
 	if err != nil {
 		return err
 	}
 	var p Programme
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := json.Unmarshal(d.JSON, &p); err != nil {
 		return err
 	}
 	ev := p.Event

@@ -33,7 +33,7 @@ type Service struct {
 
 	slugs sync.Map // slug → event id; slugs never change once created
 
-	catalogues  sync.Map           // slug → *catalogueEntry (live.go)
+	catalogues  sync.Map           // slug → *docEntry, the last catalogue built (live.go)
 	catalogueSF singleflight.Group // one catalogue build per event at a time
 	programmes  docShelf           // the versions recent snapshots named (programme.go)
 	programmeSF singleflight.Group // one programme build per event at a time

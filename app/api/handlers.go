@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,30 +73,65 @@ func (s *Server) getProgramme(c *fiber.Ctx) error {
 // serveVersioned answers for a document a snapshot names by version (the
 // catalogue, the programme). Asked for the version it serves (?v=, as the
 // snapshot gives it) the answer never changes, so anyone may keep it for
-// a year; otherwise it is revalidated by ETag on every use.
-func (s *Server) serveVersioned(c *fiber.Ctx, what string, get func(ctx context.Context, slug, want string) ([]byte, string, error)) error {
+// a year; otherwise it is revalidated by ETag on every use. A client that
+// accepts gzip gets the compressed form the node built once (its ETag
+// names the encoding: the two representations differ).
+func (s *Server) serveVersioned(c *fiber.Ctx, what string, get func(ctx context.Context, slug, want string) (app.Doc, error)) error {
 	want := c.Query("v")
 	if len(want) > 64 {
 		return app.Errorf(app.EBadRequest, "v is a %s version from a snapshot (at most 64 characters)", what)
 	}
 	cx, cancel := ctx(c)
 	defer cancel()
-	body, version, err := get(cx, utils.CopyString(c.Params("slug")), utils.CopyString(want))
+	doc, err := get(cx, utils.CopyString(c.Params("slug")), utils.CopyString(want))
 	if err != nil {
 		return err
 	}
-	etag := `"` + version + `"`
+	body, etag := doc.JSON, `"`+doc.Version+`"`
+	gz := len(doc.Gzip) > 0 && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
+	if gz {
+		body, etag = doc.Gzip, `"`+doc.Version+`.gz"`
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+	}
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	c.Set(fiber.HeaderETag, etag)
-	if want == version {
+	if want == doc.Version {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	} else {
 		c.Set(fiber.HeaderCacheControl, "public, no-cache")
 	}
 	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		c.Response().Header.Del(fiber.HeaderContentEncoding)
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(body)
+}
+
+// acceptsGzip says whether an Accept-Encoding header accepts gzip (listed
+// without q=0, or * without q=0 and gzip not refused).
+func acceptsGzip(h string) bool {
+	star := false
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		refused := false
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+					refused = true
+				}
+			}
+		}
+		switch name {
+		case "gzip", "x-gzip":
+			return !refused
+		case "*":
+			star = !refused
+		}
+	}
+	return star
 }
 
 func (s *Server) getShowcase(c *fiber.Ctx) error {

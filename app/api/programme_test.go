@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/hybridcon/hybridcon/app"
@@ -57,6 +59,7 @@ func TestProgrammeEndpoint(t *testing.T) {
 	if bytes.Contains(r.Body, []byte(`"achievement":`)) {
 		t.Error("the programme embeds achievements (they are in the catalogue)")
 	}
+	plain := r.Body
 	etag := `"` + p.Version + `"`
 	if got := r.Header.Get("ETag"); got != etag {
 		t.Errorf("ETag %q, want %q", got, etag)
@@ -66,6 +69,39 @@ func TestProgrammeEndpoint(t *testing.T) {
 	}
 	if r = e.do("GET", base+"?v="+st.Programme, "", nil, "If-None-Match", etag); r.Status != 304 || len(r.Body) != 0 {
 		t.Errorf("If-None-Match with the ETag: %d, %d bytes; want 304, none", r.Status, len(r.Body))
+	}
+	// Compressed once, for every client that accepts gzip: the same JSON,
+	// its own ETag (the representations differ), Vary.
+	for _, tc := range []struct {
+		accept string
+		gzip   bool
+	}{{"gzip", true}, {"deflate, gzip;q=0.5", true}, {"*", true}, {"br", false}, {"gzip;q=0", false}, {"*, gzip;q=0", false}, {"", false}} {
+		r := e.do("GET", base+"?v="+st.Programme, "", nil, "Accept-Encoding", tc.accept)
+		got := r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(r.Body))
+			if err != nil {
+				t.Fatalf("Accept-Encoding %q: %v", tc.accept, err)
+			}
+			if got, err = io.ReadAll(zr); err != nil {
+				t.Fatalf("Accept-Encoding %q: %v", tc.accept, err)
+			}
+		}
+		wantTag := etag
+		if tc.gzip {
+			wantTag = `"` + p.Version + `.gz"`
+		}
+		if (r.Header.Get("Content-Encoding") == "gzip") != tc.gzip || !bytes.Equal(got, plain) || r.Header.Get("ETag") != wantTag ||
+			r.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, ETag %q, Vary %q, %d bytes (%d inflated); want gzip %v, the same JSON",
+				tc.accept, r.Header.Get("Content-Encoding"), r.Header.Get("ETag"), r.Header.Get("Vary"), len(r.Body), len(got), tc.gzip)
+		}
+		if tc.gzip && len(r.Body) > len(plain)/3 {
+			t.Errorf("compressed programme %d bytes of %d", len(r.Body), len(plain))
+		}
+	}
+	if r = e.do("GET", base+"?v="+st.Programme, "", nil, "Accept-Encoding", "gzip", "If-None-Match", `"`+p.Version+`.gz"`); r.Status != 304 || r.Header.Get("Content-Encoding") != "" {
+		t.Errorf("If-None-Match with the gzip ETag: %d, Content-Encoding %q; want 304, none", r.Status, r.Header.Get("Content-Encoding"))
 	}
 	// A version this node has not built (another node's snapshot): the
 	// current programme, revalidated.

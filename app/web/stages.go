@@ -52,12 +52,12 @@ func (p *pages) liveState(ctx context.Context, slug string) (*app.LiveState, err
 	}
 	// The snapshot names achievements by id; their titles come from the
 	// catalogue (built at most once a second, shared by every page).
-	body, _, err := p.svc.Catalogue(ctx, slug, st.Catalogue)
+	doc, err := p.svc.Catalogue(ctx, slug, st.Catalogue)
 	if err != nil {
 		return nil, err
 	}
 	var cat app.Catalogue
-	if err := json.Unmarshal(body, &cat); err != nil {
+	if err := json.Unmarshal(doc.JSON, &cat); err != nil {
 		return nil, err
 	}
 	st.Achievements = cat.Achievements
