@@ -96,8 +96,11 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 		if err != nil {
 			return err
 		}
-		prog, err = newProgramme(*ev, ag.Sessions, liveShowcases(ag))
+		v, err := programmeVersion(ctx, r, eventID, ev.Epoch)
 		if err != nil {
+			return err
+		}
+		if prog, err = newProgramme(v, *ev, ag.Sessions, liveShowcases(ag)); err != nil {
 			return err
 		}
 		st.Programme = prog.version
@@ -314,13 +317,7 @@ func (s *Service) Catalogue(ctx context.Context, slug string, want string) (Doc,
 			return e.doc(), nil
 		}
 	}
-	eventID, err := s.eventID(ctx, slug)
-	if err != nil {
-		return Doc{}, err
-	}
-	build := func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
+	return s.buildDoc(ctx, &s.catalogueSF, slug, want, func(ctx context.Context, eventID int64) (*docEntry, error) {
 		achievements, err := s.store.ListAchievements(ctx, eventID)
 		if err != nil {
 			return nil, err
@@ -336,15 +333,5 @@ func (s *Service) Catalogue(ctx context.Context, slug string, want string) (Doc,
 		e := newDocEntry(b, c.Version)
 		s.catalogues.Store(slug, e)
 		return e, nil
-	}
-	r, err, _ := s.catalogueSF.Do(slug, build)
-	if err == nil && want != "" && r.(*docEntry).version != want {
-		// The shared build may have begun before the change the snapshot
-		// saw: one more, begun after this call, is at least as new.
-		r, err, _ = s.catalogueSF.Do(slug, build)
-	}
-	if err != nil {
-		return Doc{}, err
-	}
-	return r.(*docEntry).doc(), nil
+	})
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Programme is the part of an event's live state that changes only when
@@ -23,19 +25,55 @@ import (
 // event.updated) carry whole objects, so applying them to a programme
 // that already has them changes nothing.
 type Programme struct {
-	// Version is a hash of the rest, the same on every node for the same
-	// content (expected times included, so it moves while a session runs
-	// late).
+	// Version is "<epoch>-<seq>": the log's epoch and the seq of its last
+	// envelope that can change the programme (any type but those of
+	// notProgramme). Versions of one epoch are ordered by seq.
 	Version   string         `json:"version"`
 	Event     Event          `json:"event"`
 	Sessions  []Session      `json:"sessions"`
 	Showcases []LiveShowcase `json:"showcases"`
 }
 
-// newProgramme encodes a programme of these parts with its version. The
-// event's last_seq is left out (0): it moves with every announcement,
-// which does not change the programme; the envelopes' seq says it.
-func newProgramme(ev Event, sessions []Session, showcases []LiveShowcase) (*docEntry, error) {
+// notProgramme are the durable envelope types that never change the
+// programme. Every other type moves its version, so a type added later
+// moves it too (a needless fetch at worst, never a stale programme).
+var notProgramme = []string{TypeAnnouncement, TypeAnnouncementUpdated, TypeAnnouncementDeleted,
+	TypeQuestionApproved, TypeQuestionAnswered, TypeQuestionHidden, TypeTransferSettings}
+
+// programmeVersion is the version of the programme r sees for the event.
+func programmeVersion(ctx context.Context, r Repo, eventID int64, epoch string) (version, error) {
+	seq, err := r.LastSeqExcept(ctx, eventID, notProgramme)
+	if err != nil {
+		return version{}, err
+	}
+	return version{epoch: epoch, seq: seq}, nil
+}
+
+// version is a programme's version, parsed.
+type version struct {
+	epoch string
+	seq   int64
+}
+
+func (v version) String() string { return v.epoch + "-" + strconv.FormatInt(v.seq, 10) }
+
+// parseVersion reads "<epoch>-<seq>"; ok false for anything else.
+func parseVersion(s string) (v version, ok bool) {
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 {
+		return version{}, false
+	}
+	seq, err := strconv.ParseInt(s[i+1:], 10, 64)
+	if err != nil || seq < 0 {
+		return version{}, false
+	}
+	return version{epoch: s[:i], seq: seq}, true
+}
+
+// newProgramme encodes a programme of these parts. The event's last_seq
+// is left out (0): it moves with every announcement, which does not
+// change the programme; the envelopes' seq says it.
+func newProgramme(v version, ev Event, sessions []Session, showcases []LiveShowcase) (*docEntry, error) {
 	ev.LastSeq = 0
 	if sessions == nil {
 		sessions = []Session{}
@@ -43,125 +81,134 @@ func newProgramme(ev Event, sessions []Session, showcases []LiveShowcase) (*docE
 	if showcases == nil {
 		showcases = []LiveShowcase{}
 	}
-	p := Programme{Event: ev, Sessions: sessions, Showcases: showcases}
-	b, err := json.Marshal(p)
+	b, err := json.Marshal(Programme{Version: v.String(), Event: ev, Sessions: sessions, Showcases: showcases})
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
-	p.Version = hex.EncodeToString(sum[:8])
-	if b, err = json.Marshal(p); err != nil {
-		return nil, err
-	}
-	return newDocEntry(b, p.Version), nil
+	e := newDocEntry(b, v.String())
+	e.v = v
+	return e, nil
 }
 
 // docEntry is a built document of an event (a programme, a catalogue):
-// its JSON, the same gzip-compressed (built once, served to every page
-// that accepts it), its version and when it was built.
+// its JSON, the same gzip-compressed (made on first use, then served to
+// every page that accepts it), its version and when it was built.
 type docEntry struct {
 	body    []byte
-	gz      []byte
 	version string
+	v       version // a programme's, parsed
 	at      time.Time
+
+	gzOnce sync.Once
+	gz     []byte
 }
 
-// newDocEntry files a document's JSON with its compressed form.
+// newDocEntry files a document's JSON.
 func newDocEntry(body []byte, version string) *docEntry {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
-	_, _ = zw.Write(body)                                    // into memory: cannot fail
-	_ = zw.Close()
-	return &docEntry{body: body, gz: buf.Bytes(), version: version, at: time.Now()}
+	return &docEntry{body: body, version: version, at: time.Now()}
+}
+
+// gzipped is the document compressed, made once.
+func (e *docEntry) gzipped() []byte {
+	e.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+		_, _ = zw.Write(e.body)                                  // into memory: cannot fail
+		_ = zw.Close()
+		e.gz = buf.Bytes()
+	})
+	return e.gz
 }
 
 // Doc is a document a snapshot names by version, as served: its version,
-// its JSON and the same compressed with gzip.
+// its JSON and, through Gzip, the same compressed (made once).
 type Doc struct {
 	Version string
 	JSON    []byte
-	Gzip    []byte
+	e       *docEntry
 }
 
-func (e *docEntry) doc() Doc { return Doc{Version: e.version, JSON: e.body, Gzip: e.gz} }
+// Gzip returns the document compressed with gzip (nil for a Doc not made
+// here).
+func (d Doc) Gzip() []byte {
+	if d.e == nil {
+		return nil
+	}
+	return d.e.gzipped()
+}
 
-// programmesKept is how many versions of an event's programme a node
-// keeps to serve by version: the versions its recent snapshots named.
-const programmesKept = 8
+func (e *docEntry) doc() Doc { return Doc{Version: e.version, JSON: e.body, e: e} }
 
-// programmeTTL is how long the last built programme answers a request
-// that names no version (or one this node does not have, once rebuilt).
-const programmeTTL = time.Second
+// programmeMaxAge is how long a built programme is served: its expected
+// times move with the clock while a session runs late (by less than the
+// minute that makes a schedule.shifted and so a new version), so a
+// version is rebuilt every few seconds while it is asked for, as the
+// hub's cached snapshot is.
+const programmeMaxAge = 5 * time.Second
 
-// docShelf keeps the last few versions of each event's programme.
+// docShelf keeps the newest programme built of each event.
 type docShelf struct {
 	mu     sync.Mutex
-	events map[string][]*docEntry // slug → newest last, at most programmesKept
+	events map[string]*docEntry
 }
 
-// put files e as the event's newest version.
+// put keeps e unless the shelf has a newer version (a build that began
+// earlier may end later).
 func (d *docShelf) put(slug string, e *docEntry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.events == nil {
-		d.events = map[string][]*docEntry{}
+		d.events = map[string]*docEntry{}
 	}
-	list := d.events[slug]
-	for i, old := range list {
-		if old.version == e.version { // the same content again: move it to the end
-			list = append(list[:i], list[i+1:]...)
-			break
-		}
+	if old := d.events[slug]; old != nil && old.v.epoch == e.v.epoch && old.v.seq > e.v.seq {
+		return
 	}
-	list = append(list, e)
-	if len(list) > programmesKept {
-		list = append([]*docEntry(nil), list[len(list)-programmesKept:]...)
-	}
-	d.events[slug] = list
+	d.events[slug] = e
 }
 
-// get returns the version wanted (or, with want empty, the newest built
-// within programmeTTL); nil when the shelf has no such entry.
-func (d *docShelf) get(slug, want string) *docEntry {
+// get returns the event's newest programme if it was built within
+// programmeMaxAge and is at least as new as want (any, when want is
+// empty); nil otherwise.
+func (d *docShelf) get(slug string, want string) *docEntry {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	list := d.events[slug]
-	if want == "" {
-		if n := len(list); n > 0 && time.Since(list[n-1].at) < programmeTTL {
-			return list[n-1]
-		}
+	e := d.events[slug]
+	d.mu.Unlock()
+	if e == nil || time.Since(e.at) >= programmeMaxAge {
 		return nil
 	}
-	for i := len(list) - 1; i >= 0; i-- {
-		if list[i].version == want {
-			return list[i]
-		}
+	if want == "" || want == e.version {
+		return e
+	}
+	if w, ok := parseVersion(want); ok && w.epoch == e.v.epoch && w.seq <= e.v.seq {
+		return e
 	}
 	return nil
 }
 
 // Programme returns the event's programme as JSON and its version. want,
-// when not empty, is the version a snapshot named: a node serves the
-// versions its own recent snapshots named exactly; any other is answered
-// with a programme built after the call began, which is at least as new
-// as the snapshot that named it (the envelopes after that snapshot carry
-// whole objects, so a client applies them over a newer programme safely).
-// Without want, the last one built within a second is served; concurrent
-// callers share one build.
+// when not empty, is the version a snapshot named. The newest programme
+// built here in the last few seconds answers when it is at least as new as
+// want (the envelopes after that snapshot carry whole objects, so a client
+// applies them over a newer programme safely); otherwise one is built —
+// once for concurrent callers, and again if that shared build began
+// before the change the snapshot saw — so the answer is never older than
+// the snapshot. A want that is not a version is refused (EBadRequest):
+// it could only make builds.
 func (s *Service) Programme(ctx context.Context, slug, want string) (Doc, error) {
+	if _, ok := parseVersion(want); want != "" && !ok {
+		return Doc{}, Errorf(EBadRequest, "v is a programme version from a snapshot (<epoch>-<seq>)")
+	}
 	if e := s.programmes.get(slug, want); e != nil {
 		return e.doc(), nil
 	}
-	eventID, err := s.eventID(ctx, slug)
-	if err != nil {
-		return Doc{}, err
-	}
-	build := func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
+	return s.buildDoc(ctx, &s.programmeSF, slug, want, func(ctx context.Context, eventID int64) (*docEntry, error) {
 		var e *docEntry
 		err := s.store.ReadTx(ctx, func(r Repo) error {
 			ev, err := r.EventByID(ctx, eventID)
+			if err != nil {
+				return err
+			}
+			v, err := programmeVersion(ctx, r, eventID, ev.Epoch)
 			if err != nil {
 				return err
 			}
@@ -169,7 +216,7 @@ func (s *Service) Programme(ctx context.Context, slug, want string) (Doc, error)
 			if err != nil {
 				return err
 			}
-			e, err = newProgramme(*ev, ag.Sessions, liveShowcases(ag))
+			e, err = newProgramme(v, *ev, ag.Sessions, liveShowcases(ag))
 			return err
 		})
 		if err != nil {
@@ -177,18 +224,38 @@ func (s *Service) Programme(ctx context.Context, slug, want string) (Doc, error)
 		}
 		s.programmes.put(slug, e)
 		return e, nil
+	})
+}
+
+// buildDoc builds one of the event's versioned documents with build, once
+// for all concurrent callers (sf). A build already running may have begun
+// before the change the caller's snapshot saw: when the shared result is
+// not the version wanted, one more, begun after this call, is at least as
+// new.
+func (s *Service) buildDoc(ctx context.Context, sf *singleflight.Group, slug, want string, build func(ctx context.Context, eventID int64) (*docEntry, error)) (Doc, error) {
+	eventID, err := s.eventID(ctx, slug)
+	if err != nil {
+		return Doc{}, err
 	}
-	// A build already running may have begun before the change the caller's
-	// snapshot saw: when it does not give the version wanted, one more,
-	// begun after this call, is at least as new.
-	r, err, shared := s.programmeSF.Do(slug, build)
-	if err == nil && want != "" && shared && r.(*docEntry).version != want {
-		r, err, _ = s.programmeSF.Do(slug, build)
+	run := func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return build(ctx, eventID)
+	}
+	r, err, shared := sf.Do(slug, run)
+	if err == nil && want != "" && shared && r.(*docEntry).version != want && !newerThan(r.(*docEntry), want) {
+		r, err, _ = sf.Do(slug, run)
 	}
 	if err != nil {
 		return Doc{}, err
 	}
 	return r.(*docEntry).doc(), nil
+}
+
+// newerThan says whether e is a programme newer than version want.
+func newerThan(e *docEntry, want string) bool {
+	w, ok := parseVersion(want)
+	return ok && e.v.epoch == w.epoch && e.v.seq > w.seq
 }
 
 // liveShowcases are the run-of-shows of every session that has one, in

@@ -187,6 +187,9 @@ type LiveLog interface {
 	AppendLive(ctx context.Context, eventID int64, typ string, data any) (Envelope, error)
 	LiveSince(ctx context.Context, eventID int64, since int64, limit int) ([]Envelope, error)
 	LastSeq(ctx context.Context, eventID int64) (seq int64, epoch string, err error)
+	// LastSeqExcept is the seq of the latest envelope whose type is not
+	// one of types (0 when none).
+	LastSeqExcept(ctx context.Context, eventID int64, types []string) (int64, error)
 }
 
 // Store is a Repo with transactions.

@@ -201,6 +201,24 @@ func (s *Store) LiveSince(ctx context.Context, eventID int64, since int64, limit
 	return out, nil
 }
 
+// LastSeqExcept returns the seq of the event's latest live envelope whose
+// type is not one of types (0 when there is none). It walks the log's
+// (event_id, seq) index from the end and stops at the first such entry.
+func (s *Store) LastSeqExcept(ctx context.Context, eventID int64, types []string) (int64, error) {
+	var seqs []int64
+	q := s.db.WithContext(ctx).Table("live_entries").Where("event_id = ?", eventID)
+	if len(types) > 0 {
+		q = q.Where("type NOT IN ?", types)
+	}
+	if err := q.Order("seq DESC").Limit(1).Pluck("seq", &seqs).Error; err != nil {
+		return 0, s.fail(ctx, err, "read live log", on{})
+	}
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	return seqs[0], nil
+}
+
 // LastSeq returns the seq of the event's latest live envelope (0 for an
 // empty log) and the log's epoch, or ENotFound.
 func (s *Store) LastSeq(ctx context.Context, eventID int64) (int64, string, error) {

@@ -88,10 +88,11 @@ func (s *Server) serveVersioned(c *fiber.Ctx, what string, get func(ctx context.
 		return err
 	}
 	body, etag := doc.JSON, `"`+doc.Version+`"`
-	gz := len(doc.Gzip) > 0 && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
-	if gz {
-		body, etag = doc.Gzip, `"`+doc.Version+`.gz"`
-		c.Set(fiber.HeaderContentEncoding, "gzip")
+	if acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+		if gz := doc.Gzip(); len(gz) > 0 {
+			body, etag = gz, `"`+doc.Version+`.gz"`
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+		}
 	}
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	c.Set(fiber.HeaderETag, etag)

@@ -3,12 +3,15 @@ package api_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/app/demo"
 )
 
 // liveState is the data of the current snapshot (GET …/live), as sent.
@@ -103,15 +106,19 @@ func TestProgrammeEndpoint(t *testing.T) {
 	if r = e.do("GET", base+"?v="+st.Programme, "", nil, "Accept-Encoding", "gzip", "If-None-Match", `"`+p.Version+`.gz"`); r.Status != 304 || r.Header.Get("Content-Encoding") != "" {
 		t.Errorf("If-None-Match with the gzip ETag: %d, Content-Encoding %q; want 304, none", r.Status, r.Header.Get("Content-Encoding"))
 	}
-	// A version this node has not built (another node's snapshot): the
-	// current programme, revalidated.
-	r = e.do("GET", base+"?v=0123456789abcdef", "", nil)
+	// A version newer than any this node built (another node's snapshot
+	// after a change): built at once, the current programme, revalidated.
+	future := p.Event.Epoch + "-999999"
+	r = e.do("GET", base+"?v="+future, "", nil)
 	var cur app.Programme
-	if err := json.Unmarshal(r.Body, &cur); err != nil || r.Status != 200 || cur.Version == "" || len(cur.Sessions) != len(sessions) {
-		t.Fatalf("an unknown version: %d %.200s", r.Status, r.Body)
+	if err := json.Unmarshal(r.Body, &cur); err != nil || r.Status != 200 || cur.Version != st.Programme || len(cur.Sessions) != len(sessions) {
+		t.Fatalf("a version from the future: %d %.200s", r.Status, r.Body)
 	}
 	if got := r.Header.Get("Cache-Control"); got != "public, no-cache" {
 		t.Errorf("Cache-Control for another version: %q", got)
+	}
+	if r = e.do("GET", base+"?v=0123456789abcdef", "", nil); r.Status != 400 || r.errorCode(t) != "bad_request" {
+		t.Errorf("a v that is no version: %d %s", r.Status, r.Body)
 	}
 	// Bad input.
 	if r = e.do("GET", "/api/v1/events/no-such-event/programme", "", nil); r.Status != 404 || r.errorCode(t) != "not_found" {
@@ -122,7 +129,8 @@ func TestProgrammeEndpoint(t *testing.T) {
 	}
 
 	// A change moves the version the next snapshot names; the new version
-	// has the change, the old one is still served as it was.
+	// has the change, and the old one is answered with the new programme
+	// (newer than asked, revalidated).
 	org := e.token("organizer", "")
 	opening := sessions["opening"]
 	e.mustOK(e.do("POST", fmt.Sprintf("/api/v1/sessions/%d/start", opening.ID), org, nil), "start")
@@ -130,30 +138,68 @@ func TestProgrammeEndpoint(t *testing.T) {
 	if st2.Programme == st.Programme {
 		t.Fatal("the programme version did not change when a session started")
 	}
-	state := func(version string) string {
+	state := func(asked string) (string, string) {
 		t.Helper()
-		r := e.do("GET", base+"?v="+version, "", nil)
+		r := e.do("GET", base+"?v="+asked, "", nil)
 		var q app.Programme
-		if err := json.Unmarshal(r.Body, &q); err != nil || q.Version != version {
-			t.Fatalf("programme %s: %d %.200s", version, r.Status, r.Body)
+		if err := json.Unmarshal(r.Body, &q); err != nil || r.Status != 200 {
+			t.Fatalf("programme %s: %d %.200s", asked, r.Status, r.Body)
 		}
 		for _, s := range q.Sessions {
 			if s.ID == opening.ID {
-				return s.State
+				return q.Version, s.State
 			}
 		}
-		t.Fatalf("programme %s has no session %d", version, opening.ID)
-		return ""
+		t.Fatalf("programme %s has no session %d", asked, opening.ID)
+		return "", ""
 	}
-	if got := state(st2.Programme); got != app.StateLive {
-		t.Errorf("the new programme has the opening %s, want live", got)
+	if v, got := state(st2.Programme); v != st2.Programme || got != app.StateLive {
+		t.Errorf("asked for %s: version %s with the opening %s, want it live", st2.Programme, v, got)
 	}
-	if got := state(st.Programme); got != app.StateScheduled {
-		t.Errorf("the old programme has the opening %s, want it as it was (scheduled)", got)
+	if v, got := state(st.Programme); v != st2.Programme || got != app.StateLive {
+		t.Errorf("asked for the old %s: version %s with the opening %s, want the new one (%s, live)", st.Programme, v, got, st2.Programme)
 	}
-	// An announcement is not in the programme: its version stays.
+	// Announcements and questions are not in the programme: its version stays.
 	e.mustOK(e.do("POST", "/api/v1/events/cn-hu-2021/announcements", org, map[string]any{"text": map[string]string{"en": "Coffee"}}), "announce")
 	if _, st3 := e.liveState("cn-hu-2021"); st3.Programme != st2.Programme {
 		t.Errorf("an announcement moved the programme version (%s → %s)", st2.Programme, st3.Programme)
+	}
+
+	// A session that should have started and has not is expected to start
+	// now: its expected start moves with the clock at every build. The
+	// version stays until something is logged (a schedule.shifted past a
+	// minute of drift, an organizer's action), so pages and proxies keep
+	// their copy.
+	now := time.Now().UTC()
+	late := e.do("POST", "/api/v1/events/cn-hu-2021/sessions", org, map[string]any{"title": map[string]string{"en": "Running late"}, "kind": "panel",
+		"stage": demo.StageForum, "planned_start": now.Add(-10 * time.Minute), "planned_end": now.Add(20 * time.Minute)})
+	e.mustOK(late, "create an overdue session")
+	var ls app.Session
+	_ = json.Unmarshal(late.Body, &ls)
+	build := func() (version string, start time.Time) {
+		t.Helper()
+		env, err := e.svc.Snapshot(context.Background(), "cn-hu-2021")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s app.LiveState
+		_ = json.Unmarshal(env.Data, &s)
+		e.fillProgramme("cn-hu-2021", &s)
+		for _, se := range s.Sessions {
+			if se.ID == ls.ID {
+				return s.Programme, se.ExpectedStart
+			}
+		}
+		t.Fatalf("the programme has no session %d", ls.ID)
+		return "", time.Time{}
+	}
+	v1, s1 := build()
+	time.Sleep(20 * time.Millisecond)
+	v2, _ := build()
+	if v2 != v1 {
+		t.Errorf("two builds 20 ms apart while a session is overdue name versions %s and %s", v1, v2)
+	}
+	if !s1.After(ls.PlannedStart) {
+		t.Errorf("the overdue session is expected at %v, not after its planned start %v: the case this checks did not arise", s1, ls.PlannedStart)
 	}
 }

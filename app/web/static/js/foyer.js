@@ -50,7 +50,7 @@ function renderClocks() {
 }
 
 function render() {
-  if (!state.ready) return;
+  if (!state.ready || !state.event) return;
   setText($('#event-title'), pick(state.event.title));
   const zs = zones();
   const stages = state.stages();

@@ -273,8 +273,9 @@ export class LiveClient {
    * has not got — the programme (event, sessions, run-of-shows) and the
    * catalogue (achievements) — once per version (the URL names it, so the
    * browser may keep the answer), and holds envelopes and rendering until
-   * both are there. If one cannot be fetched, the page goes on with what
-   * it has and tries again later.
+   * both are there. If one cannot be fetched, the connection starts over
+   * for a fresh snapshot (with backoff): applying the envelopes first and
+   * the snapshot's programme later would take the state back in time.
    */
   async loadMissing() {
     this.waiting = true;
@@ -311,15 +312,16 @@ export class LiveClient {
       this.pending.add('catalogue');
     }
     this.waiting = false;
+    if (!ok) {
+      if (this.stopped) return;
+      this.state.ready = false; // the next connection asks for a snapshot
+      this.reconnect(null); // drops the queue
+      return;
+    }
     const queued = this.queue;
     this.queue = [];
     for (const text of queued) this.receive(text);
     this.queueFlush();
-    if (!ok && !this.stopped) {
-      setTimeout(() => {
-        if (!this.stopped && !this.waiting && (this.state.needsProgramme() || this.state.needsCatalogue())) this.loadMissing();
-      }, 3000);
-    }
   }
 }
 

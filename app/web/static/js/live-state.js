@@ -50,11 +50,12 @@ export class LiveState {
 
   /**
    * putProgramme takes a fetched programme ({version, event, sessions,
-   * showcases}) as JSON text. It may be newer than the snapshot (another
-   * node answered with a programme built later): the envelopes after the
+   * showcases}) as JSON text, right after the snapshot that named it and
+   * before the envelopes that followed it. It may be newer than the
+   * snapshot (the server had a newer one): the envelopes after the
    * snapshot carry whole objects, so applying them over it is harmless.
-   * It counts as the version the snapshot wanted, so a reconnect to that
-   * version fetches nothing.
+   * It is kept under its own version, so a reconnect to a snapshot that
+   * names that version fetches nothing.
    */
   putProgramme(text) {
     let p;
@@ -64,7 +65,7 @@ export class LiveState {
       return false;
     }
     if (!p || !Array.isArray(p.sessions)) return false;
-    this.programmeHave = { version: this.programmeWanted || p.version || '', text };
+    this.programmeHave = { version: p.version || '', text };
     this.applyProgramme(p);
     return true;
   }
