@@ -96,11 +96,7 @@ func (s *Service) Snapshot(ctx context.Context, slug string) (Envelope, error) {
 		if err != nil {
 			return err
 		}
-		v, err := programmeVersion(ctx, r, eventID, ev.Epoch)
-		if err != nil {
-			return err
-		}
-		if prog, err = newProgramme(v, *ev, ag.Sessions, liveShowcases(ag)); err != nil {
+		if prog, err = buildProgramme(ctx, r, ev, ag); err != nil {
 			return err
 		}
 		st.Programme = prog.version

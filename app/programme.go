@@ -40,13 +40,14 @@ type Programme struct {
 var notProgramme = []string{TypeAnnouncement, TypeAnnouncementUpdated, TypeAnnouncementDeleted,
 	TypeQuestionApproved, TypeQuestionAnswered, TypeQuestionHidden, TypeTransferSettings}
 
-// programmeVersion is the version of the programme r sees for the event.
-func programmeVersion(ctx context.Context, r Repo, eventID int64, epoch string) (version, error) {
-	seq, err := r.LastSeqExcept(ctx, eventID, notProgramme)
+// buildProgramme encodes the programme of ev, whose agenda is ag, with
+// the version r sees (inside the transaction that read them both).
+func buildProgramme(ctx context.Context, r Repo, ev *Event, ag *Agenda) (*docEntry, error) {
+	seq, err := r.LastSeqExcept(ctx, ev.ID, notProgramme)
 	if err != nil {
-		return version{}, err
+		return nil, err
 	}
-	return version{epoch: epoch, seq: seq}, nil
+	return newProgramme(version{epoch: ev.Epoch, seq: seq}, *ev, ag.Sessions, liveShowcases(ag))
 }
 
 // version is a programme's version, parsed.
@@ -173,16 +174,21 @@ func (d *docShelf) get(slug string, want string) *docEntry {
 	d.mu.Lock()
 	e := d.events[slug]
 	d.mu.Unlock()
-	if e == nil || time.Since(e.at) >= programmeMaxAge {
+	if e == nil || time.Since(e.at) >= programmeMaxAge || !e.covers(want) {
 		return nil
 	}
+	return e
+}
+
+// covers says whether e is the version want or newer (any version, when
+// want is empty). Only programmes' versions are ordered; a catalogue
+// covers its own version only.
+func (e *docEntry) covers(want string) bool {
 	if want == "" || want == e.version {
-		return e
+		return true
 	}
-	if w, ok := parseVersion(want); ok && w.epoch == e.v.epoch && w.seq <= e.v.seq {
-		return e
-	}
-	return nil
+	w, ok := parseVersion(want)
+	return ok && w.epoch == e.v.epoch && w.seq <= e.v.seq
 }
 
 // Programme returns the event's programme as JSON and its version. want,
@@ -208,15 +214,11 @@ func (s *Service) Programme(ctx context.Context, slug, want string) (Doc, error)
 			if err != nil {
 				return err
 			}
-			v, err := programmeVersion(ctx, r, eventID, ev.Epoch)
-			if err != nil {
-				return err
-			}
 			ag, err := loadAgenda(ctx, r, eventID, s.Now())
 			if err != nil {
 				return err
 			}
-			e, err = newProgramme(v, *ev, ag.Sessions, liveShowcases(ag))
+			e, err = buildProgramme(ctx, r, ev, ag)
 			return err
 		})
 		if err != nil {
@@ -229,9 +231,9 @@ func (s *Service) Programme(ctx context.Context, slug, want string) (Doc, error)
 
 // buildDoc builds one of the event's versioned documents with build, once
 // for all concurrent callers (sf). A build already running may have begun
-// before the change the caller's snapshot saw: when the shared result is
-// not the version wanted, one more, begun after this call, is at least as
-// new.
+// before the change the caller's snapshot saw: when the shared result does
+// not cover the version wanted, one more, begun after this call, is at
+// least as new.
 func (s *Service) buildDoc(ctx context.Context, sf *singleflight.Group, slug, want string, build func(ctx context.Context, eventID int64) (*docEntry, error)) (Doc, error) {
 	eventID, err := s.eventID(ctx, slug)
 	if err != nil {
@@ -243,19 +245,13 @@ func (s *Service) buildDoc(ctx context.Context, sf *singleflight.Group, slug, wa
 		return build(ctx, eventID)
 	}
 	r, err, shared := sf.Do(slug, run)
-	if err == nil && want != "" && shared && r.(*docEntry).version != want && !newerThan(r.(*docEntry), want) {
+	if err == nil && shared && !r.(*docEntry).covers(want) {
 		r, err, _ = sf.Do(slug, run)
 	}
 	if err != nil {
 		return Doc{}, err
 	}
 	return r.(*docEntry).doc(), nil
-}
-
-// newerThan says whether e is a programme newer than version want.
-func newerThan(e *docEntry, want string) bool {
-	w, ok := parseVersion(want)
-	return ok && e.v.epoch == w.epoch && e.v.seq > w.seq
 }
 
 // liveShowcases are the run-of-shows of every session that has one, in
@@ -286,10 +282,6 @@ func (s *Service) FillProgramme(ctx context.Context, slug string, st *LiveState)
 	if err := json.Unmarshal(d.JSON, &p); err != nil {
 		return err
 	}
-	ev := p.Event
-	if st.Event.Slug != "" { // the snapshot's own event, if any, is as of its seq
-		ev = st.Event
-	}
-	st.Event, st.Sessions, st.Showcases = ev, p.Sessions, p.Showcases
+	st.Event, st.Sessions, st.Showcases = p.Event, p.Sessions, p.Showcases
 	return nil
 }

@@ -35,7 +35,7 @@ type Service struct {
 
 	catalogues  sync.Map           // slug → *docEntry, the last catalogue built (live.go)
 	catalogueSF singleflight.Group // one catalogue build per event at a time
-	programmes  docShelf           // the versions recent snapshots named (programme.go)
+	programmes  docShelf           // the newest programme built of each event (programme.go)
 	programmeSF singleflight.Group // one programme build per event at a time
 
 	touchMu    sync.Mutex

@@ -294,23 +294,13 @@ export class LiveClient {
       wantProgramme ? get('programme', wantProgramme) : '',
       wantCatalogue ? get('catalogue', wantCatalogue) : '',
     ]);
-    let ok = true;
-    // A snapshot that arrived meanwhile (a reconnect) names what it needs.
-    if (wantProgramme && wantProgramme === this.state.programmeWanted) {
-      ok = (programme !== null && this.state.putProgramme(programme)) && ok;
-      this.pending.add('programme');
-    }
-    if (wantCatalogue && wantCatalogue === this.state.catalogueWanted) {
-      let c = null;
-      try {
-        c = catalogue === null ? null : JSON.parse(catalogue);
-      } catch {
-        c = null;
-      }
-      if (c) this.state.putCatalogue(c);
-      ok = Boolean(c) && ok;
-      this.pending.add('catalogue');
-    }
+    // Envelopes wait in queue meanwhile, so the versions asked for are
+    // still the ones the state wants.
+    const programmeOK = !wantProgramme || this.state.putProgramme(programme);
+    const catalogueOK = !wantCatalogue || this.state.putCatalogue(catalogue);
+    const ok = programmeOK && catalogueOK;
+    if (wantProgramme) this.pending.add('programme');
+    if (wantCatalogue) this.pending.add('catalogue');
     this.waiting = false;
     if (!ok) {
       if (this.stopped) return;

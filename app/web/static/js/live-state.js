@@ -58,12 +58,7 @@ export class LiveState {
    * names that version fetches nothing.
    */
   putProgramme(text) {
-    let p;
-    try {
-      p = JSON.parse(text);
-    } catch {
-      return false;
-    }
+    const p = parseJSON(text);
     if (!p || !Array.isArray(p.sessions)) return false;
     this.programmeHave = { version: p.version || '', text };
     this.applyProgramme(p);
@@ -84,11 +79,14 @@ export class LiveState {
     return Boolean(this.catalogueWanted) && this.catalogueWanted !== this.catalogueHave.version;
   }
 
-  /** putCatalogue takes a fetched catalogue ({version, achievements}). */
-  putCatalogue(c) {
-    if (!c || !Array.isArray(c.achievements)) return;
+  /** putCatalogue takes a fetched catalogue ({version, achievements}) as
+   * JSON text; false when it is not one. */
+  putCatalogue(text) {
+    const c = parseJSON(text);
+    if (!c || !Array.isArray(c.achievements)) return false;
     this.catalogueHave = { version: c.version || '', achievements: c.achievements };
     this.putAchievements(c.achievements);
+    return true;
   }
 
   reset() {
@@ -320,6 +318,16 @@ export class LiveState {
       if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
       return Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id;
     });
+  }
+}
+
+/** parseJSON is the value of a JSON text, null for anything else (or no
+ * text). */
+function parseJSON(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 
