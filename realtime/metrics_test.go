@@ -127,16 +127,13 @@ func TestMetrics(t *testing.T) {
 	// epoch gets a snapshot.
 	r := dial(t, n.wsURL(slug, "since=3&epoch=E1"), nil)
 	r.expectSeqs(t, 4, 5)
-	if got := rec.get("recoveries{ring}"); got != 1 {
-		t.Errorf("recoveries{ring} = %v, want 1", got)
-	}
+	// The join counts the recovery after handing the viewer its frames.
+	eventually(t, 5*time.Second, "recoveries{ring} = 1", func() bool { return rec.get("recoveries{ring}") == 1 })
 	o := dial(t, n.wsURL(slug, "since=3&epoch=OLD"), nil)
 	if env := o.nextDurable(t, 5*time.Second); env.Type != "snapshot" {
 		t.Fatalf("other epoch: got %s", env.Type)
 	}
-	if got := rec.get("recoveries{snapshot}"); got != 1 {
-		t.Errorf("recoveries{snapshot} = %v, want 1", got)
-	}
+	eventually(t, 5*time.Second, "recoveries{snapshot} = 1", func() bool { return rec.get("recoveries{snapshot}") == 1 })
 
 	for _, c := range append(cs, cn, r, o) {
 		_ = c.conn.Close()
