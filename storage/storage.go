@@ -121,6 +121,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if c.file, err = filepath.Abs(path); err != nil {
 			return nil, fmt.Errorf("storage: SQLite path %q: %w", path, err)
 		}
+		pinSQLiteAllocator()
 		dialector = sqlite.Open(dsn)
 	} else {
 		c.dialect = DialectPostgres
