@@ -137,8 +137,10 @@ type HubConfig struct {
 	// a lagging node) is sent from the log; further behind, it gets a
 	// snapshot. Zero: 5000.
 	MaxLogCatchUp int
-	// VolatileInterval is the period at which volatile messages (latest
-	// value per event and type) are sent. Zero: 1 s.
+	// VolatileInterval is how long volatile messages (latest value per
+	// event and type) are held and coalesced before they are sent, timed
+	// from the first one since the last send: at most one send per
+	// interval, and no timer while nothing is held. Zero: 1 s.
 	VolatileInterval time.Duration
 	// PresenceInterval is how often this node reports its viewer counts and
 	// recomputes the cluster's totals. Zero: 5 s.

@@ -61,8 +61,9 @@ type Hub struct {
 	outbox  chan outMsg
 	changed chan struct{}
 
-	volMu sync.Mutex
-	vol   map[volKey]*volEntry
+	volMu   sync.Mutex
+	vol     map[volKey]*volEntry
+	volKick chan struct{} // the first value since a flush arms the flush timer
 
 	// Frames published on this node wait here for their local fan-out,
 	// done by one goroutine at a time (started on demand) so that
@@ -120,6 +121,7 @@ func NewHub(cfg HubConfig, b Broker, src Source, log *slog.Logger) *Hub {
 		outbox:  make(chan outMsg, outboxSize),
 		changed: make(chan struct{}, 1),
 		vol:     make(map[volKey]*volEntry),
+		volKick: make(chan struct{}, 1),
 	}
 }
 
@@ -405,7 +407,8 @@ func (h *Hub) eventList() []*eventState {
 // pings (in staggered buckets) and SSE heartbeats.
 func (h *Hub) tickLoop(ctx context.Context) {
 	catchUp := time.NewTicker(h.cfg.CatchUpInterval)
-	volatile := time.NewTicker(h.cfg.VolatileInterval)
+	volatile := time.NewTimer(h.cfg.VolatileInterval)
+	volatile.Stop() // armed by the first volatile value: an idle hub has no timer firing
 	ping := time.NewTicker(h.cfg.PingInterval / pingBuckets)
 	heartbeat := time.NewTicker(h.cfg.SSEHeartbeat)
 	defer catchUp.Stop()
@@ -419,6 +422,8 @@ func (h *Hub) tickLoop(ctx context.Context) {
 			return
 		case <-catchUp.C:
 			h.catchUpAll()
+		case <-h.volKick:
+			volatile.Reset(h.cfg.VolatileInterval)
 		case <-volatile.C:
 			h.flushVolatile()
 		case <-ping.C:

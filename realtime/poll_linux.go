@@ -38,7 +38,12 @@ type pollConn struct {
 }
 
 const (
-	pollTick       = 250 * time.Millisecond
+	// pollTick is how often deadlines are checked: each check walks every
+	// polled viewer, and each wake-up of an idle process costs the runtime
+	// more than the walk. A second is fine-grained enough for PongWait
+	// (50 s) and closeGrace (1 s: a closed viewer that never answers is
+	// cut 1–2 s after the close).
+	pollTick       = time.Second
 	pollReadBudget = 64 << 10
 	pollBuf        = 16 << 10
 )

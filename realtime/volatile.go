@@ -21,10 +21,11 @@ type volEntry struct {
 }
 
 // PublishVolatile implements app.Publisher: it records data as the latest
-// value of type typ for the event. Every VolatileInterval the values that
-// changed are encoded once (seq 0, the event's epoch) and sent to this
-// node's viewers and, through the broker, to the other nodes; calls in
-// between coalesce, the last one wins. data is encoded at once, so the
+// value of type typ for the event. VolatileInterval after the first value
+// since the last flush, the values that changed are encoded once (seq 0,
+// the event's epoch) and sent to this node's viewers and, through the
+// broker, to the other nodes; calls in between coalesce, the last one
+// wins. data is encoded at once, so the
 // caller may reuse it.
 func (h *Hub) PublishVolatile(_ context.Context, slug, typ string, data any) {
 	b, err := json.Marshal(data)
@@ -47,9 +48,17 @@ func (h *Hub) relayVolatile(slug string, f *frame) {
 	e.relay, e.relayAt = f, time.Now()
 }
 
+// volEntry returns k's entry, creating it; the first entry since a flush
+// arms the flush. Called with volMu held.
 func (h *Hub) volEntry(k volKey) *volEntry {
 	e := h.vol[k]
 	if e == nil {
+		if len(h.vol) == 0 {
+			select {
+			case h.volKick <- struct{}{}:
+			default: // armed already
+			}
+		}
 		e = &volEntry{}
 		h.vol[k] = e
 	}
