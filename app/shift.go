@@ -74,9 +74,21 @@ func (s *Service) RefreshSchedules(ctx context.Context) error {
 }
 
 func (s *Service) refreshSchedule(ctx context.Context, eventID int64) error {
+	// Most events, most of the time, have nothing running (before the day,
+	// after it, between sessions): one read of the sessions settles it
+	// without the locked transaction and the slots. A session started
+	// meanwhile has announced its schedule itself; the next refresh
+	// follows its overrun.
+	sessions, err := s.store.ListSessions(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if !anyRunning(sessions) {
+		return nil
+	}
 	now := s.Now()
 	var envs []Envelope
-	err := s.store.Tx(ctx, func(r Repo) error {
+	err = s.store.Tx(ctx, func(r Repo) error {
 		if err := r.LockEvent(ctx, eventID); err != nil {
 			return err
 		}
@@ -84,11 +96,7 @@ func (s *Service) refreshSchedule(ctx context.Context, eventID int64) error {
 		if err != nil {
 			return err
 		}
-		running := false
-		for _, se := range ag.Sessions {
-			running = running || se.State == StateLive || se.State == StatePaused
-		}
-		if !running {
+		if !anyRunning(ag.Sessions) {
 			return nil
 		}
 		envs, err = announceShifts(ctx, r, eventID, ag)
@@ -99,4 +107,14 @@ func (s *Service) refreshSchedule(ctx context.Context, eventID int64) error {
 	}
 	s.pub.Publish(ctx, envs...)
 	return nil
+}
+
+// anyRunning reports whether a session is live or paused.
+func anyRunning(sessions []Session) bool {
+	for _, se := range sessions {
+		if se.State == StateLive || se.State == StatePaused {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -67,5 +68,33 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	}
 	if s := string(r.Body); strings.Contains(s, "secret") || strings.Contains(s, "goroutine") || strings.Contains(s, ".go:") {
 		t.Fatalf("internals leaked: %s", s)
+	}
+}
+
+// TestScheduleRefreshWithNothingRunning: the periodic refresh of expected
+// times reads each event's sessions once and stops there when none is
+// running (the demo before its day starts): no locked transaction, no
+// slots, no envelope.
+func TestScheduleRefreshWithNothingRunning(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	events, err := e.st.ListEvents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, _, err := e.svc.LastSeq(ctx, "cn-hu-2021")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.st.QueryCount()
+	if err := e.svc.RefreshSchedules(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, want := e.st.QueryCount()-before, int64(1+len(events)); n != want {
+		t.Fatalf("refresh with nothing running ran %d statements; want %d (the events, then each one's sessions)", n, want)
+	}
+	after, _, err := e.svc.LastSeq(ctx, "cn-hu-2021")
+	if err != nil || after != seq {
+		t.Fatalf("refresh with nothing running: last seq %d → %d (%v); want unchanged", seq, after, err)
 	}
 }
