@@ -427,10 +427,23 @@ func (h *Hub) tickLoop(ctx context.Context) {
 		case <-volatile.C:
 			h.flushVolatile()
 		case <-ping.C:
+			prev := bucket
 			bucket = (bucket + 1) % pingBuckets
-			h.sweep(func(v *viewer) bool { return !v.sse && v.bucket == bucket })
+			h.sweep(func(v *viewer) {
+				switch {
+				case v.sse:
+				case v.bucket == prev:
+					v.payPing()
+				case v.bucket == bucket:
+					v.owePing()
+				}
+			})
 		case <-heartbeat.C:
-			h.sweep(func(v *viewer) bool { return v.sse })
+			h.sweep(func(v *viewer) {
+				if v.sse {
+					v.marker()
+				}
+			})
 		}
 	}
 }
@@ -472,17 +485,20 @@ func (h *Hub) catchUpAll() {
 	h.signalChanged()
 }
 
-// sweep queues a ping or heartbeat marker on the viewers selected by
-// pick (writing it at once to an idle socket), outside the event's lock.
-func (h *Hub) sweep(pick func(*viewer) bool) {
+// sweep runs visit on every viewer, outside the event's lock.
+//
+// Pings: each tick of PingInterval/pingBuckets makes one bucket's
+// viewers owe their ping, which rides on the next broadcast written to
+// them (no system call of its own while the event is live), and sends
+// alone the pings the previous bucket still owes. Every viewer is
+// pinged once per PingInterval, at most one tick late.
+func (h *Hub) sweep(visit func(*viewer)) {
 	for _, ev := range h.eventList() {
 		ev.mu.Lock()
 		list := ev.viewerListLocked()
 		ev.mu.Unlock()
 		for _, v := range list {
-			if pick(v) {
-				v.marker() // a viewer gone meanwhile is closing: nothing happens
-			}
+			visit(v) // a viewer gone meanwhile is closing: nothing happens
 		}
 	}
 }

@@ -64,14 +64,18 @@ type viewer struct {
 
 	ev *eventState // set once by start, under the event's lock
 
-	mu          sync.Mutex
-	q           []*frame
-	qBytes      int   // bytes of q not yet written
-	grace       int   // bytes at the head of q that do not count against the bound
-	gen         int   // bumped when q is replaced, so a batch taken before does not count against the new q
-	after       int64 // durable frames with seq ≤ after are skipped
-	writing     bool  // a websocket writer goroutine is running
-	pingQueued  bool
+	mu         sync.Mutex
+	q          []*frame
+	qBytes     int   // bytes of q not yet written
+	grace      int   // bytes at the head of q that do not count against the bound
+	gen        int   // bumped when q is replaced, so a batch taken before does not count against the new q
+	after      int64 // durable frames with seq ≤ after are skipped
+	writing    bool  // a websocket writer goroutine is running
+	pingQueued bool
+	// pingOwed: this viewer's ping is due and rides on the next frame
+	// written straight to its socket, or goes alone at the next ping tick
+	// (see Hub.pingTick).
+	pingOwed    bool
 	pong        *frame // the pong waiting in q, not yet taken by the writer
 	pongsMerged int    // pings answered by replacing pong since a pong last went out
 	closing     bool
@@ -161,10 +165,17 @@ func (v *viewer) sendLocked(f *frame) bool {
 }
 
 // writeNowLocked writes f straight to the idle socket without blocking
-// and queues what the socket did not take for the writer goroutine. It
-// returns false when the connection failed.
+// and queues what the socket did not take for the writer goroutine. An
+// owed ping goes in the same write, ahead of f. It returns false when the
+// connection failed.
 func (v *viewer) writeNowLocked(f *frame) bool {
 	wire := f.wireFor(v.deflate)
+	own := false // wire is a copy made here
+	if v.pingOwed {
+		v.pingOwed = false
+		wire = append(append(make([]byte, 0, len(pingFrame.wire)+len(wire)), pingFrame.wire...), wire...)
+		own = true
+	}
 	n, err := v.tryWrite(wire)
 	if err != nil {
 		v.failLocked()
@@ -174,7 +185,7 @@ func (v *viewer) writeNowLocked(f *frame) bool {
 		return true
 	}
 	rest := &frame{kind: kindPartial, wire: wire[n:]}
-	if f.kind == kindControl {
+	if f.kind == kindControl && !own {
 		rest.wire = bytes.Clone(rest.wire) // f may live on the caller's stack
 	}
 	v.q = append(v.q, rest)
@@ -255,9 +266,14 @@ func (v *viewer) keepTailLocked() int {
 func (v *viewer) marker() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.markerLocked()
+}
+
+func (v *viewer) markerLocked() {
 	if v.closing || v.pingQueued {
 		return
 	}
+	v.pingOwed = false
 	f := pingFrame
 	if v.sse {
 		f = heartbeatFrame
@@ -267,6 +283,26 @@ func (v *viewer) marker() {
 	}
 	v.pingQueued = !v.idleLocked() // a marker written at once waits for nobody
 	v.sendLocked(f)
+}
+
+// owePing makes v's ping due: the next frame written straight to the
+// socket carries it, at no extra system call. A viewer with a ping
+// waiting in its queue owes none.
+func (v *viewer) owePing() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.closing && !v.pingQueued {
+		v.pingOwed = true
+	}
+}
+
+// payPing sends the ping v still owes, alone.
+func (v *viewer) payPing() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.pingOwed {
+		v.markerLocked()
+	}
 }
 
 // maxMergedPongs is how many pings a client may send while its pong is
