@@ -74,7 +74,7 @@ type viewer struct {
 	pingQueued bool
 	// pingOwed: this viewer's ping is due and rides on the next frame
 	// written straight to its socket, or goes alone at the next ping tick
-	// (see Hub.pingTick).
+	// (see Hub.sweep).
 	pingOwed    bool
 	pong        *frame // the pong waiting in q, not yet taken by the writer
 	pongsMerged int    // pings answered by replacing pong since a pong last went out
