@@ -31,6 +31,7 @@ type fakeSource struct {
 	down   bool // every call fails, as with a database that is down
 
 	snapshots, sinces, lastSeqs atomic.Int64
+	sinceFrom                   map[int64]int // Since calls by their since, under mu
 	snapDelay                   time.Duration
 	// snapHook, when set, runs after a snapshot read the log and before
 	// it is returned (a build that takes its time).
@@ -114,6 +115,10 @@ func (s *fakeSource) Since(_ context.Context, slug string, since int64, limit in
 	s.sinces.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.sinceFrom == nil {
+		s.sinceFrom = make(map[int64]int)
+	}
+	s.sinceFrom[since]++
 	l, err := s.get(slug)
 	if err != nil {
 		return nil, err
@@ -125,6 +130,13 @@ func (s *fakeSource) Since(_ context.Context, slug string, since int64, limit in
 		}
 	}
 	return out, nil
+}
+
+// readsFrom is how many Since calls asked for the envelopes after since.
+func (s *fakeSource) readsFrom(since int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sinceFrom[since]
 }
 
 func (s *fakeSource) LastSeq(_ context.Context, slug string) (int64, string, error) {
@@ -257,6 +269,8 @@ func startNodeOn(t *testing.T, cfg HubConfig, b Broker, src Source, ln net.Liste
 	fa.Server().KeepHijackedConns = os.Getenv("HYBRIDCON_TEST_WS_READER") != "goroutine"
 	fa.Get("/ws/events/:slug", hub.WebsocketHandler())
 	fa.Get("/api/v1/events/:slug/stream", hub.SSEHandler())
+	// As app/api wires it: handshakes the hub can take skip the router.
+	fa.Server().Handler = hub.Handshakes(fa, fa.Server().Handler)
 	served := make(chan struct{})
 	go func() {
 		_ = fa.Listener(ln)

@@ -37,7 +37,12 @@ const (
 // Last-Event-ID header takes the place of since. A since without epoch
 // cannot be trusted (seqs restart with a new epoch) and gets a snapshot.
 func (h *Hub) parseParams(c *fiber.Ctx, sse bool) (connParams, error) {
-	p := connParams{slug: utils.CopyString(c.Params("slug"))}
+	return h.parseQuery(utils.CopyString(c.Params("slug")), c, sse)
+}
+
+// parseQuery is parseParams for a slug taken from the path already.
+func (h *Hub) parseQuery(slug string, c *fiber.Ctx, sse bool) (connParams, error) {
+	p := connParams{slug: slug}
 	if !app.ValidSlug(p.slug) {
 		return p, app.Errorf(app.ENotFound, "no event %q", p.slug)
 	}
@@ -106,7 +111,8 @@ var errShuttingDown = errors.New("realtime: shutting down")
 // envelopes it missed (from the ring, else from the log) when since and
 // epoch can be served, otherwise a snapshot. Registration happens under
 // the event's lock together with computing the backlog, so nothing is
-// lost or duplicated between the backlog and live delivery.
+// lost or duplicated between the backlog and live delivery; the backlog
+// is sent once the lock is released (viewer.begin).
 func (h *Hub) join(ctx context.Context, slug string, v *viewer, p connParams) error {
 	for range 3 {
 		ev, err := h.event(ctx, slug)
@@ -114,6 +120,9 @@ func (h *Hub) join(ctx context.Context, slug string, v *viewer, p connParams) er
 			return err
 		}
 		ok, err := h.tryJoin(ctx, ev, v, p)
+		if ok && err == nil {
+			v.begin() // the first frames, outside the event's lock
+		}
 		if err != nil || ok {
 			return err
 		}

@@ -46,15 +46,37 @@ func TestResumeAheadOfNodeGetsWhatArrivesMeanwhile(t *testing.T) {
 	n.hub.Publish(context.Background(), e11) // held back: 10 is missing
 
 	src.armed.Store(true)
-	late := dial(t, n.wsURL(slug, "since=10&epoch=E1"), nil)
+	// The handshake's answer may wait for the join (Hub.Handshakes), so
+	// the dial runs beside the test.
+	dialed := make(chan *client, 1)
+	dialErrs := make(chan error, 1)
+	go func() {
+		c, err := dialErr(n.wsURL(slug, "since=10&epoch=E1"), nil)
+		if err != nil {
+			dialErrs <- err
+			return
+		}
+		dialed <- c
+	}()
 	select {
 	case <-src.entered:
+	case err := <-dialErrs:
+		t.Fatal(err)
 	case <-time.After(5 * time.Second):
 		t.Fatal("the resume never asked the log for its last seq")
 	}
 	n.hub.Publish(context.Background(), e10) // the node now delivers 10 and 11
 	first.expectSeqs(t, 10, 11)
 	close(src.release)
+	var late *client
+	select {
+	case late = <-dialed:
+		t.Cleanup(func() { _ = late.conn.Close() })
+	case err := <-dialErrs:
+		t.Fatal(err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the resumed viewer's handshake did not finish")
+	}
 
 	if env := late.nextDurable(t, 5*time.Second); env.Seq != 11 {
 		t.Fatalf("resumed viewer got seq %d first, want 11", env.Seq)

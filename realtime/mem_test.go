@@ -105,7 +105,7 @@ func measureViewers(t *testing.T, n int, mode string) float64 {
 // reader goroutine per viewer, fasthttp's ReduceMemoryUsage off),
 // "reduce" (the same with it on), "poller" (as app/api configures it:
 // ReduceMemoryUsage on, hijacked connections kept, idle viewers read
-// by the poller).
+// by the poller, handshakes taken by Hub.Handshakes).
 func memServer(mode string) {
 	src := newFakeSource()
 	src.add(slug, "E1")
@@ -116,6 +116,7 @@ func memServer(mode string) {
 	fa := fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 8192, ReduceMemoryUsage: mode != "plain"})
 	fa.Server().KeepHijackedConns = mode == "poller"
 	fa.Get("/ws/events/:slug", hub.WebsocketHandler())
+	fa.Server().Handler = hub.Handshakes(fa, fa.Server().Handler) // a no-op unless mode is "poller"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)

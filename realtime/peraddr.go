@@ -143,14 +143,22 @@ func (l *addrLimiter) count(addr string) int {
 	return 0
 }
 
+// trySlot reserves a viewer slot for the request's client address, or
+// returns nil when the address has as many as it may.
+func (h *Hub) trySlot(c *fiber.Ctx) *addrSlot {
+	if h.perAddr == nil {
+		return &addrSlot{}
+	}
+	return h.perAddr.acquire(utils.CopyString(c.IP()))
+}
+
 // takeSlot reserves a viewer slot for the request's client address, or
 // returns the 429 to answer.
 func (h *Hub) takeSlot(c *fiber.Ctx) (*addrSlot, error) {
 	if h.perAddr == nil {
 		return &addrSlot{}, nil
 	}
-	addr := utils.CopyString(c.IP())
-	if s := h.perAddr.acquire(addr); s != nil {
+	if s := h.trySlot(c); s != nil {
 		return s, nil
 	}
 	h.m.refusedPerAddr.Add(1)

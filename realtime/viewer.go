@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"golang.org/x/sys/unix"
 )
 
 // closeGrace is how long a server-initiated close waits for the client's
@@ -86,6 +87,9 @@ type viewer struct {
 }
 
 // start sets v's first frames; called under the event's lock by addLocked.
+// They wait in q for begin, which the joining goroutine calls once the
+// event's lock is released; anything sent to v meanwhile queues behind
+// them (and starts the writer, which then sends them all).
 func (v *viewer) start(ev *eventState, backlog []*frame, after int64) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -96,9 +100,69 @@ func (v *viewer) start(ev *eventState, backlog []*frame, after int64) {
 		v.qBytes += f.size()
 		v.grace += f.size()
 	}
-	if len(v.q) > 0 {
-		v.kickLocked()
+}
+
+// begin sends what start queued (after the upgrade's response, when the
+// handshake left that to the hub, see Hub.takeHandshake). A websocket
+// whose socket takes it all at once — a new viewer's snapshot, a resuming
+// one's few envelopes — gets it in one write(2) from the joining
+// goroutine, with no writer goroutine, deadline or timer; whatever the
+// socket does not take goes to the writer as usual.
+func (v *viewer) begin() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closing || v.writing || len(v.q) == 0 {
+		return
 	}
+	if !v.idleWriterLocked() || len(v.q) > maxBeginFrames {
+		v.kickLocked()
+		return
+	}
+	var bufs [maxBeginFrames][]byte
+	for i, f := range v.q {
+		bufs[i] = f.wireFor(v.deflate)
+	}
+	n, err := v.tryWritev(bufs[:len(v.q)])
+	if err != nil {
+		v.failLocked()
+		return
+	}
+	i := 0
+	for ; i < len(v.q); i++ {
+		w := bufs[i]
+		if n < len(w) {
+			break
+		}
+		n -= len(w)
+		v.qBytes -= v.q[i].size()
+		v.grace = max(0, v.grace-v.q[i].size())
+	}
+	if i == len(v.q) {
+		clear(v.q)
+		v.q = v.q[:0]
+		return
+	}
+	if n > 0 { // begun on the wire: its tail must go next
+		f := v.q[i]
+		rest := &frame{kind: kindPartial, wire: bufs[i][n:]} // wire bytes are never changed once built
+		v.qBytes += len(rest.wire) - f.size()
+		v.grace = max(0, v.grace+len(rest.wire)-f.size())
+		v.q[i] = rest
+	}
+	m := copy(v.q, v.q[i:])
+	clear(v.q[m:])
+	v.q = v.q[:m]
+	v.kickLocked()
+}
+
+// maxBeginFrames is the most first frames begin writes itself; a longer
+// backlog (a viewer resuming far behind) goes to the writer goroutine.
+const maxBeginFrames = 8
+
+// idleWriterLocked reports whether frames may go straight to the socket:
+// a websocket with its descriptor and no writer running.
+func (v *viewer) idleWriterLocked() bool {
+	return !v.sse && v.raw != nil && !v.writing
 }
 
 // enqueue queues f without blocking. It returns false when v is closed,
@@ -222,6 +286,54 @@ func (v *viewer) tryWrite(b []byte) (n int, err error) {
 		err = werr
 	}
 	return n, err
+}
+
+// tryWritev is tryWrite for up to maxBeginFrames buffers, in one
+// writev(2) when the socket takes them all. bufs is not changed.
+func (v *viewer) tryWritev(bufs [][]byte) (n int, err error) {
+	if len(bufs) == 1 {
+		return v.tryWrite(bufs[0])
+	}
+	var iov [maxBeginFrames][]byte
+	rest := iov[:copy(iov[:], bufs)]
+	werr := v.raw.Write(func(fd uintptr) bool {
+		for len(rest) > 0 {
+			m, e := unix.Writev(int(fd), rest)
+			if m > 0 {
+				n += m
+				rest = skipBytes(rest, m)
+			}
+			switch {
+			case e == syscall.EINTR:
+				continue
+			case e == syscall.EAGAIN:
+				return true // full: the writer goroutine waits for room
+			case e != nil:
+				err = e
+				return true
+			case m == 0:
+				err = io.ErrUnexpectedEOF
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
+}
+
+// skipBytes drops the first n bytes of bufs, changing bufs' elements.
+func skipBytes(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	if n > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
 }
 
 // reset replaces whatever v had queued with snapshot f (event reset). A

@@ -40,6 +40,8 @@ import (
 //
 // The upgrade goes through gofiber/websocket; the checks above run first
 // so a refused request gets the API's JSON error instead of a bare 426.
+// Most handshakes never get here: Handshakes takes those it can ahead of
+// the router, and the result for the client is the same.
 // The connection's goroutine lives as long as the connection.
 func (h *Hub) WebsocketHandler() fiber.Handler {
 	upgrade := fws.New(func(c *fws.Conn) {
@@ -95,6 +97,11 @@ func (h *Hub) WebsocketHandler() fiber.Handler {
 		// handler returns: then an idle viewer can be handed to the
 		// poller (see serveWS).
 		p.keep = c.App().Server().KeepHijackedConns
+		// An offer the hub's compressed snapshots would not satisfy is
+		// not agreed (see offersDeflate): the library would agree to any.
+		if ext := c.Request().Header.Peek("Sec-WebSocket-Extensions"); len(ext) > 0 && !offersDeflate(ext) {
+			c.Request().Header.Del("Sec-WebSocket-Extensions")
+		}
 		pp := &p
 		c.Locals(localParams, pp)
 		if err := upgrade(c); err != nil {
@@ -119,18 +126,27 @@ func rawConn(nc net.Conn) net.Conn {
 	return nc
 }
 
-// serveWS runs one websocket connection: join, then read until it ends.
-// It owns the connection's per-address slot and, when the server keeps
-// hijacked connections (p.keep), the connection itself.
+// serveWS runs one websocket connection upgraded by the library (see
+// runWebsocket).
+func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
+	ws.EnableWriteCompression(false) // the library writes control frames only; the hub compresses snapshots itself
+	h.runWebsocket(rawConn(ws.NetConn()), ws, p, nil)
+}
+
+// runWebsocket runs one websocket connection: join, then read until it
+// ends. It owns the connection's per-address slot and, when the server
+// keeps hijacked connections (p.keep), the connection itself. ws is the
+// library's connection, or nil for one upgraded by takeHandshake, which
+// leaves its response (pre) to go out in front of the first frame.
 //
 // Reading: where the platform has the poller and the server keeps
 // hijacked connections (app/api sets fasthttp's KeepHijackedConns),
-// serveWS hands the joined viewer to the poller and returns, so the
+// runWebsocket hands the joined viewer to the poller and returns, so the
 // handshake's goroutine, its stack and fasthttp's request context are
 // released, and the poller's cleanup ends the viewer later. Otherwise
-// the connection's goroutine reads until the connection ends.
-func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
-	ws.EnableWriteCompression(false) // the library writes control frames only; the hub compresses snapshots itself
+// the connection's goroutine reads until the connection ends (always
+// polled when ws is nil).
+func (h *Hub) runWebsocket(nc net.Conn, ws *websocket.Conn, p connParams, pre []byte) {
 	v := &viewer{
 		h:       h,
 		deflate: p.deflate,
@@ -138,10 +154,15 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 		region:  p.region,
 		gauge:   h.m.viewerGauge(p.region, false),
 		bucket:  uint8(h.nextBucket.Add(1) % pingBuckets),
-		nc:      rawConn(ws.NetConn()),
+		nc:      nc,
 	}
 	if sc, ok := v.nc.(syscall.Conn); ok {
 		v.raw, _ = sc.SyscallConn()
+	}
+	if len(pre) > 0 {
+		// The upgrade's response is the head of the first write.
+		v.q = append(v.q, &frame{kind: kindPartial, wire: pre})
+		v.qBytes, v.grace = len(pre), len(pre)
 	}
 	tracked, handedOff := false, false
 	cleanup := func() {
@@ -160,12 +181,24 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 			cleanup()
 		}
 	}()
+	refuse := func(code int, reason string) {
+		if ws != nil {
+			closeNow(ws, code, reason)
+			return
+		}
+		_ = nc.SetWriteDeadline(time.Now().Add(closeGrace))
+		_, _ = nc.Write(append(pre, wsFrame(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason))...))
+	}
 	var poll *poller
 	if p.keep && v.raw != nil {
 		poll = getPoller()
 	}
 	if poll != nil {
 		v.polled = true
+	} else if ws == nil {
+		h.warn("realtime: a websocket upgraded without the library needs the poller; it is dropped", "event", p.slug)
+		refuse(CloseTryAgainLater, ReasonTryAgainLater)
+		return
 	} else {
 		v.ws = ws
 		// Replies the client's frames call for go through v's writers,
@@ -186,7 +219,7 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 		})
 	}
 	if !h.track() {
-		closeNow(ws, CloseServiceRestart, ReasonServiceRestart)
+		refuse(CloseServiceRestart, ReasonServiceRestart)
 		return
 	}
 	tracked = true
@@ -195,11 +228,11 @@ func (h *Hub) serveWS(ws *websocket.Conn, p connParams) {
 	cancel()
 	switch {
 	case errors.Is(err, errShuttingDown):
-		closeNow(ws, CloseServiceRestart, ReasonServiceRestart)
+		refuse(CloseServiceRestart, ReasonServiceRestart)
 		return
 	case err != nil:
 		h.warn("realtime: cannot start a viewer", "event", p.slug, "err", err)
-		closeNow(ws, CloseTryAgainLater, ReasonTryAgainLater)
+		refuse(CloseTryAgainLater, ReasonTryAgainLater)
 		return
 	}
 	if poll != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/hybridcon/hybridcon/app"
 	"github.com/hybridcon/hybridcon/app/origin"
+	"github.com/valyala/fasthttp"
 )
 
 // Live is the realtime side the API mounts: websocket and SSE handlers
@@ -22,6 +23,12 @@ type Live interface {
 	WebsocketHandler() fiber.Handler
 	SSEHandler() fiber.Handler
 	Snapshot(ctx context.Context, slug string) ([]byte, error)
+}
+
+// handshaker is a Live that answers websocket handshakes for GET
+// /ws/events/:slug ahead of the router when it can (realtime.Hub).
+type handshaker interface {
+	Handshakes(app *fiber.App, next fasthttp.RequestHandler) fasthttp.RequestHandler
 }
 
 // Check is one readiness check (database, Redis).
@@ -169,6 +176,12 @@ func New(cfg Config, svc *app.Service, live Live) *Server {
 		}
 	}
 	s.refuseUnknownMethods()
+	if hs, ok := live.(handshaker); ok {
+		// Websocket handshakes the hub can take go straight to it, ahead
+		// of the router and the middleware (realtime.Hub.Handshakes).
+		srv := s.app.Server()
+		srv.Handler = hs.Handshakes(s.app, srv.Handler)
+	}
 	if cfg.Metrics != nil && !cfg.MetricsAside {
 		routes = append(routes, Route{Method: fiber.MethodGet, Path: MetricsPath, Who: "public", Summary: "Prometheus metrics"})
 	}
