@@ -76,3 +76,75 @@ func TestPollerStaleNumber(t *testing.T) {
 	}
 	_ = b.nc.Close()
 }
+
+// The poller waits for its epoll descriptor in the runtime's network
+// poller (no thread blocked in epoll_wait): events left unread are
+// collected again without a new edge, a new event wakes the wait, and
+// the deadline ends it.
+func TestEpollWaiter(t *testing.T) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newEpollWaiter(epfd)
+	if w.f == nil {
+		t.Fatal("the epoll descriptor is not in the network poller")
+	}
+	defer w.f.Close()
+	var sv [2]int
+	if sv, err = syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(sv[0])
+	defer syscall.Close(sv[1])
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(sv[0])}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, sv[0], &ev); err != nil {
+		t.Fatal(err)
+	}
+	events := make([]syscall.EpollEvent, 8)
+
+	// Nothing ready: the deadline ends the wait.
+	start := time.Now()
+	if n := w.wait(events, start.Add(100*time.Millisecond)); n != 0 {
+		t.Fatalf("%d events with nothing sent", n)
+	}
+	if d := time.Since(start); d < 90*time.Millisecond {
+		t.Fatalf("returned after %v, before the deadline", d)
+	}
+
+	// A new event wakes a waiting goroutine.
+	got := make(chan int, 1)
+	go func() { got <- w.wait(events, time.Now().Add(10*time.Second)) }()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := syscall.Write(sv[1], []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-got:
+		if n != 1 || events[0].Fd != int32(sv[0]) {
+			t.Fatalf("woke with %d events (%+v)", n, events[:n])
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an event did not wake the wait")
+	}
+
+	// Left unread, it is collected again at once: no new edge is needed.
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		if n := w.wait(events, start.Add(10*time.Second)); n != 1 {
+			t.Fatalf("round %d: %d events for a socket with unread data", i, n)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("round %d: waited %v for data already there", i, d)
+		}
+	}
+
+	// Read, nothing is left: the next wait ends at its deadline.
+	buf := make([]byte, 16)
+	if _, err := syscall.Read(sv[0], buf); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.wait(events, time.Now().Add(50*time.Millisecond)); n != 0 {
+		t.Fatalf("%d events after reading everything", n)
+	}
+}
