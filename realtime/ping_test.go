@@ -83,3 +83,41 @@ func TestOwedPingRidesOnBroadcast(t *testing.T) {
 	n.hub.Publish(context.Background(), src.append(slug))
 	expect("a broadcast without a ping", 1, 2)
 }
+
+// TestClientFrameInPieces: a client frame that arrives a few bytes at a
+// time (each piece one short read for the poller, which then waits for
+// the socket to be readable again) is put together and answered, and so
+// is the next one, sent whole.
+func TestClientFrameInPieces(t *testing.T) {
+	t.Parallel()
+	src := newFakeSource()
+	src.add(slug, "E1")
+	cfg := testConfig("a")
+	cfg.PingInterval = time.Hour
+	n := startNode(t, cfg, NewMemoryBroker(), src)
+	c := dialWire(t, n.addr, "/ws/events/"+slug, 0)
+	_ = c.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if f, err := c.readFrame(); err != nil || f.opcode != 1 {
+		t.Fatalf("first frame: %v", err)
+	}
+	eventually(t, 5*time.Second, "the viewer", func() bool { return n.hub.viewerCount(slug) == 1 })
+	frame := clientFrame(9, []byte("in pieces"))
+	for i := 0; i < len(frame); i += 3 {
+		if _, err := c.nc.Write(frame[i:min(i+3, len(frame))]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := c.nc.Write(clientFrame(9, []byte("whole"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"in pieces", "whole"} {
+		f, err := c.readFrame()
+		if err != nil {
+			t.Fatalf("pong %q: %v", want, err)
+		}
+		if f.opcode != 10 || string(f.payload) != want {
+			t.Fatalf("got opcode %d %q, want the pong %q", f.opcode, f.payload, want)
+		}
+	}
+}

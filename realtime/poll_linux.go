@@ -142,6 +142,14 @@ func (p *poller) serve(pc *pollConn, buf []byte) {
 				p.finish(pc)
 				return
 			}
+			if n < len(buf) {
+				// A short read emptied the socket: no second read just to
+				// hear EAGAIN (a pong is one short read). Anything that
+				// arrives later makes the socket readable again
+				// (level-triggered), and the next round reads it.
+				pc.v.alive()
+				return
+			}
 			continue
 		}
 		switch {
