@@ -249,9 +249,8 @@ func shutdownConn(raw syscall.RawConn) error {
 // falls back to epoll_wait with a timeout, as before.
 type epollWaiter struct {
 	epfd     int
-	f        *os.File // nil: block in epoll_wait
-	keep     *os.File // referenced so that its finalizer never closes epfd
-	rc       syscall.RawConn
+	f        *os.File        // epfd as a file, referenced so that its finalizer never closes it
+	rc       syscall.RawConn // nil: not in the network poller, block in epoll_wait
 	deadline time.Time
 }
 
@@ -260,22 +259,17 @@ func newEpollWaiter(epfd int) *epollWaiter {
 	if err := syscall.SetNonblock(epfd, true); err != nil {
 		return w
 	}
-	f := os.NewFile(uintptr(epfd), "epoll")
-	rc, err := f.SyscallConn()
-	if err != nil || f.SetReadDeadline(time.Now().Add(pollTick)) != nil {
-		// Not in the network poller: keep the descriptor open (no
-		// finalizer closing it) and wait in epoll_wait.
-		w.keep = f
-		return w
+	w.f = os.NewFile(uintptr(epfd), "epoll")
+	if rc, err := w.f.SyscallConn(); err == nil && w.f.SetReadDeadline(time.Now().Add(pollTick)) == nil {
+		w.rc = rc
 	}
-	w.f, w.rc, w.keep = f, rc, f
 	return w
 }
 
 // wait returns how many events it put in events, waiting until there is
 // one or until deadline.
 func (w *epollWaiter) wait(events []syscall.EpollEvent, deadline time.Time) int {
-	if w.f == nil {
+	if w.rc == nil {
 		ms := int(time.Until(deadline) / time.Millisecond)
 		if ms < 0 {
 			ms = 0

@@ -87,7 +87,7 @@ func TestEpollWaiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newEpollWaiter(epfd)
-	if w.f == nil {
+	if w.rc == nil {
 		t.Fatal("the epoll descriptor is not in the network poller")
 	}
 	defer w.f.Close()
