@@ -447,12 +447,15 @@ func (v *viewer) answerPing(payload string) bool {
 		v.qBytes += grow
 		return true
 	}
-	var buf [2 + 125]byte // a control frame's payload is at most 125 bytes
+	// A control frame's payload is at most 125 bytes. buf is allocated
+	// on the heap all the same: the socket write hands it to a closure
+	// through syscall.RawConn, which the compiler cannot see through.
+	var buf [2 + 125]byte
 	wire := appendWSFrame(buf[:0], websocket.PongMessage, payload)
 	if !v.fitsLocked(len(wire)) {
 		return false
 	}
-	if v.idleLocked() { // the common case: no allocation
+	if v.idleLocked() { // the common case: written at once, nothing queued
 		return v.writeNowLocked(&frame{kind: kindControl, wire: wire})
 	}
 	f := &frame{kind: kindControl, wire: bytes.Clone(wire)}
