@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -234,11 +233,9 @@ func (v *viewer) sendLocked(f *frame) bool {
 // connection failed.
 func (v *viewer) writeNowLocked(f *frame) bool {
 	wire := f.wireFor(v.deflate)
-	own := false // wire is a copy made here
 	if v.pingOwed {
 		v.pingOwed = false
 		wire = append(append(make([]byte, 0, len(pingFrame.wire)+len(wire)), pingFrame.wire...), wire...)
-		own = true
 	}
 	n, err := v.tryWrite(wire)
 	if err != nil {
@@ -248,10 +245,7 @@ func (v *viewer) writeNowLocked(f *frame) bool {
 	if n == len(wire) {
 		return true
 	}
-	rest := &frame{kind: kindPartial, wire: wire[n:]}
-	if f.kind == kindControl && !own {
-		rest.wire = bytes.Clone(rest.wire) // f may live on the caller's stack
-	}
+	rest := &frame{kind: kindPartial, wire: wire[n:]} // nothing changes bytes once they are on their way
 	v.q = append(v.q, rest)
 	v.qBytes += len(rest.wire)
 	v.kickLocked()
@@ -447,9 +441,9 @@ func (v *viewer) answerPing(payload string) bool {
 		v.qBytes += grow
 		return true
 	}
-	// A control frame's payload is at most 125 bytes. buf is allocated
-	// on the heap all the same: the socket write hands it to a closure
-	// through syscall.RawConn, which the compiler cannot see through.
+	// A control frame's payload is at most 125 bytes. buf is this call's
+	// own (the compiler puts it on the heap: the frame may outlive the
+	// call), so the pong, queued or partly written, keeps it uncopied.
 	var buf [2 + 125]byte
 	wire := appendWSFrame(buf[:0], websocket.PongMessage, payload)
 	if !v.fitsLocked(len(wire)) {
@@ -458,7 +452,7 @@ func (v *viewer) answerPing(payload string) bool {
 	if v.idleLocked() { // the common case: written at once, nothing queued
 		return v.writeNowLocked(&frame{kind: kindControl, wire: wire})
 	}
-	f := &frame{kind: kindControl, wire: bytes.Clone(wire)}
+	f := &frame{kind: kindControl, wire: wire}
 	v.pong = f
 	v.q = append(v.q, f)
 	v.qBytes += f.size()
