@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"github.com/gofiber/fiber/v2"
@@ -90,10 +91,10 @@ func (h *Hub) takeHandshake(app *fiber.App, fctx *fasthttp.RequestCtx) bool {
 	p.deflate = offersDeflate(hd.Peek("Sec-WebSocket-Extensions"))
 	pre := upgradeResponse(key, p.deflate)
 	// fasthttp writes no response and forgets the connection, which
-	// runWebsocket owns from here (the hijack handler has nothing to do:
-	// the connection has been handed over by the time fasthttp calls it).
+	// runWebsocket owns from here, except for closing it (see handback).
+	p.handback = new(handback)
 	fctx.HijackSetNoResponse(true)
-	fctx.Hijack(func(net.Conn) {})
+	fctx.Hijack(p.handback.release)
 	h.perAddr.start(p.slot)
 	h.runWebsocket(fctx.Conn(), nil, p, pre)
 	return true
@@ -167,4 +168,40 @@ func offersDeflate(v []byte) bool {
 		}
 	}
 	return false
+}
+
+// handback closes a connection the hub took inside fasthttp's request
+// handler (takeHandshake) only once fasthttp has let go of it. After the
+// handler returns, fasthttp still sets the connection's deadlines, and
+// panics in its connection goroutine (so the process ends) when the
+// connection is closed by then; it lets go when it calls the hijack
+// handler. A viewer refused during its join, or ended at once by the
+// poller, asks for the close before that.
+type handback struct {
+	mu       sync.Mutex
+	released bool
+	pending  net.Conn // asked to be closed before fasthttp let go
+}
+
+// release is the connection's hijack handler: fasthttp is done with it.
+func (b *handback) release(net.Conn) {
+	b.mu.Lock()
+	b.released = true
+	c := b.pending
+	b.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+// close closes c now, or as soon as fasthttp lets go of it.
+func (b *handback) close(c net.Conn) {
+	b.mu.Lock()
+	if !b.released {
+		b.pending = c
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
+	_ = c.Close()
 }

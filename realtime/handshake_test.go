@@ -274,3 +274,49 @@ func TestHandshakeHeaderParsing(t *testing.T) {
 		t.Errorf("response %q", got)
 	}
 }
+
+// TestHandshakeRefusedAfterTaken: a handshake the hub took ahead of the
+// router whose viewer is then refused (the database is down and the
+// cached snapshot too old) gets its 101 and the close, and the node
+// keeps serving. The refusal closes the connection inside fasthttp's
+// handler; fasthttp still sets the connection's write deadline after the
+// handler returns and panics (taking the process down) if it is closed,
+// so the hub closes it only once fasthttp has handed it over.
+func TestHandshakeRefusedAfterTaken(t *testing.T) {
+	if getPoller() == nil || os.Getenv("HYBRIDCON_TEST_WS_READER") == "goroutine" {
+		t.Skip("handshakes are taken ahead of the router only where the poller reads viewers")
+	}
+	t.Parallel()
+	src := newFakeSource()
+	src.add(slug, "E1")
+	cfg := testConfig("a")
+	cfg.SnapshotMaxAge = time.Millisecond
+	n := startNode(t, cfg, NewMemoryBroker(), src)
+	path := "/ws/events/" + slug
+	rawHandshake(t, n.addr, path, "") // the event's first viewer loads it
+	setDown := func(down bool) {
+		src.mu.Lock()
+		src.down = down
+		src.mu.Unlock()
+	}
+	setDown(true)
+	time.Sleep(5 * time.Millisecond) // the cached snapshot is too old to serve
+	for i := 0; i < 3; i++ {
+		_, resp, br := rawHandshake(t, n.addr, path, "")
+		if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Date") != "" {
+			t.Fatalf("status %d, Date %q; want the hub's 101", resp.StatusCode, resp.Header.Get("Date"))
+		}
+		op, _, payload := readFrame(t, br)
+		if op != 8 || len(payload) < 2 || int(binary.BigEndian.Uint16(payload)) != CloseTryAgainLater {
+			t.Fatalf("frame op %d %q; want a close %d", op, payload, CloseTryAgainLater)
+		}
+	}
+	setDown(false)
+	_, resp, br := rawHandshake(t, n.addr, path, "")
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("after the outage: status %d", resp.StatusCode)
+	}
+	if env := readEnvelope(t, br); env.Type != app.TypeSnapshot {
+		t.Fatalf("after the outage: first frame %s; want the snapshot", env.Type)
+	}
+}

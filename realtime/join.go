@@ -24,6 +24,7 @@ type connParams struct {
 	slot     *addrSlot // the viewer's per-address slot (websocket: taken before the upgrade)
 	deflate  bool      // websocket: permessage-deflate was agreed
 	keep     bool      // websocket: the server leaves the hijacked connection open when the handler returns
+	handback *handback // websocket taken by Hub.Handshakes: closed through it, not directly
 	bell     bool      // bell=1: the page wants the "transfer" bell (see frame.bellOnly)
 }
 

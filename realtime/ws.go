@@ -169,7 +169,10 @@ func (h *Hub) runWebsocket(nc net.Conn, ws *websocket.Conn, p connParams, pre []
 		if p.slot != nil {
 			h.perAddr.release(p.slot)
 		}
-		if p.keep {
+		switch {
+		case p.handback != nil:
+			p.handback.close(v.nc)
+		case p.keep:
 			_ = v.nc.Close()
 		}
 		if tracked {
