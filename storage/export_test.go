@@ -1,6 +1,10 @@
 package storage
 
-import "context"
+import (
+	"context"
+	"os"
+	"time"
+)
 
 // ExecForTest runs a raw statement and translates its error like every
 // Store method does: constraint tests insert rows the Repo cannot express.
@@ -37,4 +41,45 @@ func MigrationVersionsForTest() []int64 {
 		out[i] = m.version
 	}
 	return out
+}
+
+// SetCheckpointEveryForTest sets how often the SQLite checkpointer of
+// stores opened from now on looks at the log, and returns a function that
+// restores the default.
+func SetCheckpointEveryForTest(d time.Duration) (restore func()) {
+	old := checkpointEvery
+	checkpointEvery = d
+	return func() { checkpointEvery = old }
+}
+
+// CheckpointForTest runs the SQLite checkpointer once and reports whether
+// every frame is in the database file.
+func (s *Store) CheckpointForTest() bool { return s.c.ckpt.run() }
+
+// CheckpointDueForTest reports whether the SQLite checkpointer, looking at
+// the WAL index now, would checkpoint. Call it only while the
+// checkpointer's own loop is idle (SetCheckpointEveryForTest(time.Hour)).
+func (s *Store) CheckpointDueForTest() bool { return s.c.ckpt.due(time.Now()) }
+
+// CompleteCheckpointsForTest returns how many of the checkpointer's runs
+// copied every frame of a non-empty log.
+func (s *Store) CompleteCheckpointsForTest() int64 { return s.c.ckpt.complete.Load() }
+
+// WALPagesForTest returns the size of the SQLite -wal file in pages of
+// 4 KiB (0 when there is none).
+func (s *Store) WALPagesForTest() int64 {
+	fi, err := os.Stat(s.c.file + "-wal")
+	if err != nil {
+		return 0
+	}
+	return fi.Size() / 4096
+}
+
+// SetCheckpointIdleForTest sets how long uncopied pages may wait for the
+// SQLite checkpointer without a new page, and returns a function that
+// restores the default.
+func SetCheckpointIdleForTest(d time.Duration) (restore func()) {
+	old := checkpointIdle
+	checkpointIdle = d
+	return func() { checkpointIdle = old }
 }

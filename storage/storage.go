@@ -74,7 +74,8 @@ type Store struct {
 type core struct {
 	sqlDB   *sql.DB
 	dialect string
-	file    string // SQLite: the database file's absolute path
+	file    string        // SQLite: the database file's absolute path
+	ckpt    *checkpointer // SQLite: checkpoints the log off the commit path
 	log     *slog.Logger
 	queries atomic.Int64
 }
@@ -108,12 +109,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	c := &core{log: log}
 
 	var dialector gorm.Dialector
+	var dsn string
 	if o.DatabaseURL == "" {
 		path := o.SQLitePath
 		if path == "" {
 			path = DefaultSQLitePath
 		}
-		dsn, err := sqliteDSN(path)
+		var err error
+		dsn, err = sqliteDSN(path)
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +178,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	if c.dialect == DialectSQLite {
+		if c.ckpt, err = startCheckpointer(ctx, dsn, c.file, log); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -196,6 +205,8 @@ func sqliteDSN(path string) (string, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Commits checkpoint only as a backstop; see checkpoint.go.
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
 	// Not combined with _time_format: go-sqlite v1.21 returns before
 	// reading _txlock when _time_format is present.
 	q.Set("_txlock", "immediate")
@@ -212,7 +223,11 @@ func (s *Store) Close() error {
 	if s.inTx {
 		return errors.New("storage: Close called inside a transaction")
 	}
-	return s.c.sqlDB.Close()
+	var err error
+	if s.c.ckpt != nil {
+		err = s.c.ckpt.stop()
+	}
+	return errors.Join(s.c.sqlDB.Close(), err)
 }
 
 // Ping checks that the database answers. It is not counted by QueryCount.

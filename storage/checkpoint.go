@@ -1,0 +1,185 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/glebarez/sqlite"
+)
+
+// SQLite checkpoints off the commit path.
+//
+// In WAL mode SQLite by default checkpoints inside the COMMIT that takes
+// the write-ahead log past 1,000 pages: that commit copies the log into
+// the database file and, with synchronous(NORMAL), fsyncs both before it
+// returns. An announcement writes eight pages, so every 125th one (fewer
+// when check-ins write too) waited for that before its broadcast could
+// start — 11 to 125 ms on the benchmark machine — and at 1,000 viewers
+// that one late broadcast set the 99th percentile of a whole run
+// (docs/benchmarks.md, "Checkpoints off the commit path"). And a write
+// that is a single INSERT … RETURNING, which the driver finalizes before
+// the statement reaches SQLITE_DONE, never ran SQLite's checkpoint at
+// all, so the log of a node whose writes were mostly such statements grew
+// without bound.
+//
+// So the pool's connection checkpoints only as a backstop, at
+// walBackstopPages (wal_autocheckpoint in the DSN), and a checkpointer
+// with a connection of its own runs PRAGMA wal_checkpoint(PASSIVE) when
+// the log holds checkpointPages pages not yet copied, or any for
+// checkpointIdle without a new one. It learns that once a checkpointEvery
+// from the WAL index (the -shm file: the header's mxFrame and the
+// checkpoint record's nBackfill, SQLite's documented format) with one
+// read, without a lock or a statement. A PASSIVE checkpoint takes no lock
+// a writer needs, so commits go on while it copies and syncs; once it has
+// copied every frame, the next writer starts the log over from its
+// beginning. Checkpointing once a second instead was measured too: its
+// fsyncs stalled the commits they coincided with by 4–5 ms, every second
+// broadcast at two a second.
+
+// walBackstopPages is the pool connection's wal_autocheckpoint: the log
+// size (in pages) at which a commit checkpoints itself because the
+// checkpointer has not. Ten times SQLite's default.
+const walBackstopPages = 10000
+
+// checkpointPages is how many uncopied pages make the checkpointer copy
+// the log: SQLite's own default.
+const checkpointPages = 1000
+
+// checkpointIdle is how long the log may hold uncopied pages without a
+// new one before the checkpointer copies them anyway.
+var checkpointIdle = 30 * time.Second
+
+// checkpointEvery is how often the checkpointer reads the WAL index.
+var checkpointEvery = time.Second
+
+// checkpointer runs PASSIVE checkpoints of one SQLite file on its own
+// connection until stop.
+type checkpointer struct {
+	db   *sql.DB
+	shm  string // the WAL index's path
+	log  *slog.Logger
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+
+	// complete counts runs that copied every frame of a non-empty log.
+	complete atomic.Int64
+
+	// Only the loop (or a test, instead of it) uses these.
+	shmFile  *os.File
+	lastMax  uint32    // mxFrame at the last look
+	lastMove time.Time // when mxFrame last changed
+	warned   time.Time
+}
+
+// startCheckpointer opens the checkpointer's connection to the database
+// at path (dsn, as the pool's) and starts its loop.
+func startCheckpointer(ctx context.Context, dsn, path string, log *slog.Logger) (*checkpointer, error) {
+	db, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open SQLite checkpointer: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: open SQLite checkpointer: %w", err)
+	}
+	c := &checkpointer{db: db, shm: path + "-shm", log: log, quit: make(chan struct{}), done: make(chan struct{}), lastMove: time.Now()}
+	go c.loop()
+	return c, nil
+}
+
+func (c *checkpointer) loop() {
+	defer close(c.done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case now := <-t.C:
+			if c.due(now) {
+				c.run()
+			}
+		}
+	}
+}
+
+// due reads the WAL index and reports whether the log holds enough
+// uncopied pages, or has held some long enough, to copy it now. A torn
+// read (a writer changing the header meanwhile) only moves the decision
+// to the next look; an unreadable index makes the checkpoint due, and
+// the checkpoint reports what is wrong.
+func (c *checkpointer) due(now time.Time) bool {
+	var hdr [100]byte
+	if c.shmFile == nil {
+		f, err := os.Open(c.shm)
+		if err != nil {
+			return true
+		}
+		c.shmFile = f
+	}
+	if _, err := c.shmFile.ReadAt(hdr[:], 0); err != nil {
+		c.shmFile.Close()
+		c.shmFile = nil
+		return true
+	}
+	// WalIndexHdr.mxFrame at byte 16, WalCkptInfo.nBackfill at byte 96
+	// (after the header's two 48-byte copies), both native-endian.
+	mxFrame := binary.NativeEndian.Uint32(hdr[16:])
+	backfilled := binary.NativeEndian.Uint32(hdr[96:])
+	if mxFrame != c.lastMax {
+		c.lastMax, c.lastMove = mxFrame, now
+	}
+	pending := int64(mxFrame) - int64(backfilled)
+	return pending >= checkpointPages || (pending > 0 && now.Sub(c.lastMove) >= checkpointIdle)
+}
+
+// run checkpoints the log and reports whether every frame of it is now
+// in the database file. A failure is logged at warn, at most once a
+// minute.
+func (c *checkpointer) run() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var busy, frames, copied int64
+	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	if err != nil {
+		if now := time.Now(); now.Sub(c.warned) > time.Minute {
+			c.warned = now
+			c.log.Warn("storage: SQLite checkpoint failed; commits checkpoint the log themselves past its backstop size",
+				"err", err, "backstop_pages", walBackstopPages)
+		}
+		return false
+	}
+	if busy != 0 || frames != copied {
+		return false
+	}
+	if frames > 0 {
+		c.complete.Add(1)
+	}
+	return true
+}
+
+// stop ends the loop and closes the connection. Safe to call twice.
+func (c *checkpointer) stop() error {
+	var err error
+	c.once.Do(func() {
+		close(c.quit)
+		<-c.done
+		if c.shmFile != nil {
+			c.shmFile.Close()
+		}
+		err = c.db.Close()
+	})
+	return err
+}

@@ -1,0 +1,130 @@
+package storage_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hybridcon/hybridcon/app"
+	"github.com/hybridcon/hybridcon/storage"
+	"github.com/hybridcon/hybridcon/storage/storagetest"
+)
+
+// writePages commits one announcement of about six pages at a time
+// until the store's log has grown by at least pages pages.
+func writePages(t *testing.T, s *storage.Store, eventID int64, pages int64) {
+	t.Helper()
+	ctx := ctxT(t)
+	long := strings.Repeat("展", 1000) // 3,000 bytes per language
+	start := s.WALPagesForTest()
+	for i := 0; s.WALPagesForTest()-start < pages; i++ {
+		if i > 10*int(pages) {
+			t.Fatalf("the log grew by only %d pages in %d commits: a commit checkpointed it and started it over", s.WALPagesForTest()-start, i)
+		}
+		// In a transaction: SQLite runs its own checkpoint (the backstop)
+		// after a COMMIT, but not after a single INSERT … RETURNING,
+		// which the driver finalizes before it reaches SQLITE_DONE.
+		a := &app.Announcement{EventID: eventID, Text: app.Text{ZH: long, EN: long, HU: long}, CreatedAt: time.Now().UTC()}
+		if err := s.Tx(ctx, func(r app.Repo) error { return r.CreateAnnouncement(ctx, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A commit no longer checkpoints the log when it passes SQLite's default
+// 1,000 pages: the checkpointer copies it on its own connection, and the
+// next writer starts the log over.
+func TestSQLiteCheckpointsOffCommit(t *testing.T) {
+	if storagetest.Backend() != storage.DialectSQLite {
+		t.Skip("SQLite only")
+	}
+	defer storage.SetCheckpointEveryForTest(time.Hour)()
+	s := storagetest.Open(t)
+	ctx := ctxT(t)
+	if got, err := s.PragmaForTest(ctx, "wal_autocheckpoint"); err != nil || got != "10000" {
+		t.Fatalf("PRAGMA wal_autocheckpoint: got %q, %v; want 10000", got, err)
+	}
+	ev := mustEvent(t, s)
+	// The migrations and the event may have left a log of any size;
+	// start from an empty one.
+	if !s.CheckpointForTest() {
+		t.Fatal("checkpoint of the fresh store did not copy every frame")
+	}
+
+	// With SQLite's default, the commit past 1,000 pages would have
+	// copied the log, and the next commit restarted it: the file would
+	// stay near 1,000 pages.
+	writePages(t, s, ev.ID, 500)
+	if s.CheckpointDueForTest() {
+		t.Fatal("a checkpoint is due after 500 pages (want 1,000)")
+	}
+	writePages(t, s, ev.ID, 700)
+	if n := s.WALPagesForTest(); n < 1200 {
+		t.Fatalf("the log is %d pages after 1,200 pages of commits: a commit checkpointed it", n)
+	}
+	if !s.CheckpointDueForTest() {
+		t.Fatal("no checkpoint is due after 1,200 pages")
+	}
+	if !s.CheckpointForTest() {
+		t.Fatal("the checkpointer did not copy every frame of the log")
+	}
+	// Everything copied: the next commit writes from the start of the
+	// file again, so the file does not grow.
+	if s.CheckpointDueForTest() {
+		t.Fatal("a checkpoint is still due after a full one")
+	}
+	grown := s.WALPagesForTest()
+	a := &app.Announcement{EventID: ev.ID, Text: app.Text{EN: "after the checkpoint"}, CreatedAt: time.Now().UTC()}
+	if err := s.CreateAnnouncement(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.WALPagesForTest(); n != grown {
+		t.Fatalf("the log grew from %d to %d pages after a full checkpoint: it did not start over", grown, n)
+	}
+	got, err := s.ListAnnouncements(ctx, ev.ID, 1)
+	if err != nil || len(got) != 1 || got[0].Text.EN != "after the checkpoint" {
+		t.Fatalf("newest announcement after the checkpoint: %+v, %v", got, err)
+	}
+}
+
+// The checkpointer's own loop copies the log once it passes 1,000 pages,
+// while commits go on.
+func TestSQLiteCheckpointerRuns(t *testing.T) {
+	if storagetest.Backend() != storage.DialectSQLite {
+		t.Skip("SQLite only")
+	}
+	defer storage.SetCheckpointEveryForTest(10 * time.Millisecond)()
+	s := storagetest.Open(t)
+	ev := mustEvent(t, s)
+	deadline := time.Now().Add(10 * time.Second)
+	for s.CompleteCheckpointsForTest() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the checkpointer copied no log within 10 s")
+		}
+		writePages(t, s, ev.ID, 100)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A few pages left uncopied are copied once the log has been quiet for
+// checkpointIdle.
+func TestSQLiteCheckpointWhenQuiet(t *testing.T) {
+	if storagetest.Backend() != storage.DialectSQLite {
+		t.Skip("SQLite only")
+	}
+	defer storage.SetCheckpointEveryForTest(time.Hour)()
+	defer storage.SetCheckpointIdleForTest(200 * time.Millisecond)()
+	s := storagetest.Open(t)
+	ev := mustEvent(t, s)
+	writePages(t, s, ev.ID, 5)
+	if s.CheckpointDueForTest() {
+		t.Fatal("a checkpoint is due right after a commit of a few pages")
+	}
+	time.Sleep(250 * time.Millisecond)
+	if !s.CheckpointDueForTest() {
+		t.Fatal("no checkpoint is due after the log was quiet for longer than checkpointIdle")
+	}
+	if !s.CheckpointForTest() || s.CheckpointDueForTest() {
+		t.Fatal("a checkpoint is still due after a full one")
+	}
+}
