@@ -33,7 +33,9 @@ import (
 // walBackstopPages (wal_autocheckpoint in the DSN), and a checkpointer
 // with a connection of its own runs PRAGMA wal_checkpoint(PASSIVE) when
 // the log holds checkpointPages pages not yet copied, or any for
-// checkpointIdle without a new one. It learns that once a checkpointEvery
+// checkpointIdle without a new one, or any while the log is longer than
+// checkpointPages (a checkpoint that raced with commits left a few, and
+// the log only starts over once none is left). It learns that once a checkpointEvery
 // from the WAL index (the -shm file: the header's mxFrame and the
 // checkpoint record's nBackfill, SQLite's documented format) with one
 // read, without a lock or a statement. A PASSIVE checkpoint takes no lock
@@ -142,7 +144,12 @@ func (c *checkpointer) due(now time.Time) bool {
 		c.lastMax, c.lastMove = mxFrame, now
 	}
 	pending := int64(mxFrame) - int64(backfilled)
-	return pending >= checkpointPages || (pending > 0 && now.Sub(c.lastMove) >= checkpointIdle)
+	// A log that holds checkpointPages frames in all has not started over
+	// since the last checkpoint: commits came while it ran (or a reader
+	// held an old snapshot), so the next writer found frames left to copy
+	// and went on appending. Copying the few left lets it start over.
+	return pending >= checkpointPages ||
+		(pending > 0 && (mxFrame >= checkpointPages || now.Sub(c.lastMove) >= checkpointIdle))
 }
 
 // run checkpoints the log and reports whether every frame of it is now

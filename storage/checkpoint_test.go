@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,64 @@ func TestSQLiteCheckpointWhenQuiet(t *testing.T) {
 	}
 	if !s.CheckpointForTest() || s.CheckpointDueForTest() {
 		t.Fatal("a checkpoint is still due after a full one")
+	}
+}
+
+// A checkpoint that could not copy the whole log (here a reader held an
+// older snapshot; in production, commits that came while it ran) leaves
+// a few pages, and the log cannot start over until they are copied too:
+// the checkpointer copies them at its next look instead of waiting for
+// 1,000 new ones.
+func TestSQLiteCheckpointFinishesARacedOne(t *testing.T) {
+	if storagetest.Backend() != storage.DialectSQLite {
+		t.Skip("SQLite only")
+	}
+	defer storage.SetCheckpointEveryForTest(time.Hour)()
+	o := storagetest.NewOptions(t)
+	ctx := ctxT(t)
+	s, err := storage.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ev := mustEvent(t, s)
+	if !s.CheckpointForTest() {
+		t.Fatal("checkpoint of the fresh store did not copy every frame")
+	}
+	writePages(t, s, ev.ID, 600)
+
+	reader, err := sql.Open("sqlite", o.SQLitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	rtx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := rtx.QueryRowContext(ctx, "SELECT count(*) FROM announcements").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	writePages(t, s, ev.ID, 600)
+	if s.CheckpointForTest() {
+		t.Fatal("a checkpoint copied the whole log while a reader held an older snapshot")
+	}
+	if err := rtx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.CheckpointDueForTest() {
+		t.Fatal("no checkpoint is due for the pages the raced one left")
+	}
+	if !s.CheckpointForTest() || s.CheckpointDueForTest() {
+		t.Fatal("the second checkpoint did not copy the rest of the log")
+	}
+	grown := s.WALPagesForTest()
+	a := &app.Announcement{EventID: ev.ID, Text: app.Text{EN: "x"}, CreatedAt: time.Now().UTC()}
+	if err := s.CreateAnnouncement(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.WALPagesForTest(); n != grown {
+		t.Fatalf("the log grew from %d to %d pages after the second checkpoint: it did not start over", grown, n)
 	}
 }
