@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,17 +65,23 @@ var checkpointEvery = time.Second
 // checkpointer runs PASSIVE checkpoints of one SQLite file on its own
 // connection until stop.
 type checkpointer struct {
-	db   *sql.DB
-	shm  string // the WAL index's path
-	log  *slog.Logger
-	quit chan struct{}
-	done chan struct{}
-	once sync.Once
+	db     *sql.DB
+	shm    string // the WAL index's path (symbolic links resolved, as SQLite does)
+	log    *slog.Logger
+	every  time.Duration // checkpointEvery and checkpointIdle when started
+	idle   time.Duration
+	ctx    context.Context // ends a checkpoint under way at stop
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
 
 	// complete counts runs that copied every frame of a non-empty log.
 	complete atomic.Int64
 
-	// Only the loop (or a test, instead of it) uses these.
+	// shmFile is read by the loop (or a test, instead of it) and closed
+	// only by release, after every SQLite connection of this process to
+	// the file is closed: closing a descriptor drops every POSIX lock the
+	// process holds on the file, SQLite's own included.
 	shmFile  *os.File
 	lastMax  uint32    // mxFrame at the last look
 	lastMove time.Time // when mxFrame last changed
@@ -96,18 +103,23 @@ func startCheckpointer(ctx context.Context, dsn, path string, log *slog.Logger) 
 		db.Close()
 		return nil, fmt.Errorf("storage: open SQLite checkpointer: %w", err)
 	}
-	c := &checkpointer{db: db, shm: path + "-shm", log: log, quit: make(chan struct{}), done: make(chan struct{}), lastMove: time.Now()}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	c := &checkpointer{db: db, shm: path + "-shm", log: log, every: checkpointEvery, idle: checkpointIdle,
+		done: make(chan struct{}), lastMove: time.Now()}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.loop()
 	return c, nil
 }
 
 func (c *checkpointer) loop() {
 	defer close(c.done)
-	t := time.NewTicker(checkpointEvery)
+	t := time.NewTicker(c.every)
 	defer t.Stop()
 	for {
 		select {
-		case <-c.quit:
+		case <-c.ctx.Done():
 			return
 		case now := <-t.C:
 			if c.due(now) {
@@ -120,21 +132,22 @@ func (c *checkpointer) loop() {
 // due reads the WAL index and reports whether the log holds enough
 // uncopied pages, or has held some long enough, to copy it now. A torn
 // read (a writer changing the header meanwhile) only moves the decision
-// to the next look; an unreadable index makes the checkpoint due, and
-// the checkpoint reports what is wrong.
+// to the next look. An index it cannot read makes nothing due (commits
+// then checkpoint at the backstop) and is logged at warn, at most once a
+// minute.
 func (c *checkpointer) due(now time.Time) bool {
 	var hdr [100]byte
 	if c.shmFile == nil {
 		f, err := os.Open(c.shm)
 		if err != nil {
-			return true
+			c.warn("storage: SQLite WAL index unreadable; commits checkpoint the log themselves past its backstop size", err)
+			return false
 		}
 		c.shmFile = f
 	}
 	if _, err := c.shmFile.ReadAt(hdr[:], 0); err != nil {
-		c.shmFile.Close()
-		c.shmFile = nil
-		return true
+		c.warn("storage: SQLite WAL index unreadable; commits checkpoint the log themselves past its backstop size", err)
+		return false
 	}
 	// WalIndexHdr.mxFrame at byte 16, WalCkptInfo.nBackfill at byte 96
 	// (after the header's two 48-byte copies), both native-endian.
@@ -148,23 +161,31 @@ func (c *checkpointer) due(now time.Time) bool {
 	// since the last checkpoint: commits came while it ran (or a reader
 	// held an old snapshot), so the next writer found frames left to copy
 	// and went on appending. Copying the few left lets it start over.
+	// Under writes that never pause this is a small checkpoint a second.
 	return pending >= checkpointPages ||
-		(pending > 0 && (mxFrame >= checkpointPages || now.Sub(c.lastMove) >= checkpointIdle))
+		(pending > 0 && (mxFrame >= checkpointPages || now.Sub(c.lastMove) >= c.idle))
+}
+
+// warn logs msg at warn, at most once a minute.
+func (c *checkpointer) warn(msg string, err error) {
+	if now := time.Now(); now.Sub(c.warned) > time.Minute {
+		c.warned = now
+		c.log.Warn(msg, "err", err, "backstop_pages", walBackstopPages)
+	}
 }
 
 // run checkpoints the log and reports whether every frame of it is now
 // in the database file. A failure is logged at warn, at most once a
-// minute.
+// minute; a checkpoint a reader or a commit kept from copying everything
+// is not a failure, and the next look takes it up.
 func (c *checkpointer) run() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
 	defer cancel()
 	var busy, frames, copied int64
 	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 	if err != nil {
-		if now := time.Now(); now.Sub(c.warned) > time.Minute {
-			c.warned = now
-			c.log.Warn("storage: SQLite checkpoint failed; commits checkpoint the log themselves past its backstop size",
-				"err", err, "backstop_pages", walBackstopPages)
+		if c.ctx.Err() == nil {
+			c.warn("storage: SQLite checkpoint failed; commits checkpoint the log themselves past its backstop size", err)
 		}
 		return false
 	}
@@ -177,16 +198,24 @@ func (c *checkpointer) run() bool {
 	return true
 }
 
-// stop ends the loop and closes the connection. Safe to call twice.
+// stop ends the loop (and a checkpoint under way) and closes the
+// checkpointer's connection. Safe to call twice. Call release once the
+// pool is closed too.
 func (c *checkpointer) stop() error {
 	var err error
 	c.once.Do(func() {
-		close(c.quit)
+		c.cancel()
 		<-c.done
-		if c.shmFile != nil {
-			c.shmFile.Close()
-		}
 		err = c.db.Close()
 	})
 	return err
+}
+
+// release closes the checkpointer's descriptor of the WAL index. Call it
+// only after stop and after the pool is closed (see shmFile).
+func (c *checkpointer) release() {
+	if c.shmFile != nil {
+		c.shmFile.Close()
+		c.shmFile = nil
+	}
 }

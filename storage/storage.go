@@ -223,11 +223,12 @@ func (s *Store) Close() error {
 	if s.inTx {
 		return errors.New("storage: Close called inside a transaction")
 	}
-	var err error
-	if s.c.ckpt != nil {
-		err = s.c.ckpt.stop()
+	if s.c.ckpt == nil {
+		return s.c.sqlDB.Close()
 	}
-	return errors.Join(s.c.sqlDB.Close(), err)
+	err := errors.Join(s.c.ckpt.stop(), s.c.sqlDB.Close())
+	s.c.ckpt.release()
+	return err
 }
 
 // Ping checks that the database answers. It is not counted by QueryCount.
