@@ -140,9 +140,3 @@ func (b *MemoryBroker) Presence(_ context.Context, slug string) (map[string]map[
 	}
 	return out, nil
 }
-
-// isMemoryBroker reports whether b is the in-process broker.
-func isMemoryBroker(b Broker) bool {
-	_, ok := b.(*MemoryBroker)
-	return ok
-}

@@ -45,12 +45,8 @@ const (
 type Hub struct {
 	cfg HubConfig
 	b   Broker
-	// inProcess: b is a MemoryBroker, so every node it reaches runs in
-	// this process. Publish then writes to this node's viewers before it
-	// hands the frame to the broker (see Publish).
-	inProcess bool
-	src       Source
-	log       *slog.Logger
+	src Source
+	log *slog.Logger
 
 	mu      sync.Mutex
 	events  map[string]*eventState
@@ -113,20 +109,19 @@ func NewHub(cfg HubConfig, b Broker, src Source, log *slog.Logger) *Hub {
 		regions = append(slices.Clip(regions), RegionOther)
 	}
 	return &Hub{
-		cfg:       cfg,
-		regions:   regions,
-		perAddr:   newAddrLimiter(cfg.MaxViewersPerAddress),
-		m:         resolveMetrics(cfg.Metrics, regions),
-		b:         b,
-		src:       src,
-		log:       log,
-		events:    make(map[string]*eventState),
-		inProcess: isMemoryBroker(b),
-		work:      make(chan *eventState, 1024),
-		outbox:    make(chan outMsg, outboxSize),
-		changed:   make(chan struct{}, 1),
-		vol:       make(map[volKey]*volEntry),
-		volKick:   make(chan struct{}, 1),
+		cfg:     cfg,
+		regions: regions,
+		perAddr: newAddrLimiter(cfg.MaxViewersPerAddress),
+		m:       resolveMetrics(cfg.Metrics, regions),
+		b:       b,
+		src:     src,
+		log:     log,
+		events:  make(map[string]*eventState),
+		work:    make(chan *eventState, 1024),
+		outbox:  make(chan outMsg, outboxSize),
+		changed: make(chan struct{}, 1),
+		vol:     make(map[volKey]*volEntry),
+		volKick: make(chan struct{}, 1),
 	}
 }
 
@@ -207,18 +202,11 @@ func (h *Hub) signalChanged() {
 }
 
 // Publish implements app.Publisher: each envelope is encoded once,
-// delivered to this node's viewers (in seq order, held back if an earlier
-// seq is still missing) and queued for the broker; what the broker loses,
-// other nodes fetch from the log. It never waits for the broker, nor for
-// a slow viewer (a frame a socket does not take at once waits on that
-// viewer's queue). A small audience, under fanOutChunk viewers, is
-// written by the calling goroutine before Publish returns; a larger one
-// by a delivering goroutine, so that the organizer's request does not
-// wait for 10,000 writes. With the in-process broker the local viewers
-// come first, since no other machine waits for the broker's copy; with
-// Redis the broker comes first, so other nodes do not wait for this
-// node's writes (docs/benchmarks.md, "Checkpoints off the commit path").
-// Envelopes without Event or Seq are logged and dropped.
+// queued for this node's viewers (delivered in seq order, held back if
+// an earlier seq is still missing) and for the broker. It returns at once,
+// waiting neither for viewers nor for the broker; what the broker loses,
+// other nodes fetch from the log. Envelopes without Event or Seq are
+// logged and dropped.
 func (h *Hub) Publish(_ context.Context, envs ...app.Envelope) {
 	for _, env := range envs {
 		if env.Event == "" || env.Seq < 1 {
@@ -230,22 +218,13 @@ func (h *Hub) Publish(_ context.Context, envs ...app.Envelope) {
 			h.log.Error("realtime: publish", "err", err)
 			continue
 		}
-		payload := encodePayload(payloadDurable, h.cfg.NodeID, f.json)
-		if h.inProcess {
-			h.deliverLocal(env.Event, f)
-			h.send(env.Event, payload)
-		} else {
-			h.send(env.Event, payload)
-			h.deliverLocal(env.Event, f)
-		}
+		h.send(env.Event, encodePayload(payloadDurable, h.cfg.NodeID, f.json))
+		h.deliverLocal(env.Event, f)
 	}
 }
 
-// deliverLocal delivers f to this node's viewers of the event. A small
-// audience (one fan-out goroutine's worth, under fanOutChunk) is written
-// by the calling goroutine before it returns, when no earlier frame is
-// still waiting for its local delivery; otherwise f is queued for the
-// delivering goroutine, started when none runs.
+// deliverLocal queues f for this node's viewers of the event, starting
+// the delivering goroutine when none runs.
 func (h *Hub) deliverLocal(slug string, f *frame) {
 	ev := h.lookup(slug)
 	if ev == nil {
@@ -253,32 +232,12 @@ func (h *Hub) deliverLocal(slug string, f *frame) {
 	}
 	ev.notePublished(f)
 	h.localMu.Lock()
-	if h.localRunning {
-		h.local = append(h.local, localFrame{ev, f})
-		h.localMu.Unlock()
-		return
-	}
-	// Holding localRunning keeps frames published meanwhile behind this
-	// one: they queue, and the loop started below delivers them after.
-	h.localRunning = true
-	h.localMu.Unlock()
-	ev.mu.Lock()
-	if len(ev.viewers) < fanOutChunk {
-		ev.offerLocked(f)
-		ev.unlockAndFanOut()
-	} else {
-		ev.mu.Unlock()
-		h.localMu.Lock()
-		h.local = append([]localFrame{{ev, f}}, h.local...)
-		h.localMu.Unlock()
-	}
-	h.localMu.Lock()
-	if len(h.local) > 0 {
+	defer h.localMu.Unlock()
+	h.local = append(h.local, localFrame{ev, f})
+	if !h.localRunning {
+		h.localRunning = true
 		go h.localLoop()
-	} else {
-		h.localRunning = false
 	}
-	h.localMu.Unlock()
 }
 
 // localLoop delivers queued local frames in the order they were

@@ -57,57 +57,6 @@ func TestOutOfOrderDeliveredInOrder(t *testing.T) {
 	c.expectSeqs(t, 7)
 }
 
-// A small audience is written by the goroutine that publishes, before
-// Publish returns; frames published at the same time from other
-// goroutines still reach every viewer in seq order.
-func TestSmallAudienceWrittenByPublisher(t *testing.T) {
-	t.Parallel()
-	src := newFakeSource()
-	src.add(slug, "E1")
-	src.appendN(slug, 2)
-	n := startNode(t, testConfig("a"), NewMemoryBroker(), src)
-	var clients []*client
-	for range 3 {
-		c := dial(t, n.wsURL(slug, ""), nil)
-		if env := c.next(t, 5*time.Second); env.Seq != 2 {
-			t.Fatalf("snapshot seq %d, want 2", env.Seq)
-		}
-		clients = append(clients, c)
-	}
-	env := src.append(slug)
-	n.hub.Publish(context.Background(), env)
-	ev := n.hub.lookup(slug)
-	ev.mu.Lock()
-	delivered := ev.delivered
-	ev.mu.Unlock()
-	n.hub.localMu.Lock()
-	queued, running := len(n.hub.local), n.hub.localRunning
-	n.hub.localMu.Unlock()
-	if delivered != env.Seq || queued != 0 || running {
-		t.Fatalf("after Publish returned: delivered %d (want %d), %d frames queued, delivering goroutine running %v",
-			delivered, env.Seq, queued, running)
-	}
-	for _, c := range clients {
-		c.expectSeqs(t, 3)
-	}
-
-	// Eight publishers at once: each frame is written by its publisher or,
-	// when another delivery is under way, queued behind it.
-	const publishers, each = 8, 25
-	var wg sync.WaitGroup
-	for range publishers {
-		wg.Go(func() {
-			for range each {
-				n.hub.Publish(context.Background(), src.append(slug))
-			}
-		})
-	}
-	wg.Wait()
-	for _, c := range clients {
-		c.expectSeqs(t, seqs(4, 3+publishers*each)...)
-	}
-}
-
 func TestGapFilledFromLog(t *testing.T) {
 	t.Parallel()
 	src := newFakeSource()
