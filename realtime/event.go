@@ -175,6 +175,17 @@ func (ev *eventState) unlockAndFanOut() {
 // set fanning runs it.
 func (ev *eventState) runPasses() {
 	var failed []*viewer
+	completed := false
+	defer func() {
+		if !completed {
+			// A pass panicked. The panic goes on (it ends the process
+			// from the delivering goroutine; a request's goroutine may
+			// recover it), but later passes must not wait for this run.
+			ev.mu.Lock()
+			ev.fanning = false
+			ev.mu.Unlock()
+		}
+	}()
 	for {
 		ev.mu.Lock()
 		for _, v := range failed {
@@ -184,6 +195,7 @@ func (ev *eventState) runPasses() {
 		if len(batch) == 0 {
 			ev.fanning = false
 			ev.mu.Unlock()
+			completed = true
 			return
 		}
 		ev.passes, ev.spare = ev.spare, nil
