@@ -74,14 +74,7 @@ func TestSQLiteCheckpointsOffCommit(t *testing.T) {
 	if s.CheckpointDueForTest() {
 		t.Fatal("a checkpoint is still due after a full one")
 	}
-	grown := s.WALPagesForTest()
-	a := &app.Announcement{EventID: ev.ID, Text: app.Text{EN: "after the checkpoint"}, CreatedAt: time.Now().UTC()}
-	if err := s.CreateAnnouncement(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	if n := s.WALPagesForTest(); n != grown {
-		t.Fatalf("the log grew from %d to %d pages after a full checkpoint: it did not start over", grown, n)
-	}
+	expectLogStartsOver(t, s, ev.ID, "after the checkpoint")
 	got, err := s.ListAnnouncements(ctx, ev.ID, 1)
 	if err != nil || len(got) != 1 || got[0].Text.EN != "after the checkpoint" {
 		t.Fatalf("newest announcement after the checkpoint: %+v, %v", got, err)
@@ -179,12 +172,20 @@ func TestSQLiteCheckpointFinishesARacedOne(t *testing.T) {
 	if !s.CheckpointForTest() || s.CheckpointDueForTest() {
 		t.Fatal("the second checkpoint did not copy the rest of the log")
 	}
+	expectLogStartsOver(t, s, ev.ID, "after the second checkpoint")
+}
+
+// expectLogStartsOver commits an announcement with text after a full
+// checkpoint and fails t if the log file grew: the commit should have
+// written from the start of the file again.
+func expectLogStartsOver(t *testing.T, s *storage.Store, eventID int64, text string) {
+	t.Helper()
 	grown := s.WALPagesForTest()
-	a := &app.Announcement{EventID: ev.ID, Text: app.Text{EN: "x"}, CreatedAt: time.Now().UTC()}
-	if err := s.CreateAnnouncement(ctx, a); err != nil {
+	a := &app.Announcement{EventID: eventID, Text: app.Text{EN: text}, CreatedAt: time.Now().UTC()}
+	if err := s.CreateAnnouncement(ctxT(t), a); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.WALPagesForTest(); n != grown {
-		t.Fatalf("the log grew from %d to %d pages after the second checkpoint: it did not start over", grown, n)
+		t.Fatalf("the log grew from %d to %d pages %s: it did not start over", grown, n, text)
 	}
 }
