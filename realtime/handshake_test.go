@@ -294,12 +294,7 @@ func TestHandshakeRefusedAfterTaken(t *testing.T) {
 	n := startNode(t, cfg, NewMemoryBroker(), src)
 	path := "/ws/events/" + slug
 	rawHandshake(t, n.addr, path, "") // the event's first viewer loads it
-	setDown := func(down bool) {
-		src.mu.Lock()
-		src.down = down
-		src.mu.Unlock()
-	}
-	setDown(true)
+	src.setDown(true)
 	time.Sleep(5 * time.Millisecond) // the cached snapshot is too old to serve
 	for i := 0; i < 3; i++ {
 		_, resp, br := rawHandshake(t, n.addr, path, "")
@@ -311,7 +306,7 @@ func TestHandshakeRefusedAfterTaken(t *testing.T) {
 			t.Fatalf("frame op %d %q; want a close %d", op, payload, CloseTryAgainLater)
 		}
 	}
-	setDown(false)
+	src.setDown(false)
 	_, resp, br := rawHandshake(t, n.addr, path, "")
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("after the outage: status %d", resp.StatusCode)

@@ -95,10 +95,7 @@ func startCheckpointer(ctx context.Context, dsn, path string, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("storage: open SQLite checkpointer: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
+	keepOneConn(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("storage: open SQLite checkpointer: %w", err)

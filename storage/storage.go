@@ -148,10 +148,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", c.dialect, err)
 	}
 	if c.dialect == DialectSQLite {
-		c.sqlDB.SetMaxOpenConns(1)
-		c.sqlDB.SetMaxIdleConns(1)
-		c.sqlDB.SetConnMaxLifetime(0)
-		c.sqlDB.SetConnMaxIdleTime(0)
+		keepOneConn(c.sqlDB)
 	} else {
 		n := o.MaxOpenConns
 		if n <= 0 {
@@ -185,6 +182,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// keepOneConn makes db a pool of one SQLite connection, opened once and
+// kept for the life of the pool (see Open).
+func keepOneConn(db *sql.DB) {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 }
 
 // sqliteDSN builds the DSN for path: pragmas as _pragma parameters (the
