@@ -219,12 +219,15 @@ type countingListener struct {
 	subs chan string
 }
 
+// HandleSubscribed reports slug after the hub has taken the confirmation
+// (and scheduled its catch-up), so a test that waits for it can then wait
+// for that catch-up too.
 func (l countingListener) HandleSubscribed(slug string) {
+	l.Listener.HandleSubscribed(slug)
 	select {
 	case l.subs <- slug:
 	default:
 	}
-	l.Listener.HandleSubscribed(slug)
 }
 
 func (l countingListener) HandleMessage(slug string, payload []byte) {

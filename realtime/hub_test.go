@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,13 +65,18 @@ func TestGapFilledFromLog(t *testing.T) {
 	src.appendN(slug, 6)
 	cfg := testConfig("a")
 	cfg.CatchUpInterval = time.Hour // the periodic check would fill the gap early, by chance
-	n := startNode(t, cfg, NewMemoryBroker(), src)
+	rec := newRecorder()
+	cfg.Metrics = rec.metrics()
+	subs := make(chan string, 10)
+	n := startNode(t, cfg, countingBroker{NewMemoryBroker(), new(atomic.Int64), subs}, src)
 	c := dial(t, n.wsURL(slug, ""), nil)
 	c.next(t, 5*time.Second)
+	waitSettled(t, n.hub, subs)
 	// One ordinary delivery first: whatever the join still had to do
 	// (its own look at the log) is done before the gap opens.
 	n.hub.Publish(context.Background(), src.append(slug))
 	c.expectSeqs(t, 7)
+	waitSettled(t, n.hub, nil)
 
 	src.append(slug) // seq 8 is committed but its publish is lost
 	start := time.Now()
@@ -79,6 +85,40 @@ func TestGapFilledFromLog(t *testing.T) {
 	if waited := time.Since(start); waited < n.hub.cfg.HoldBack {
 		t.Errorf("gap filled after %v, before the hold-back of %v", waited, n.hub.cfg.HoldBack)
 	}
+	for _, tr := range CatchUpTriggers {
+		want := 0.0
+		if tr == TriggerGap {
+			want = 1
+		}
+		if got := rec.get("catchups{" + tr + "}"); got != want {
+			t.Errorf("catchups{%s} = %v, want %v", tr, got, want)
+		}
+	}
+}
+
+// waitSettled waits until the node's subscription to slug is confirmed
+// (a report on subs, from a countingBroker; nil: already waited for) and
+// the look at the log that the confirmation and the joins schedule is
+// over. On a loaded machine the confirmation may come late, and its look
+// at the log would find whatever gap a test opened meanwhile.
+func waitSettled(t *testing.T, h *Hub, subs chan string) {
+	t.Helper()
+	if subs != nil {
+		select {
+		case <-subs:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the node did not subscribe")
+		}
+	}
+	eventually(t, 10*time.Second, "the event's catch-up idle", func() bool {
+		ev := h.lookup(slug)
+		if ev == nil {
+			return false
+		}
+		ev.mu.Lock()
+		defer ev.mu.Unlock()
+		return !ev.syncQueued && !ev.syncRunning && ev.why == trigNone
+	})
 }
 
 func TestResume(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -79,7 +80,8 @@ func TestMetrics(t *testing.T) {
 	cfg := testConfig("a")
 	cfg.CatchUpInterval = time.Hour // only the triggers under test start syncs
 	cfg.Metrics = rec.metrics()
-	n := startNode(t, cfg, NewMemoryBroker(), src)
+	subs := make(chan string, 10)
+	n := startNode(t, cfg, countingBroker{NewMemoryBroker(), new(atomic.Int64), subs}, src)
 	ctx := context.Background()
 
 	var cs []*client
@@ -109,7 +111,9 @@ func TestMetrics(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "a broker publish observed", func() bool { return rec.get("publish_count") >= 1 })
 
-	// Seq 5 arrives, 4 never does: the gap is filled from the log.
+	// Seq 5 arrives, 4 never does: the gap is filled from the log (and
+	// nothing else looks at the log meanwhile).
+	waitSettled(t, n.hub, subs)
 	src.append(slug)
 	n.hub.Publish(ctx, src.append(slug))
 	for _, c := range cs {
