@@ -158,8 +158,7 @@ func (s *Store) AppendLive(ctx context.Context, eventID int64, typ string, data 
 			return notFound("event %d not found", eventID)
 		}
 		at := time.Now().UTC().Truncate(time.Millisecond)
-		row := liveRow{EventID: eventID, Seq: head.LastSeq, Type: typ, At: at, Data: string(raw)}
-		if err := tx.db.WithContext(ctx).Create(&row).Error; err != nil {
+		if _, err := tx.insertID(ctx, insertLiveSQL, eventID, head.LastSeq, typ, at, string(raw)); err != nil {
 			return tx.fail(ctx, err, "append live entry", on{})
 		}
 		env = app.Envelope{Seq: head.LastSeq, Epoch: head.Epoch, Type: typ, At: at, Event: head.Slug, Data: raw}

@@ -76,11 +76,14 @@ func (s *Store) CountAttendees(ctx context.Context, eventID int64) (total, check
 // zero). An unknown event is ENotFound.
 func (s *Store) CreateAnnouncement(ctx context.Context, a *app.Announcement) error {
 	r := announcementToRow(a)
-	r.ID = 0
-	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now()
+	}
+	id, err := s.insertID(ctx, insertAnnouncementSQL, r.EventID, r.TextZH, r.TextEN, r.TextHU, r.Pinned, r.Author, r.CreatedAt)
+	if err != nil {
 		return s.fail(ctx, err, "create announcement", on{fk: notFound("event %d not found", a.EventID)})
 	}
-	a.ID, a.CreatedAt = r.ID, r.CreatedAt
+	a.ID, a.CreatedAt = id, r.CreatedAt
 	return nil
 }
 
@@ -232,14 +235,14 @@ func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
 // AddAudit inserts a and fills a.ID, and a.At with now when it is zero.
 func (s *Store) AddAudit(ctx context.Context, a *app.AuditEntry) error {
 	r := auditToRow(a)
-	r.ID = 0
 	if r.At.IsZero() {
 		r.At = now()
 	}
-	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+	id, err := s.insertID(ctx, insertAuditSQL, r.EventID, r.Actor, r.Action, r.ObjectType, r.ObjectID, r.Before, r.After, r.At)
+	if err != nil {
 		return s.fail(ctx, err, "add audit entry", on{})
 	}
-	a.ID, a.At = r.ID, r.At
+	a.ID, a.At = id, r.At
 	return nil
 }
 

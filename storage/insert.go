@@ -1,0 +1,41 @@
+package storage
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
+// The rows every live change writes (the log entry, the audit entry) and
+// the announcement, inserted by insertID instead of GORM's Create.
+const (
+	insertAnnouncementSQL = "INSERT INTO announcements (event_id, text_zh, text_en, text_hu, pinned, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	insertLiveSQL         = "INSERT INTO live_entries (event_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)"
+	insertAuditSQL        = "INSERT INTO audit_entries (event_id, actor, action, object_type, object_id, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+// insertID runs one INSERT of a single row (q, with ? placeholders) and
+// returns the new row's id. It is what Create does for these rows, minus
+// the model's reflection, and on SQLite minus the RETURNING clause: SQLite
+// runs a RETURNING as a trigger program, so there the id is the driver's
+// last insert id instead (docs/benchmarks.md, "The log's inserts"). On
+// PostgreSQL it is RETURNING id. Statements still go through GORM's
+// callbacks, so the query counter and the SQL log see them, and their
+// errors are translated as Create's are.
+func (s *Store) insertID(ctx context.Context, q string, args ...any) (int64, error) {
+	if s.c.dialect == DialectPostgres {
+		var id int64
+		err := s.db.WithContext(ctx).Raw(q+" RETURNING id", args...).Scan(&id).Error
+		if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
+			// A query's error is not translated by GORM as an Exec's
+			// is: the constraint errors must read the same either way.
+			err = t.Translate(err)
+		}
+		return id, err
+	}
+	res := gorm.WithResult()
+	if err := s.db.WithContext(ctx).Clauses(res).Exec(q, args...).Error; err != nil {
+		return 0, err
+	}
+	return res.Result.LastInsertId()
+}
