@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 
 	"gorm.io/gorm"
 )
@@ -14,6 +15,10 @@ const (
 	insertAuditSQL        = "INSERT INTO audit_entries (event_id, actor, action, object_type, object_id, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+// errNoResult is an INSERT that reported neither an error nor a row id
+// (GORM's dry run, which no Store uses).
+var errNoResult = errors.New("insert reported no id")
+
 // insertID runs one INSERT of a single row (q, with ? placeholders) and
 // returns the new row's id. It is what Create does for these rows, minus
 // the model's reflection, and on SQLite minus the RETURNING clause: SQLite
@@ -25,7 +30,10 @@ const (
 func (s *Store) insertID(ctx context.Context, q string, args ...any) (int64, error) {
 	if s.c.dialect == DialectPostgres {
 		var id int64
-		err := s.db.WithContext(ctx).Raw(q+" RETURNING id", args...).Scan(&id).Error
+		err := errNoResult
+		if row := s.db.WithContext(ctx).Raw(q+" RETURNING id", args...).Row(); row != nil {
+			err = row.Scan(&id)
+		}
 		if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
 			// A query's error is not translated by GORM as an Exec's
 			// is: the constraint errors must read the same either way.
@@ -36,6 +44,9 @@ func (s *Store) insertID(ctx context.Context, q string, args ...any) (int64, err
 	res := gorm.WithResult()
 	if err := s.db.WithContext(ctx).Clauses(res).Exec(q, args...).Error; err != nil {
 		return 0, err
+	}
+	if res.Result == nil {
+		return 0, errNoResult
 	}
 	return res.Result.LastInsertId()
 }
