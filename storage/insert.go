@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -12,7 +13,7 @@ import (
 const (
 	insertAnnouncementSQL = "INSERT INTO announcements (event_id, text_zh, text_en, text_hu, pinned, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 	insertLiveSQL         = "INSERT INTO live_entries (event_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)"
-	insertAuditSQL        = "INSERT INTO audit_entries (event_id, actor, action, object_type, object_id, before, after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	insertAuditSQL        = `INSERT INTO audit_entries (event_id, actor, action, object_type, object_id, "before", "after", at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // errNoResult is an INSERT that reported neither an error nor a row id
@@ -26,18 +27,21 @@ var errNoResult = errors.New("insert reported no id")
 // last insert id instead (docs/benchmarks.md, "The log's inserts"). On
 // PostgreSQL it is RETURNING id. Statements still go through GORM's
 // callbacks, so the query counter and the SQL log see them, and their
-// errors are translated as Create's are.
+// errors are translated and logged as Create's are.
 func (s *Store) insertID(ctx context.Context, q string, args ...any) (int64, error) {
 	if s.c.dialect == DialectPostgres {
+		q += " RETURNING id"
 		var id int64
 		err := errNoResult
-		if row := s.db.WithContext(ctx).Raw(q+" RETURNING id", args...).Row(); row != nil {
+		begin := time.Now()
+		if row := s.db.WithContext(ctx).Raw(q, args...).Row(); row != nil {
 			err = row.Scan(&id)
 		}
-		if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
-			// A query's error is not translated by GORM as an Exec's
-			// is: the constraint errors must read the same either way.
-			err = t.Translate(err)
+		if err != nil {
+			// The error surfaces at Scan, after GORM's callbacks: it is
+			// translated, and logged, here as GORM does for an Exec's.
+			err = s.translate(err)
+			s.db.Logger.Trace(ctx, begin, func() (string, int64) { return q, 0 }, err)
 		}
 		return id, err
 	}

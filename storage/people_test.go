@@ -138,6 +138,52 @@ func TestUsersAndTokens(t *testing.T) {
 	wantAppError(t, s.TouchToken(ctx, tok.ID, used), app.ENotFound, "token "+itoa(tok.ID)+" not found")
 }
 
+// TestInsertedRowsReadBack writes an audit entry and an announcement
+// with a distinct value in every column (a time in another zone, to the
+// nanosecond) and reads them back whole: a column the INSERT names in
+// the wrong place, or a time stored differently, fails it.
+func TestInsertedRowsReadBack(t *testing.T) {
+	s := storagetest.Open(t)
+	ctx := ctxT(t)
+	ev := mustEvent(t, s)
+	eid := ev.ID
+	at := time.Date(2021, 4, 23, 9, 30, 15, 123456789, time.FixedZone("CST", 8*3600))
+	want := []app.AuditEntry{
+		{Actor: "root", Action: "token.create", ObjectType: "token", ObjectID: "7", At: at.Add(-time.Hour)},
+		{EventID: &eid, Actor: "anna", Action: "session.start", ObjectType: "session", ObjectID: "12",
+			Before: json.RawMessage(`{"state":"scheduled"}`), After: json.RawMessage(`{"state":"live"}`), At: at},
+	}
+	for i := range want {
+		a := want[i]
+		if err := s.AddAudit(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		want[i].ID, want[i].At = a.ID, at.Add(time.Duration(i-1)*time.Hour).UTC().Truncate(time.Microsecond)
+	}
+	got, err := s.ListAudit(ctx, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !reflect.DeepEqual(got[1], want[0]) || !reflect.DeepEqual(got[0], want[1]) {
+		t.Fatalf("audit entries read back:\n got %+v\nwant %+v (newest first)", got, []app.AuditEntry{want[1], want[0]})
+	}
+
+	a := &app.Announcement{EventID: ev.ID, Text: app.Text{ZH: "请入座", EN: "Please sit", HU: "Üljenek le"},
+		Pinned: true, Author: "Organizer", CreatedAt: at}
+	if err := s.CreateAnnouncement(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	wantA := *a
+	wantA.CreatedAt = at.UTC().Truncate(time.Microsecond)
+	as, err := s.ListAnnouncements(ctx, ev.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 1 || !reflect.DeepEqual(as[0], wantA) {
+		t.Fatalf("announcement read back:\n got %+v\nwant %+v", as, wantA)
+	}
+}
+
 func TestAudit(t *testing.T) {
 	s := storagetest.Open(t)
 	ctx := ctxT(t)

@@ -57,6 +57,7 @@ func TestSQLLogger(t *testing.T) {
 	wantCode(t, s.CreateUser(ctx, &app.User{Username: "u", Role: app.RoleAdmin}), "")
 	wantCode(t, s.CreateUser(ctx, &app.User{Username: "u", Role: app.RoleAdmin}), app.EConflict)
 	wantCode(t, s.CreateSession(ctx, &app.Session{EventID: ev.ID + 1000}), app.ENotFound)
+	wantCode(t, s.CreateAnnouncement(ctx, &app.Announcement{EventID: ev.ID + 1000}), app.ENotFound) // insertID
 	if got := buf.String(); got != "" {
 		t.Fatalf("log after ordinary answers: got %q, want nothing", got)
 	}
@@ -74,6 +75,23 @@ func TestSQLLogger(t *testing.T) {
 		t.Fatalf("log after a failed statement: got %q, want a warning naming the statement", got)
 	}
 	if strings.Contains(got, "secret-value") {
+		t.Fatalf("log contains a bound value: %q", got)
+	}
+
+	// The rows inserted with their own SQL (insertID) are logged too: on
+	// PostgreSQL their error surfaces after GORM's callbacks ran.
+	if err := s.ExecForTest(ctx, "DROP TABLE audit_entries"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.AddAudit(ctx, &app.AuditEntry{Actor: "root", Action: "secret-action"})
+	if err == nil || app.ErrorCode(err) != app.EInternal {
+		t.Fatalf("insert into a dropped table: got %v, want an internal error", err)
+	}
+	got = buf.String()
+	if !strings.Contains(got, "INSERT INTO audit_entries") {
+		t.Fatalf("log after a failed insert: got %q, want a warning naming the statement", got)
+	}
+	if strings.Contains(got, "secret-action") {
 		t.Fatalf("log contains a bound value: %q", got)
 	}
 }
