@@ -36,10 +36,10 @@ import (
 // the log holds checkpointPages pages not yet copied, or any for
 // checkpointIdle without a new one, or any while the log is longer than
 // checkpointPages (a checkpoint that raced with commits left a few, and
-// the log only starts over once none is left). It learns that once a checkpointEvery
-// from the WAL index (the -shm file: the header's mxFrame and the
-// checkpoint record's nBackfill, SQLite's documented format) with one
-// read, without a lock or a statement. A PASSIVE checkpoint takes no lock
+// the log only starts over once none is left). Once every checkpointEvery
+// it learns that from the WAL index (the -shm file: the header's mxFrame
+// and the checkpoint record's nBackfill, SQLite's documented format) with
+// one read, without a lock or a statement. A PASSIVE checkpoint takes no lock
 // a writer needs, so commits go on while it copies and syncs; once it has
 // copied every frame, the next writer starts the log over from its
 // beginning. Checkpointing once a second instead was measured too: its
@@ -134,15 +134,7 @@ func (c *checkpointer) loop() {
 // minute.
 func (c *checkpointer) due(now time.Time) bool {
 	var hdr [100]byte
-	if c.shmFile == nil {
-		f, err := os.Open(c.shm)
-		if err != nil {
-			c.warn("storage: SQLite WAL index unreadable; commits checkpoint the log themselves past its backstop size", err)
-			return false
-		}
-		c.shmFile = f
-	}
-	if _, err := c.shmFile.ReadAt(hdr[:], 0); err != nil {
+	if err := c.readIndex(hdr[:]); err != nil {
 		c.warn("storage: SQLite WAL index unreadable; commits checkpoint the log themselves past its backstop size", err)
 		return false
 	}
@@ -161,6 +153,21 @@ func (c *checkpointer) due(now time.Time) bool {
 	// Under writes that never pause this is a small checkpoint a second.
 	return pending >= checkpointPages ||
 		(pending > 0 && (mxFrame >= checkpointPages || now.Sub(c.lastMove) >= c.idle))
+}
+
+// readIndex reads the start of the WAL index into hdr, opening the file
+// on first use (it exists once the pool's connection has opened the
+// database in WAL mode).
+func (c *checkpointer) readIndex(hdr []byte) error {
+	if c.shmFile == nil {
+		f, err := os.Open(c.shm)
+		if err != nil {
+			return err
+		}
+		c.shmFile = f
+	}
+	_, err := c.shmFile.ReadAt(hdr, 0)
+	return err
 }
 
 // warn logs msg at warn, at most once a minute.
