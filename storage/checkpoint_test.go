@@ -36,9 +36,7 @@ func writePages(t *testing.T, s *storage.Store, eventID int64, pages int64) {
 // 1,000 pages: the checkpointer copies it on its own connection, and the
 // next writer starts the log over.
 func TestSQLiteCheckpointsOffCommit(t *testing.T) {
-	if storagetest.Backend() != storage.DialectSQLite {
-		t.Skip("SQLite only")
-	}
+	sqliteOnly(t)
 	defer storage.SetCheckpointEveryForTest(time.Hour)()
 	s := storagetest.Open(t)
 	ctx := ctxT(t)
@@ -84,9 +82,7 @@ func TestSQLiteCheckpointsOffCommit(t *testing.T) {
 // The checkpointer's own loop copies the log once it passes 1,000 pages,
 // while commits go on.
 func TestSQLiteCheckpointerRuns(t *testing.T) {
-	if storagetest.Backend() != storage.DialectSQLite {
-		t.Skip("SQLite only")
-	}
+	sqliteOnly(t)
 	defer storage.SetCheckpointEveryForTest(10 * time.Millisecond)()
 	s := storagetest.Open(t)
 	ev := mustEvent(t, s)
@@ -103,9 +99,7 @@ func TestSQLiteCheckpointerRuns(t *testing.T) {
 // A few pages left uncopied are copied once the log has been quiet for
 // checkpointIdle.
 func TestSQLiteCheckpointWhenQuiet(t *testing.T) {
-	if storagetest.Backend() != storage.DialectSQLite {
-		t.Skip("SQLite only")
-	}
+	sqliteOnly(t)
 	defer storage.SetCheckpointEveryForTest(time.Hour)()
 	defer storage.SetCheckpointIdleForTest(200 * time.Millisecond)()
 	s := storagetest.Open(t)
@@ -129,9 +123,7 @@ func TestSQLiteCheckpointWhenQuiet(t *testing.T) {
 // the checkpointer copies them at its next look instead of waiting for
 // 1,000 new ones.
 func TestSQLiteCheckpointFinishesARacedOne(t *testing.T) {
-	if storagetest.Backend() != storage.DialectSQLite {
-		t.Skip("SQLite only")
-	}
+	sqliteOnly(t)
 	defer storage.SetCheckpointEveryForTest(time.Hour)()
 	o := storagetest.NewOptions(t)
 	ctx := ctxT(t)

@@ -26,6 +26,14 @@ var slugs atomic.Int64
 var day = time.Date(2021, 4, 23, 1, 0, 0, 0, time.UTC)
 
 // ctxT returns a context that ends with the test.
+// sqliteOnly skips t unless the tests run on SQLite.
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if storagetest.Backend() != storage.DialectSQLite {
+		t.Skip("SQLite only")
+	}
+}
+
 func ctxT(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hybridcon/hybridcon/app"
-	"github.com/hybridcon/hybridcon/storage"
 	"github.com/hybridcon/hybridcon/storage/storagetest"
 )
 
@@ -39,9 +38,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestSQLitePragmas(t *testing.T) {
-	if storagetest.Backend() != storage.DialectSQLite {
-		t.Skip("SQLite only")
-	}
+	sqliteOnly(t)
 	s := storagetest.Open(t)
 	ctx := ctxT(t)
 	for name, want := range map[string]string{
