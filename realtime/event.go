@@ -273,8 +273,14 @@ func bellViewers(list []*viewer) []*viewer {
 }
 
 // fanOutChunk is the least number of viewers worth a goroutine of their
-// own in a fan-out.
-const fanOutChunk = 1024
+// own in a fan-out. At 256 a broadcast to 1,000 viewers is written from
+// two goroutines: on two cores its last viewers get it 2.5–3 ms sooner
+// than from one (per broadcast, first to 99th percentile of its viewers,
+// 9.5–11.6 ms against 11.9–15.0 ms in alternating runs), for the same CPU
+// per delivery within the noise (docs/benchmarks.md, "A broadcast's
+// first and last viewer"). Below it the goroutine's start and the wait
+// for it are not worth it.
+const fanOutChunk = 256
 
 // deliverAll enqueues f on each viewer and appends those it had to drop
 // to failed.

@@ -12,8 +12,11 @@
 # settings), third in each round: before and after in the same sitting.
 #
 # FANOUT and IDEAL are the harness's binaries (go build . and ./ideal in
-# its module). hybridcon runs one node on SQLite with the demo, rate limits
-# and the per-address viewer cap off (every viewer comes from 127.0.0.1).
+# its module). With PERMSG_DIR, each run's per-message latencies go to
+# PERMSG_DIR/<label>.txt (a harness built with fanout-permsg.patch; read
+# them with per-broadcast.py). hybridcon runs one node on SQLite with the
+# demo, rate limits and the per-address viewer cap off (every viewer comes
+# from 127.0.0.1).
 # Loopback only; every run is bounded by --timeout.
 set -euo pipefail
 n=${1:-10000}; runs=${2:-3}; rate=${RATE:-20000}; messages=${MESSAGES:-10}
@@ -45,8 +48,12 @@ for port in "${ports[@]}"; do
   # One snapshot before the storm, as a running conference has.
   curl -sf http://127.0.0.1:$port/api/v1/events/cn-hu-2021/live >/dev/null
 done
+permsg() { # label
+  if [ -n "${PERMSG_DIR:-}" ]; then mkdir -p "$PERMSG_DIR"; export FANOUT_PERMSG="$PERMSG_DIR/$1.txt"; fi
+}
 hybridcon() { # name port pid
   echo "run $i $1 load $(cut -d' ' -f1-3 /proc/loadavg)"
+  permsg "$1-$i"
   "$FANOUT" --url ws://127.0.0.1:$2/ws/events/cn-hu-2021 --ready-match '"snapshot"' \
     --publish-url http://127.0.0.1:$2/api/v1/events/cn-hu-2021/announcements \
     --publish-header "Authorization: Bearer $token" \
@@ -58,6 +65,7 @@ hybridcon() { # name port pid
 common=(--n "$n" --connect-rate "$rate" --messages "$messages" --rate 2 --settle 3s --drain 10s --timeout 180s --quiet --json)
 for i in $(seq 1 "$runs"); do
   echo "run $i ideal load $(cut -d' ' -f1-3 /proc/loadavg)"
+  permsg "ideal-$i"
   "$FANOUT" --url ws://127.0.0.1:18390/ws --ready-match '"snapshot"' \
     --publish-url http://127.0.0.1:18390/publish --publish-body '{"m":"{{marker}}"}' \
     --pid "$ideal" --label "ideal-$i" "${common[@]}" | tail -1
