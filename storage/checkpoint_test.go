@@ -117,6 +117,55 @@ func TestSQLiteCheckpointWhenQuiet(t *testing.T) {
 	}
 }
 
+// After a checkpoint that copied every frame, the checkpointer starts the
+// log over itself (one page: user_version, unchanged), so the next commit
+// does not write and sync a new log header first. That page is not work
+// for the next look, however long the log stays quiet.
+func TestSQLiteCheckpointerStartsTheLogOver(t *testing.T) {
+	sqliteOnly(t)
+	defer storage.SetCheckpointEveryForTest(time.Hour)()
+	defer storage.SetCheckpointIdleForTest(100 * time.Millisecond)()
+	s := storagetest.Open(t)
+	ctx := ctxT(t)
+	ev := mustEvent(t, s)
+	writePages(t, s, ev.ID, 50)
+	if n := s.WALFramesForTest(); n < 50 {
+		t.Fatalf("the log holds %d frames after 50 pages of commits", n)
+	}
+	if !s.CheckpointForTest() {
+		t.Fatal("the checkpointer did not copy every frame of the log")
+	}
+	if n := s.WALFramesForTest(); n != 1 {
+		t.Fatalf("the log holds %d frames after a full checkpoint; want 1, the checkpointer's own page of a log started over", n)
+	}
+	for range 2 { // the first look notes the log's size, the second finds it quiet
+		if s.CheckpointDueForTest() {
+			t.Fatal("a checkpoint is due for the checkpointer's own page")
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	if v, err := s.PragmaForTest(ctx, "user_version"); err != nil || v != "0" {
+		t.Fatalf("user_version after the restart: %q, %v; want 0", v, err)
+	}
+
+	// A commit appends to the log the checkpointer started over, and its
+	// pages are copied once the log is quiet.
+	expectLogStartsOver(t, s, ev.ID, "after the restart")
+	if n := s.WALFramesForTest(); n <= 1 {
+		t.Fatalf("the log holds %d frames after a commit", n)
+	}
+	if s.CheckpointDueForTest() {
+		t.Fatal("a checkpoint is due right after a commit of a few pages")
+	}
+	time.Sleep(150 * time.Millisecond)
+	if !s.CheckpointDueForTest() {
+		t.Fatal("no checkpoint is due for a quiet log holding a commit's pages")
+	}
+	if !s.CheckpointForTest() || s.WALFramesForTest() != 1 {
+		t.Fatalf("the second full checkpoint left %d frames; want 1", s.WALFramesForTest())
+	}
+}
+
 // A checkpoint that could not copy the whole log (here a reader held an
 // older snapshot; in production, commits that came while it ran) leaves
 // a few pages, and the log cannot start over until they are copied too:

@@ -65,6 +65,18 @@ func (s *Store) CheckpointDueForTest() bool { return s.c.ckpt.due(time.Now()) }
 // copied every frame of a non-empty log.
 func (s *Store) CompleteCheckpointsForTest() int64 { return s.c.ckpt.complete.Load() }
 
+// WALFramesForTest returns the frames the SQLite log holds since it last
+// started over, from the WAL index (0 when it cannot be read). Call it
+// only while the checkpointer's own loop is idle.
+func (s *Store) WALFramesForTest() uint32 {
+	var hdr [100]byte
+	if err := s.c.ckpt.readIndex(hdr[:]); err != nil {
+		return 0
+	}
+	n, _ := indexHead(hdr[:])
+	return n
+}
+
 // WALPagesForTest returns the size of the SQLite -wal file in pages of
 // 4 KiB (0 when there is none).
 func (s *Store) WALPagesForTest() int64 {

@@ -176,7 +176,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	if c.dialect == DialectSQLite {
-		if c.ckpt, err = startCheckpointer(ctx, dsn, c.file, log); err != nil {
+		if c.ckpt, err = startCheckpointer(ctx, dsn, c.file, c.sqlDB, log); err != nil {
 			s.Close()
 			return nil, err
 		}
