@@ -272,14 +272,14 @@ func bellViewers(list []*viewer) []*viewer {
 	return out
 }
 
-// fanOutChunk is the least number of viewers worth a goroutine of their
-// own in a fan-out. At 256 a broadcast to 1,000 viewers is written from
-// two goroutines: on two cores its last viewers get it 2.5–3 ms sooner
-// than from one (per broadcast, first to 99th percentile of its viewers,
-// 9.5–11.6 ms against 11.9–15.0 ms in alternating runs), for the same CPU
-// per delivery within the noise (docs/benchmarks.md, "A broadcast's
-// first and last viewer"). Below it the goroutine's start and the wait
-// for it are not worth it.
+// fanOutChunk is how many viewers bring one more goroutine into a
+// fan-out, up to GOMAXPROCS: on two cores a broadcast to 256 viewers or
+// more is written from two. Measured there at 1,000 viewers against 1,024
+// (one goroutine): per broadcast, its 99th percentile minus its first
+// delivery 9.3–12.6 ms against 11.9–16.9 ms in ten alternating runs each,
+// CPU per delivery the same within the noise (docs/benchmarks.md, "A
+// broadcast's first and last viewer"). Smaller audiences and more cores
+// were not measured.
 const fanOutChunk = 256
 
 // deliverAll enqueues f on each viewer and appends those it had to drop

@@ -101,6 +101,8 @@ type checkpointer struct {
 	lastMax  uint32    // mxFrame at the last look
 	lastMove time.Time // when mxFrame last changed
 	warned   time.Time
+	// warnedRestart is warned for restartLog's failures.
+	warnedRestart time.Time
 	// ownMax and ownSalt describe the log as restartLog left it: one
 	// frame of a log that started over with that salt. While it is so,
 	// nothing is left to copy that anyone else wrote.
@@ -179,7 +181,9 @@ func (c *checkpointer) due(now time.Time) bool {
 }
 
 // indexHead returns the WAL index header's mxFrame (byte 16) and salt
-// (bytes 32–39, which change every time the log starts over).
+// (bytes 32–39, which change every time the log starts over). The salt
+// is copied byte for byte from the log's big-endian header; reading it
+// as a native integer is fine because it is only compared.
 func indexHead(hdr []byte) (mxFrame uint32, salt uint64) {
 	return binary.NativeEndian.Uint32(hdr[16:]), binary.NativeEndian.Uint64(hdr[32:])
 }
@@ -235,45 +239,81 @@ func (c *checkpointer) run() bool {
 // restartLog starts the fully copied log over, so that the next commit
 // does not pay for it: a write transaction on the pool's connection that
 // sets user_version to the value it has (one page, the database header;
-// nothing in hybridcon reads it). A request that wants the connection
-// meanwhile waits for it, as it waits for any other statement. When the log did start
-// over with it, ownMax and ownSalt remember that state. A failure is
-// logged like a failed checkpoint: the next commit then starts the log
-// over, as SQLite does by itself.
+// nothing in hybridcon reads it). It does so only while the log is still
+// fully copied and not started over, checked before it asks for the
+// connection and again under the write lock, and only if it gets the
+// connection within restartWait: a request then starts the log over, as
+// SQLite does by itself. When its page is the only one since the log
+// started over (or, when a reader kept the log from starting over, the
+// only one after the copied frames), ownMax and ownSalt remember that
+// state. A failure is logged at warn, at most once a minute.
 func (c *checkpointer) restartLog(ctx context.Context) {
 	c.ownMax, c.ownSalt = 0, 0
-	err := func() error {
-		tx, err := c.pool.BeginTx(ctx, nil)
+	copied := func() (mxFrame uint32, salt uint64, ok bool) {
+		var hdr [100]byte
+		if c.readIndex(hdr[:]) != nil {
+			return 0, 0, false
+		}
+		mxFrame, salt = indexHead(hdr[:])
+		return mxFrame, salt, mxFrame > 0 && mxFrame == binary.NativeEndian.Uint32(hdr[96:])
+	}
+	before, salt, ok := copied()
+	if !ok {
+		return
+	}
+	wrote, err := func() (bool, error) {
+		wait, cancel := context.WithTimeout(ctx, restartWait)
+		conn, err := c.pool.Conn(wait)
+		cancel()
 		if err != nil {
-			return err
+			return false, nil // the pool is busy: its next commit starts the log over
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return false, err
 		}
 		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		// BEGIN IMMEDIATE holds the write lock: the log cannot change now.
+		if m, s, ok := copied(); !ok || m != before || s != salt {
+			return false, nil
+		}
 		var v int64
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			return err
+			return false, err
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-			return err
+			return false, err
 		}
-		return tx.Commit()
+		return true, tx.Commit()
 	}()
 	if err != nil {
 		if c.ctx.Err() == nil {
-			c.warn("storage: SQLite log restart after a checkpoint failed; the next commit starts it over", err)
+			if now := time.Now(); now.Sub(c.warnedRestart) > time.Minute {
+				c.warnedRestart = now
+				c.log.Warn("storage: SQLite log restart after a checkpoint failed; the next commit starts it over", "err", err)
+			}
 		}
+		return
+	}
+	if !wrote {
 		return
 	}
 	var hdr [100]byte
 	if c.readIndex(hdr[:]) != nil {
 		return
 	}
-	// One frame: the log started over with this page and nothing since.
-	// More means a reader kept it from starting over, or a commit came
-	// in between; the next looks then go by the usual rules.
-	if mxFrame, salt := indexHead(hdr[:]); mxFrame == 1 {
-		c.ownMax, c.ownSalt = mxFrame, salt
+	// Its page alone: frame 1 of a log started over (a new salt), or, when
+	// a reader kept the log from starting over, the one frame after the
+	// copied ones. Anything else means a commit came in between; the next
+	// looks then go by the usual rules.
+	if m, s := indexHead(hdr[:]); (m == 1 && s != salt) || (m == before+1 && s == salt) {
+		c.ownMax, c.ownSalt = m, s
 	}
 }
+
+// restartWait is how long restartLog waits for the pool's connection.
+const restartWait = 50 * time.Millisecond
 
 // stop ends the loop (and a checkpoint under way) and closes the
 // checkpointer's connection. Safe to call twice. Call release once the

@@ -128,6 +128,9 @@ func TestSQLiteCheckpointerStartsTheLogOver(t *testing.T) {
 	s := storagetest.Open(t)
 	ctx := ctxT(t)
 	ev := mustEvent(t, s)
+	if err := s.ExecForTest(ctx, "PRAGMA user_version = 7"); err != nil {
+		t.Fatal(err)
+	}
 	writePages(t, s, ev.ID, 50)
 	if n := s.WALFramesForTest(); n < 50 {
 		t.Fatalf("the log holds %d frames after 50 pages of commits", n)
@@ -144,8 +147,8 @@ func TestSQLiteCheckpointerStartsTheLogOver(t *testing.T) {
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
-	if v, err := s.PragmaForTest(ctx, "user_version"); err != nil || v != "0" {
-		t.Fatalf("user_version after the restart: %q, %v; want 0", v, err)
+	if v, err := s.PragmaForTest(ctx, "user_version"); err != nil || v != "7" {
+		t.Fatalf("user_version after the restart: %q, %v; want 7, as it was", v, err)
 	}
 
 	// A commit appends to the log the checkpointer started over, and its
@@ -163,6 +166,52 @@ func TestSQLiteCheckpointerStartsTheLogOver(t *testing.T) {
 	}
 	if !s.CheckpointForTest() || s.WALFramesForTest() != 1 {
 		t.Fatalf("the second full checkpoint left %d frames; want 1", s.WALFramesForTest())
+	}
+}
+
+// A reader still on the log keeps it from starting over: the
+// checkpointer's page then follows the copied frames, and is not work
+// for the next look either (else every full checkpoint would bring
+// another page and another checkpoint while such a reader stays).
+func TestSQLiteCheckpointerPageAfterAReader(t *testing.T) {
+	sqliteOnly(t)
+	defer storage.SetCheckpointEveryForTest(time.Hour)()
+	defer storage.SetCheckpointIdleForTest(100 * time.Millisecond)()
+	o := storagetest.NewOptions(t)
+	ctx := ctxT(t)
+	s, err := storage.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ev := mustEvent(t, s)
+	writePages(t, s, ev.ID, 50)
+	reader, err := sql.Open("sqlite", o.SQLitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	rtx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rtx.Rollback() //nolint:errcheck
+	var n int
+	if err := rtx.QueryRowContext(ctx, "SELECT count(*) FROM announcements").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	frames := s.WALFramesForTest()
+	if !s.CheckpointForTest() {
+		t.Fatal("the checkpointer did not copy every frame the reader also sees")
+	}
+	if got := s.WALFramesForTest(); got != frames+1 {
+		t.Fatalf("the log holds %d frames after the checkpointer's page; want %d, after the %d the reader keeps", got, frames+1, frames)
+	}
+	for range 2 {
+		if s.CheckpointDueForTest() {
+			t.Fatal("a checkpoint is due for the checkpointer's own page after a reader's frames")
+		}
+		time.Sleep(150 * time.Millisecond)
 	}
 }
 
