@@ -177,29 +177,10 @@ func TestSQLiteCheckpointerPageAfterAReader(t *testing.T) {
 	sqliteOnly(t)
 	defer storage.SetCheckpointEveryForTest(time.Hour)()
 	defer storage.SetCheckpointIdleForTest(100 * time.Millisecond)()
-	o := storagetest.NewOptions(t)
-	ctx := ctxT(t)
-	s, err := storage.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, path := openSQLite(t)
 	ev := mustEvent(t, s)
 	writePages(t, s, ev.ID, 50)
-	reader, err := sql.Open("sqlite", o.SQLitePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	rtx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rtx.Rollback() //nolint:errcheck
-	var n int
-	if err := rtx.QueryRowContext(ctx, "SELECT count(*) FROM announcements").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	readerSnapshot(t, path)
 	frames := s.WALFramesForTest()
 	if !s.CheckpointForTest() {
 		t.Fatal("the checkpointer did not copy every frame the reader also sees")
@@ -223,32 +204,14 @@ func TestSQLiteCheckpointerPageAfterAReader(t *testing.T) {
 func TestSQLiteCheckpointFinishesARacedOne(t *testing.T) {
 	sqliteOnly(t)
 	defer storage.SetCheckpointEveryForTest(time.Hour)()
-	o := storagetest.NewOptions(t)
-	ctx := ctxT(t)
-	s, err := storage.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, path := openSQLite(t)
 	ev := mustEvent(t, s)
 	if !s.CheckpointForTest() {
 		t.Fatal("checkpoint of the fresh store did not copy every frame")
 	}
 	writePages(t, s, ev.ID, 600)
 
-	reader, err := sql.Open("sqlite", o.SQLitePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	rtx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := rtx.QueryRowContext(ctx, "SELECT count(*) FROM announcements").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	rtx := readerSnapshot(t, path)
 	writePages(t, s, ev.ID, 600)
 	if s.CheckpointForTest() {
 		t.Fatal("a checkpoint copied the whole log while a reader held an older snapshot")
@@ -263,6 +226,43 @@ func TestSQLiteCheckpointFinishesARacedOne(t *testing.T) {
 		t.Fatal("the second checkpoint did not copy the rest of the log")
 	}
 	expectLogStartsOver(t, s, ev.ID, "after the second checkpoint")
+}
+
+// openSQLite opens a store of its own for t and returns it with the path
+// of its SQLite file, for a second connection to it.
+func openSQLite(t *testing.T) (*storage.Store, string) {
+	t.Helper()
+	o := storagetest.NewOptions(t)
+	s, err := storage.Open(ctxT(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, o.SQLitePath
+}
+
+// readerSnapshot opens a second connection to the SQLite file at path
+// and holds a read transaction on it, whose snapshot keeps the log's
+// frames it reads from being started over, until the test ends or the
+// returned transaction is rolled back.
+func readerSnapshot(t *testing.T, path string) *sql.Tx {
+	t.Helper()
+	ctx := ctxT(t)
+	reader, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	rtx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rtx.Rollback() })
+	var n int
+	if err := rtx.QueryRowContext(ctx, "SELECT count(*) FROM announcements").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return rtx
 }
 
 // expectLogStartsOver commits an announcement with text after a full
