@@ -97,12 +97,11 @@ type checkpointer struct {
 	// only by release, after every SQLite connection of this process to
 	// the file is closed: closing a descriptor drops every POSIX lock the
 	// process holds on the file, SQLite's own included.
-	shmFile  *os.File
-	lastMax  uint32    // mxFrame at the last look
-	lastMove time.Time // when mxFrame last changed
-	warned   time.Time
-	// warnedRestart is warned for restartLog's failures.
-	warnedRestart time.Time
+	shmFile       *os.File
+	lastMax       uint32    // mxFrame at the last look
+	lastMove      time.Time // when mxFrame last changed
+	warned        time.Time
+	warnedRestart time.Time // warned, for restartLog's failures
 	// ownMax and ownSalt describe the log as restartLog left it: one
 	// frame of a log that started over with that salt. While it is so,
 	// nothing is left to copy that anyone else wrote.
@@ -155,19 +154,16 @@ func (c *checkpointer) loop() {
 // then checkpoint at the backstop) and is logged at warn, at most once a
 // minute.
 func (c *checkpointer) due(now time.Time) bool {
-	var hdr [100]byte
-	if err := c.readIndex(hdr[:]); err != nil {
-		c.warn("storage: SQLite WAL index unreadable; commits checkpoint the log themselves past its backstop size", err)
+	ix, err := c.readIndex()
+	if err != nil {
+		c.warn(&c.warned, "storage: SQLite WAL index unreadable; commits checkpoint the log themselves past its backstop size", err)
 		return false
 	}
-	// WalIndexHdr.mxFrame at byte 16, WalCkptInfo.nBackfill at byte 96
-	// (after the header's two 48-byte copies), both native-endian.
-	mxFrame, salt := indexHead(hdr[:])
-	backfilled := binary.NativeEndian.Uint32(hdr[96:])
+	mxFrame, backfilled := ix.mxFrame, ix.backfilled
 	if mxFrame != c.lastMax {
 		c.lastMax, c.lastMove = mxFrame, now
 	}
-	if mxFrame == c.ownMax && salt == c.ownSalt {
+	if mxFrame == c.ownMax && ix.salt == c.ownSalt {
 		return false // only restartLog's page since the log started over
 	}
 	pending := int64(mxFrame) - int64(backfilled)
@@ -180,33 +176,46 @@ func (c *checkpointer) due(now time.Time) bool {
 		(pending > 0 && (mxFrame >= checkpointPages || now.Sub(c.lastMove) >= c.idle))
 }
 
-// indexHead returns the WAL index header's mxFrame (byte 16) and salt
-// (bytes 32–39, which change every time the log starts over). The salt
-// is copied byte for byte from the log's big-endian header; reading it
-// as a native integer is fine because it is only compared.
-func indexHead(hdr []byte) (mxFrame uint32, salt uint64) {
-	return binary.NativeEndian.Uint32(hdr[16:]), binary.NativeEndian.Uint64(hdr[32:])
+// walIndex is what the checkpointer reads of the WAL index.
+type walIndex struct {
+	mxFrame    uint32 // frames in the log since it last started over
+	backfilled uint32 // of those, copied into the database file
+	salt       uint64 // changes every time the log starts over
 }
 
-// readIndex reads the start of the WAL index into hdr, opening the file
-// on first use (it exists once the pool's connection has opened the
-// database in WAL mode).
-func (c *checkpointer) readIndex(hdr []byte) error {
+// copied reports whether the log holds frames and all are copied.
+func (ix walIndex) copied() bool { return ix.mxFrame > 0 && ix.mxFrame == ix.backfilled }
+
+// readIndex reads the start of the WAL index, opening the file on first
+// use (it exists once the pool's connection has opened the database in
+// WAL mode): WalIndexHdr.mxFrame at byte 16 and its salt at bytes 32–39,
+// WalCkptInfo.nBackfill at byte 96 (after the header's two 48-byte
+// copies), native-endian. The salt is copied byte for byte from the
+// log's big-endian header; reading it as a native integer is fine
+// because it is only compared.
+func (c *checkpointer) readIndex() (walIndex, error) {
 	if c.shmFile == nil {
 		f, err := os.Open(c.shm)
 		if err != nil {
-			return err
+			return walIndex{}, err
 		}
 		c.shmFile = f
 	}
-	_, err := c.shmFile.ReadAt(hdr, 0)
-	return err
+	var hdr [100]byte
+	if _, err := c.shmFile.ReadAt(hdr[:], 0); err != nil {
+		return walIndex{}, err
+	}
+	return walIndex{
+		mxFrame:    binary.NativeEndian.Uint32(hdr[16:]),
+		backfilled: binary.NativeEndian.Uint32(hdr[96:]),
+		salt:       binary.NativeEndian.Uint64(hdr[32:]),
+	}, nil
 }
 
-// warn logs msg at warn, at most once a minute.
-func (c *checkpointer) warn(msg string, err error) {
-	if now := time.Now(); now.Sub(c.warned) > time.Minute {
-		c.warned = now
+// warn logs msg at warn, at most once a minute by *last.
+func (c *checkpointer) warn(last *time.Time, msg string, err error) {
+	if now := time.Now(); now.Sub(*last) > time.Minute {
+		*last = now
 		c.log.Warn(msg, "err", err, "backstop_pages", walBackstopPages)
 	}
 }
@@ -222,7 +231,7 @@ func (c *checkpointer) run() bool {
 	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 	if err != nil {
 		if c.ctx.Err() == nil {
-			c.warn("storage: SQLite checkpoint failed; commits checkpoint the log themselves past its backstop size", err)
+			c.warn(&c.warned, "storage: SQLite checkpoint failed; commits checkpoint the log themselves past its backstop size", err)
 		}
 		return false
 	}
@@ -249,16 +258,8 @@ func (c *checkpointer) run() bool {
 // state. A failure is logged at warn, at most once a minute.
 func (c *checkpointer) restartLog(ctx context.Context) {
 	c.ownMax, c.ownSalt = 0, 0
-	copied := func() (mxFrame uint32, salt uint64, ok bool) {
-		var hdr [100]byte
-		if c.readIndex(hdr[:]) != nil {
-			return 0, 0, false
-		}
-		mxFrame, salt = indexHead(hdr[:])
-		return mxFrame, salt, mxFrame > 0 && mxFrame == binary.NativeEndian.Uint32(hdr[96:])
-	}
-	before, salt, ok := copied()
-	if !ok {
+	before, err := c.readIndex()
+	if err != nil || !before.copied() {
 		return
 	}
 	wrote, err := func() (bool, error) {
@@ -275,7 +276,7 @@ func (c *checkpointer) restartLog(ctx context.Context) {
 		}
 		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 		// BEGIN IMMEDIATE holds the write lock: the log cannot change now.
-		if m, s, ok := copied(); !ok || m != before || s != salt {
+		if again, err := c.readIndex(); err != nil || again != before {
 			return false, nil
 		}
 		var v int64
@@ -289,26 +290,23 @@ func (c *checkpointer) restartLog(ctx context.Context) {
 	}()
 	if err != nil {
 		if c.ctx.Err() == nil {
-			if now := time.Now(); now.Sub(c.warnedRestart) > time.Minute {
-				c.warnedRestart = now
-				c.log.Warn("storage: SQLite log restart after a checkpoint failed; the next commit starts it over", "err", err)
-			}
+			c.warn(&c.warnedRestart, "storage: SQLite log restart after a checkpoint failed; the next commit starts it over", err)
 		}
 		return
 	}
 	if !wrote {
 		return
 	}
-	var hdr [100]byte
-	if c.readIndex(hdr[:]) != nil {
+	after, err := c.readIndex()
+	if err != nil {
 		return
 	}
 	// Its page alone: frame 1 of a log started over (a new salt), or, when
 	// a reader kept the log from starting over, the one frame after the
 	// copied ones. Anything else means a commit came in between; the next
 	// looks then go by the usual rules.
-	if m, s := indexHead(hdr[:]); (m == 1 && s != salt) || (m == before+1 && s == salt) {
-		c.ownMax, c.ownSalt = m, s
+	if (after.mxFrame == 1 && after.salt != before.salt) || (after.mxFrame == before.mxFrame+1 && after.salt == before.salt) {
+		c.ownMax, c.ownSalt = after.mxFrame, after.salt
 	}
 }
 

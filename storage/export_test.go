@@ -69,12 +69,11 @@ func (s *Store) CompleteCheckpointsForTest() int64 { return s.c.ckpt.complete.Lo
 // started over, from the WAL index (0 when it cannot be read). Call it
 // only while the checkpointer's own loop is idle.
 func (s *Store) WALFramesForTest() uint32 {
-	var hdr [100]byte
-	if err := s.c.ckpt.readIndex(hdr[:]); err != nil {
+	ix, err := s.c.ckpt.readIndex()
+	if err != nil {
 		return 0
 	}
-	n, _ := indexHead(hdr[:])
-	return n
+	return ix.mxFrame
 }
 
 // WALPagesForTest returns the size of the SQLite -wal file in pages of
