@@ -1,0 +1,90 @@
+package realtime
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+)
+
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close(); client.Close() })
+	return server, client
+}
+
+// The direct write is on every delivery: it writes what it is given,
+// whole or in one writev, and allocates nothing.
+func TestDirectWriteAllocatesNothing(t *testing.T) {
+	server, client := tcpPair(t)
+	v := benchViewer(nil, server)
+	if v.raw == nil {
+		t.Skip("no raw descriptor on this platform")
+	}
+	frame := bytes.Repeat([]byte("x"), 100)
+	if n, err := v.tryWrite(frame); n != len(frame) || err != nil {
+		t.Fatalf("tryWrite = %d, %v", n, err)
+	}
+	if n, err := v.tryWritev([][]byte{[]byte("ab"), []byte("cde"), []byte("f")}); n != 6 || err != nil {
+		t.Fatalf("tryWritev = %d, %v", n, err)
+	}
+	got := make([]byte, 106)
+	if _, err := io.ReadFull(client, got); err != nil {
+		t.Fatal(err)
+	}
+	if want := append(bytes.Repeat([]byte("x"), 100), "abcdef"...); !bytes.Equal(got, want) {
+		t.Fatalf("read %q", got)
+	}
+	if raceEnabled {
+		return // sync.Pool drops items under the race detector
+	}
+	go func() { _, _ = io.Copy(io.Discard, client) }()
+	if a := testing.AllocsPerRun(200, func() {
+		if _, err := v.tryWrite(frame); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Fatalf("tryWrite allocates %.1f times per call", a)
+	}
+}
+
+// A socket that is full takes part of a write, with no error; a closed
+// one gives an error.
+func TestDirectWritePartialAndBroken(t *testing.T) {
+	server, client := tcpPair(t)
+	v := benchViewer(nil, server)
+	if v.raw == nil {
+		t.Skip("no raw descriptor on this platform")
+	}
+	big := make([]byte, 64<<20) // more than any socket buffer takes while nobody reads
+	n, err := v.tryWrite(big)
+	if err != nil || n == 0 || n >= len(big) {
+		t.Fatalf("tryWrite of 64 MiB to an unread socket = %d, %v; want part of it, no error", n, err)
+	}
+	n2, err := v.tryWritev([][]byte{big[:1024], big[:1024]})
+	if err != nil || n2 != 0 {
+		t.Fatalf("tryWritev to a full socket = %d, %v; want 0, no error", n2, err)
+	}
+	client.Close()
+	var werr error
+	for i := 0; i < 100 && werr == nil; i++ { // the peer's reset arrives after a write or two
+		_, werr = v.tryWrite(big[:1024])
+	}
+	if werr == nil {
+		t.Fatal("writes to a closed peer never failed")
+	}
+}
