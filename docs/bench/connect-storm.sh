@@ -7,9 +7,17 @@
 #
 #   FANOUT=/path/to/fanout IDEAL=/path/to/ideal docs/bench/connect-storm.sh [N] [RUNS]
 #   BEFORE=/path/to/other/checkout FANOUT=… IDEAL=… docs/bench/connect-storm.sh 10000 3
+#   SAME_IDEAL=/path/to/patched/ideal FANOUT=… IDEAL=… docs/bench/connect-storm.sh 10000 5
 #
 # With BEFORE, that checkout's hybridcon runs too (its own node, same
 # settings), third in each round: before and after in the same sitting.
+#
+# With SAME_IDEAL, an ideal server whose first frame is hybridcon's own
+# snapshot runs too, last in each round ("ideal-same"): the harness's
+# ideal built with ideal-snapshot.patch, given the snapshot hybridcon's
+# node serves at /live. It does the ideal's work on hybridcon's content,
+# so the two differ only in what the server does, not in what the
+# harness reads.
 #
 # FANOUT and IDEAL are the harness's binaries (go build . and ./ideal in
 # its module). With PERMSG_DIR, each run's per-message latencies go to
@@ -48,6 +56,12 @@ for port in "${ports[@]}"; do
   # One snapshot before the storm, as a running conference has.
   curl -sf http://127.0.0.1:$port/api/v1/events/cn-hu-2021/live >/dev/null
 done
+if [ -n "${SAME_IDEAL:-}" ]; then
+  curl -sf http://127.0.0.1:18391/api/v1/events/cn-hu-2021/live >"$tmp/snapshot.json"
+  "$SAME_IDEAL" -addr 127.0.0.1:18393 -snapshot "$tmp/snapshot.json" >"$tmp/ideal-same.log" 2>&1 &
+  same=$!; pids+=($same)
+  for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18393/ && break; sleep 0.1; done
+fi
 permsg() { # label
   if [ -n "${PERMSG_DIR:-}" ]; then mkdir -p "$PERMSG_DIR"; export FANOUT_PERMSG="$PERMSG_DIR/$1.txt"; fi
 }
@@ -72,4 +86,12 @@ for i in $(seq 1 "$runs"); do
   sleep 5
   hybridcon hybridcon 18391 "$hc"
   if [ -n "${BEFORE:-}" ]; then hybridcon before 18392 "$before"; fi
+  if [ -n "${SAME_IDEAL:-}" ]; then
+    echo "run $i ideal-same load $(cut -d' ' -f1-3 /proc/loadavg)"
+    permsg "ideal-same-$i"
+    "$FANOUT" --url ws://127.0.0.1:18393/ws --ready-match '"snapshot"' \
+      --publish-url http://127.0.0.1:18393/publish --publish-body '{"m":"{{marker}}"}' \
+      --pid "$same" --label "ideal-same-$i" "${common[@]}" | tail -1
+    sleep 5
+  fi
 done
