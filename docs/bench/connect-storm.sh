@@ -76,22 +76,19 @@ hybridcon() { # name port pid
   sleep 5
 }
 
+idealrun() { # name port pid
+  echo "run $i $1 load $(cut -d' ' -f1-3 /proc/loadavg)"
+  permsg "$1-$i"
+  "$FANOUT" --url ws://127.0.0.1:$2/ws --ready-match '"snapshot"' \
+    --publish-url http://127.0.0.1:$2/publish --publish-body '{"m":"{{marker}}"}' \
+    --pid "$3" --label "$1-$i" "${common[@]}" | tail -1
+  sleep 5
+}
+
 common=(--n "$n" --connect-rate "$rate" --messages "$messages" --rate 2 --settle 3s --drain 10s --timeout 180s --quiet --json)
 for i in $(seq 1 "$runs"); do
-  echo "run $i ideal load $(cut -d' ' -f1-3 /proc/loadavg)"
-  permsg "ideal-$i"
-  "$FANOUT" --url ws://127.0.0.1:18390/ws --ready-match '"snapshot"' \
-    --publish-url http://127.0.0.1:18390/publish --publish-body '{"m":"{{marker}}"}' \
-    --pid "$ideal" --label "ideal-$i" "${common[@]}" | tail -1
-  sleep 5
+  idealrun ideal 18390 "$ideal"
   hybridcon hybridcon 18391 "$hc"
   if [ -n "${BEFORE:-}" ]; then hybridcon before 18392 "$before"; fi
-  if [ -n "${SAME_IDEAL:-}" ]; then
-    echo "run $i ideal-same load $(cut -d' ' -f1-3 /proc/loadavg)"
-    permsg "ideal-same-$i"
-    "$FANOUT" --url ws://127.0.0.1:18393/ws --ready-match '"snapshot"' \
-      --publish-url http://127.0.0.1:18393/publish --publish-body '{"m":"{{marker}}"}' \
-      --pid "$same" --label "ideal-same-$i" "${common[@]}" | tail -1
-    sleep 5
-  fi
+  if [ -n "${SAME_IDEAL:-}" ]; then idealrun ideal-same 18393 "$same"; fi
 done
