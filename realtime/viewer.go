@@ -306,8 +306,10 @@ func (w *rawWrite) run(raw syscall.RawConn, fn func(uintptr) bool) (n int, err e
 		err = werr
 	}
 	w.b, w.n, w.err = nil, 0, nil
-	clear(w.iov[:])
-	w.rest = nil
+	if w.rest != nil { // writev: drop the caller's buffers
+		clear(w.iov[:])
+		w.rest = nil
+	}
 	return n, err
 }
 
