@@ -208,6 +208,34 @@ func benchViewer(h *Hub, nc net.Conn) *viewer {
 	return v
 }
 
+// loopbackViewer dials ln (a loopback listener) and returns a benchViewer
+// of h over the accepted end, and the client's end; both are closed when
+// the test ends.
+func loopbackViewer(t *testing.T, h *Hub, ln net.Listener) (*viewer, net.Conn) {
+	t.Helper()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(); _ = s.Close() })
+	return benchViewer(h, s), c
+}
+
+// loopbackListener listens on a free loopback port until the test ends.
+func loopbackListener(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln
+}
+
 // startSink runs TestFanOutSink in a child process and returns the
 // address it accepts connections on.
 func startSink(b *testing.B) (addr string, stop func()) {

@@ -30,24 +30,8 @@ func TestJoinDuringFanOutGetsEverySeqOnce(t *testing.T) {
 	go func() { h.Run(ctx); close(ran) }()
 	t.Cleanup(func() { cancel(); <-ran })
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	// pair returns a viewer over a loopback connection and the client's end.
-	pair := func() (*viewer, net.Conn) {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close(); _ = s.Close() })
-		return benchViewer(h, s), c
-	}
+	ln := loopbackListener(t)
+	pair := func() (*viewer, net.Conn) { return loopbackViewer(t, h, ln) }
 	var viewers []*viewer
 	t.Cleanup(func() {
 		for _, v := range viewers {

@@ -3,36 +3,14 @@ package realtime
 import (
 	"bytes"
 	"io"
-	"net"
 	"testing"
 	"time"
 )
 
-// tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (server, client net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err = net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err = ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { server.Close(); client.Close() })
-	return server, client
-}
-
 // The direct write is on every delivery: it writes what it is given,
 // whole or in one writev, and allocates nothing.
 func TestDirectWriteAllocatesNothing(t *testing.T) {
-	server, client := tcpPair(t)
-	v := benchViewer(nil, server)
+	v, client := loopbackViewer(t, nil, loopbackListener(t))
 	if v.raw == nil {
 		t.Skip("no raw descriptor on this platform")
 	}
@@ -74,8 +52,7 @@ func TestDirectWriteAllocatesNothing(t *testing.T) {
 // A socket that is full takes part of a write, with no error; a closed
 // one gives an error.
 func TestDirectWritePartialAndBroken(t *testing.T) {
-	server, client := tcpPair(t)
-	v := benchViewer(nil, server)
+	v, client := loopbackViewer(t, nil, loopbackListener(t))
 	if v.raw == nil {
 		t.Skip("no raw descriptor on this platform")
 	}

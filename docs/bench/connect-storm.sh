@@ -65,24 +65,22 @@ fi
 permsg() { # label
   if [ -n "${PERMSG_DIR:-}" ]; then mkdir -p "$PERMSG_DIR"; export FANOUT_PERMSG="$PERMSG_DIR/$1.txt"; fi
 }
-hybridcon() { # name port pid
-  echo "run $i $1 load $(cut -d' ' -f1-3 /proc/loadavg)"
-  permsg "$1-$i"
-  "$FANOUT" --url ws://127.0.0.1:$2/ws/events/cn-hu-2021 --ready-match '"snapshot"' \
-    --publish-url http://127.0.0.1:$2/api/v1/events/cn-hu-2021/announcements \
-    --publish-header "Authorization: Bearer $token" \
-    --publish-body '{"text":{"en":"{{marker}}","zh":"{{marker}}","hu":"{{marker}}"}}' \
-    --pid "$3" --label "$1-$i" "${common[@]}" | tail -1
+harness() { # name pid fanout-flags…: one run, labelled name-i
+  local name=$1 pid=$2; shift 2
+  echo "run $i $name load $(cut -d' ' -f1-3 /proc/loadavg)"
+  permsg "$name-$i"
+  "$FANOUT" --ready-match '"snapshot"' "$@" --pid "$pid" --label "$name-$i" "${common[@]}" | tail -1
   sleep 5
 }
-
+hybridcon() { # name port pid
+  harness "$1" "$3" --url ws://127.0.0.1:$2/ws/events/cn-hu-2021 \
+    --publish-url http://127.0.0.1:$2/api/v1/events/cn-hu-2021/announcements \
+    --publish-header "Authorization: Bearer $token" \
+    --publish-body '{"text":{"en":"{{marker}}","zh":"{{marker}}","hu":"{{marker}}"}}'
+}
 idealrun() { # name port pid
-  echo "run $i $1 load $(cut -d' ' -f1-3 /proc/loadavg)"
-  permsg "$1-$i"
-  "$FANOUT" --url ws://127.0.0.1:$2/ws --ready-match '"snapshot"' \
-    --publish-url http://127.0.0.1:$2/publish --publish-body '{"m":"{{marker}}"}' \
-    --pid "$3" --label "$1-$i" "${common[@]}" | tail -1
-  sleep 5
+  harness "$1" "$3" --url ws://127.0.0.1:$2/ws \
+    --publish-url http://127.0.0.1:$2/publish --publish-body '{"m":"{{marker}}"}'
 }
 
 common=(--n "$n" --connect-rate "$rate" --messages "$messages" --rate 2 --settle 3s --drain 10s --timeout 180s --quiet --json)
